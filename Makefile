@@ -1,0 +1,43 @@
+# The front door. `make run` and `make test` work on a fresh machine with Python 3.11 and make.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export CXEX_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(CXEX_DATA_DIR)/dagster_home
+export GX_ANALYTICS_ENABLED := false
+export DAGSTER_DISABLE_TELEMETRY := 1
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: setup run test ui lock docs clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"cxex needs Python 3.11, found {sys.version.split()[0]}"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input -r requirements.lock
+	@touch $@
+
+run: setup ## materialize every asset on the embedded default and print a summary
+	$(BIN)/python -m pipelines.run
+
+test: setup ## run the test suite
+	$(BIN)/python -m pytest -q
+
+ui: setup ## Dagster UI on http://127.0.0.1:3000 over the same data directory
+	@mkdir -p "$(DAGSTER_HOME)"
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${CXEX_UI_PORT:-3000}
+
+docs: setup ## regenerate docs/data_dictionary.md from the schema contracts
+	$(BIN)/python -m warehouse.contracts --write docs/data_dictionary.md
+
+lock: ## re-resolve pyproject.toml's requirements into requirements.lock
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check .
+	{ head -2 requirements.lock; .lock-venv/bin/python -m pip freeze --exclude cxex | sort -f; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
+
+clean: ## remove the environment and the local data directory
+	rm -rf $(VENV) data

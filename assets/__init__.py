@@ -1,0 +1,1 @@
+"""Dagster assets: sources parsed to typed Parquet, DuckDB transformations, publication."""

@@ -1,0 +1,21 @@
+"""The analysts' DuckDB catalog over everything published."""
+
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from warehouse.catalog import build_catalog
+
+from . import keys
+
+
+@asset(key=keys.WAREHOUSE_CATALOG, deps=[keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES],
+       group_name="publish", kinds={"duckdb"}, required_resource_keys={"cxex"})
+def warehouse_catalog(context: AssetExecutionContext) -> MaterializeResult:
+    """$CXEX_DATA_DIR/warehouse.duckdb: a view per published table (columns commented) and quality.validation_results.
+
+    Open it read-only: `duckdb -readonly $CXEX_DATA_DIR/warehouse.duckdb`. The file holds only views,
+    rebuilt into a temporary file and renamed into place, so open connections are never disturbed.
+    """
+    layout = context.resources.cxex.layout
+    views = build_catalog(layout.warehouse_file, layout.publish_root, layout.validation_glob)
+    return MaterializeResult(metadata={"views": MetadataValue.json(views), "path": MetadataValue.path(str(layout.warehouse_file))})

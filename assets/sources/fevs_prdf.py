@@ -1,0 +1,163 @@
+"""OPM FEVS public release data file (PRDF): find it for a survey year and parse it to typed Arrow.
+
+Input contract: the CSV exactly as OPM publishes it (or a .zip holding one CSV, or .csv.gz), any
+file name, under landing/fevs/<survey_year>/. Columns matched case-insensitively: the agency column
+(`AGENCY` to 2019, `agency` from 2020), optional `LEVEL1`/`level1`, weight `POSTWT`, respondent id
+`RANDOM`/`RandomID` (optional), items `Q<n>` answered 1-5, `X` or blank. Other columns are kept as
+text.
+
+Typed output: answers as Int8 (1-5; X = 0; blank = null), POSTWT as Float64, plus `source_row`,
+the file's row number (header = row 1) that every error message and validation result quotes.
+Values that are not numbers at all stop the parse here with file, row and column; numbers out of
+range pass through typed, for the validation suite to report with the same detail.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from warehouse import reference
+
+from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
+
+SOURCE = "opm_fevs_prdf"
+ANSWER_X = 0  # "do not know" / "no basis to judge"
+VALID_ANSWERS = (1, 2, 3, 4, 5)
+ITEM_COL = re.compile(r"^q([1-9][0-9]{0,2})$", re.IGNORECASE)
+ALIASES = {
+    "agency_code": ("agency",),
+    "level1_code": ("level1",),
+    "postwt": ("postwt",),
+    "respondent_id": ("random", "randomid", "random_id"),
+}
+REQUIRED = ("agency_code", "postwt")
+
+
+@dataclass(frozen=True)
+class ParsedPRDF:
+    table: pa.Table
+    scored_items: tuple[str, ...]
+    unscored_items: tuple[str, ...]  # Q columns not on the 5-point scale (not declared, not index items)
+
+
+def find_fevs_file(layout, year: int) -> SourceFile:
+    """The PRDF for `year`: the one file in landing/fevs/<year>/, else the generated sample."""
+    from .fevs_sample import ensure_sample  # late: generating needs numpy only when used
+
+    folder = layout.landing("fevs", str(year))
+    files = landed_files(folder)
+    if len(files) > 1:
+        raise SourceFileError(
+            f"{folder}: {len(files)} candidate FEVS files ({', '.join(p.name for p in files)}); keep exactly one per survey year"
+        )
+    if files:
+        return SourceFile.from_path(files[0], layout.root, is_sample=False)
+    if use_sample_policy() == "never":
+        raise SourceFileError(f"{folder}: no FEVS file for {year}, and CXEX_USE_SAMPLE=never forbids the sample")
+    return SourceFile.from_path(ensure_sample(layout, year), layout.root, is_sample=True)
+
+
+def _read_csv_strings(path: Path) -> pl.DataFrame:
+    name = path.name.lower()
+    try:
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(path) as zf:
+                members = [m for m in zf.namelist()
+                           if m.lower().endswith((".csv", ".txt")) and not m.startswith("__MACOSX")]
+                if len(members) != 1:
+                    raise SourceFileError(f"{path}: expected one CSV inside the zip, found {members or 'none'}")
+                data = zf.read(members[0])
+            return pl.read_csv(io.BytesIO(data), infer_schema=False, encoding="utf8-lossy")
+        return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, zipfile.BadZipFile, OSError) as e:
+        raise SourceFileError(f"{path}: not a readable CSV: {str(e).splitlines()[0]}") from None
+
+
+def _first_bad(df: pl.DataFrame, original: str, bad: pl.Expr) -> tuple[int, int, str]:
+    rows = df.filter(bad).select(pl.col("source_row"), pl.col(original).alias("v"))
+    if rows.height == 0:
+        return 0, 0, ""
+    return rows.height, int(rows["source_row"][0]), str(rows["v"][0])
+
+
+def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
+    path = source.path if isinstance(source, SourceFile) else Path(source)
+    required_items = set(reference.required_items(year))
+    df = _read_csv_strings(path)
+    df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
+    df = df.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int32))
+
+    by_lower = {c.lower(): c for c in df.columns}
+    rename: dict[str, str] = {}
+    for target, names in ALIASES.items():
+        found = [by_lower[n] for n in names if n in by_lower]
+        if len(found) > 1:
+            raise SourceFileError(f"{path}: columns {found} all look like {target}; keep one")
+        if found:
+            rename[found[0]] = target
+    missing = [t for t in REQUIRED if t not in rename.values()]
+    if missing:
+        wanted = {t: "/".join(n.upper() for n in ALIASES[t]) for t in missing}
+        raise SourceFileError(f"{path}: required column(s) missing: {', '.join(wanted.values())} (header row 1)")
+
+    items: dict[str, str] = {}
+    for c in df.columns:
+        m = ITEM_COL.match(c)
+        if m:
+            items[c] = f"Q{int(m.group(1))}"
+    exprs: list[pl.Expr] = [pl.lit(year, dtype=pl.Int16).alias("survey_year"), pl.col("source_row")]
+    for col, target in rename.items():
+        s = pl.col(col).str.strip_chars()
+        if target == "postwt":
+            exprs.append(s.cast(pl.Float64, strict=False).alias(target))
+        else:
+            exprs.append(pl.when(s == "").then(None).otherwise(s).alias(target))
+
+    # weights: anything that is not a number stops the parse
+    wt_col = next(c for c, t in rename.items() if t == "postwt")
+    wt = pl.col(wt_col).str.strip_chars()
+    n_bad, row, val = _first_bad(df, wt_col, (wt != "") & wt.cast(pl.Float64, strict=False).is_null())
+    if n_bad:
+        raise SourceFileError(f"{path}: row {row}, column {wt_col}: weight {val!r} is not a number ({n_bad} such rows)")
+
+    scored, unscored = [], []
+    for col, item in sorted(items.items(), key=lambda kv: int(kv[1][1:])):
+        s = pl.col(col).str.strip_chars()
+        typed = (pl.when((s == "") | s.is_null()).then(None)
+                 .when(s.str.to_uppercase() == "X").then(ANSWER_X)
+                 .otherwise(s.cast(pl.Int8, strict=False)))
+        not_int = s.is_not_null() & (s != "") & (s.str.to_uppercase() != "X") & s.cast(pl.Int8, strict=False).is_null()
+        n_bad, row, val = _first_bad(df, col, not_int) if item in required_items else (0, 0, "")
+        if n_bad:
+            raise SourceFileError(
+                f"{path}: row {row}, column {col}: answer {val!r} is not 1-5, X or blank ({n_bad} such rows)"
+            )
+        if item not in required_items:
+            probe = df.select(typed.alias("v"), not_int.alias("bad"))
+            if probe["bad"].any() or not probe["v"].drop_nulls().is_in([ANSWER_X, *VALID_ANSWERS]).all():
+                unscored.append(item)
+                exprs.append(s.alias(item))  # kept as text, not scored
+                continue
+        scored.append(item)
+        exprs.append(typed.cast(pl.Int8).alias(item))
+    other = [c for c in df.columns if c not in rename and c not in items and c != "source_row"]
+    exprs += [pl.col(c) for c in other]
+    out = df.select(exprs)
+    if "respondent_id" not in out.columns:
+        out = out.with_columns(pl.lit(None, dtype=pl.String).alias("respondent_id"))
+    if "level1_code" not in out.columns:
+        out = out.with_columns(pl.lit(None, dtype=pl.String).alias("level1_code"))
+    return ParsedPRDF(out.to_arrow(), tuple(scored), tuple(unscored))
+
+
+def scored_item_columns(schema: pa.Schema) -> list[str]:
+    """Scored items of a typed PRDF: the Int8 `Q<n>` columns, in item order."""
+    cols = [f.name for f in schema if re.fullmatch(r"Q\d+", f.name) and f.type == pa.int8()]
+    return sorted(cols, key=lambda c: int(c[1:]))

@@ -1,0 +1,60 @@
+"""Locating a source's input file for a partition: landed real files first, the sample otherwise."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from warehouse.publish import sha256_file
+
+PROVENANCE_SUFFIX = ".provenance.json"
+DATA_SUFFIXES = (".csv", ".txt", ".zip", ".gz")
+
+
+class SourceFileError(ValueError):
+    """An input file is missing, ambiguous or malformed. The message names file, row and column."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    relative: str  # to the data directory, as published in provenance
+    sha256: str
+    is_sample: bool
+    retrieved_at: datetime | None
+    url: str | None
+
+    @classmethod
+    def from_path(cls, path: Path, data_root: Path, is_sample: bool) -> "SourceFile":
+        sidecar = path.with_name(path.name + PROVENANCE_SUFFIX)
+        retrieved_at, url = None, None
+        if sidecar.exists():
+            meta = json.loads(sidecar.read_text())
+            retrieved_at = datetime.fromisoformat(meta["retrieved_at"]) if meta.get("retrieved_at") else None
+            url = meta.get("url")
+        try:
+            relative = str(path.resolve().relative_to(data_root.resolve()))
+        except ValueError:
+            relative = str(path.resolve())
+        return cls(path, relative, sha256_file(path), is_sample, retrieved_at, url)
+
+
+def landed_files(folder: Path) -> list[Path]:
+    """Data files in a landing folder: any name, hidden files and provenance records excluded."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(DATA_SUFFIXES)
+    )
+
+
+def use_sample_policy() -> str:
+    """CXEX_USE_SAMPLE: `auto` (sample only where nothing landed) or `never`."""
+    policy = os.environ.get("CXEX_USE_SAMPLE", "auto").strip().lower()
+    if policy not in ("auto", "never"):
+        raise ValueError(f"CXEX_USE_SAMPLE must be 'auto' or 'never', got {policy!r}")
+    return policy

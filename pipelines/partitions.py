@@ -1,0 +1,5 @@
+"""Partition definitions (they live beside the assets that use them; re-exported here)."""
+
+from assets.partitions import FEVS_YEARS
+
+__all__ = ["FEVS_YEARS"]

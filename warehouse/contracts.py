@@ -1,0 +1,161 @@
+"""Schema contracts: the declared columns, types, grain and key of every table we publish.
+
+A table is conformed to its contract before it is published; a mismatch is an error, never a
+silent cast. docs/data_dictionary.md is generated from the same files (`make docs`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+
+CONTRACTS_DIR = Path(__file__).parent / "contracts"
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "int8": pa.int8(),
+    "int16": pa.int16(),
+    "int32": pa.int32(),
+    "int64": pa.int64(),
+    "float64": pa.float64(),
+    "string": pa.string(),
+    "bool": pa.bool_(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+SQL_TYPES = {"int8": "TINYINT", "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT",
+             "float64": "DOUBLE", "string": "VARCHAR", "bool": "BOOLEAN", "timestamp": "TIMESTAMPTZ"}
+
+
+class ContractError(ValueError):
+    """A table does not match its schema contract."""
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    table: str
+    version: int
+    description: str
+    grain: str
+    primary_key: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable) for c in self.columns])
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _columns(raw: list[dict], where: str) -> list[Column]:
+    cols = []
+    for c in raw:
+        if c.get("type") not in ARROW_TYPES:
+            raise ContractError(f"{where}: column {c.get('name')!r} has unknown type {c.get('type')!r}")
+        cols.append(Column(c["name"], c["type"], bool(c.get("nullable", False)), c.get("description", "").strip()))
+    return cols
+
+
+@lru_cache(maxsize=None)
+def load(table: str) -> Contract:
+    path = CONTRACTS_DIR / f"{table}.yaml"
+    if not path.exists():
+        raise ContractError(f"no schema contract for table {table!r} ({path} missing)")
+    doc = yaml.safe_load(path.read_text())
+    cols = _columns(doc["columns"], path.name)
+    if doc.get("provenance"):
+        cols += _columns(yaml.safe_load((CONTRACTS_DIR / "_provenance.yaml").read_text())["columns"], "_provenance.yaml")
+    names = [c.name for c in cols]
+    if len(set(names)) != len(names) or not set(doc["primary_key"]) <= set(names):
+        raise ContractError(f"{path.name}: repeated column names, or a primary key column not declared")
+    return Contract(doc["table"], int(doc["version"]), " ".join(doc["description"].split()),
+                    doc["grain"], tuple(doc["primary_key"]), tuple(cols))
+
+
+def all_contracts() -> list[Contract]:
+    return [load(p.stem) for p in sorted(CONTRACTS_DIR.glob("[!_]*.yaml"))]
+
+
+def conform(table: pa.Table, contract: Contract) -> pa.Table:
+    """Return `table` with exactly the contract's columns, order and types, or raise ContractError."""
+    have, want = set(table.column_names), set(contract.column_names)
+    if have != want:
+        raise ContractError(
+            f"{contract.table}: columns do not match contract v{contract.version}: "
+            f"missing {sorted(want - have)}, unexpected {sorted(have - want)}"
+        )
+    table = table.select(contract.column_names)
+    arrays = []
+    for col, field in zip(contract.columns, contract.schema):
+        arr = table.column(col.name)
+        if arr.type != field.type:
+            try:
+                arr = arr.cast(field.type, safe=True)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:
+                raise ContractError(f"{contract.table}.{col.name}: {arr.type} does not fit contract type {col.type}: {e}") from None
+        if not col.nullable and arr.null_count:
+            raise ContractError(f"{contract.table}.{col.name}: {arr.null_count} null values in a non-nullable column")
+        arrays.append(arr)
+    out = pa.Table.from_arrays(arrays, schema=contract.schema)
+    if contract.primary_key and out.num_rows:
+        keys = out.select(list(contract.primary_key)).group_by(list(contract.primary_key)).aggregate([([], "count_all")])
+        dupes = keys.filter(pc.greater(keys["count_all"], 1))
+        if dupes.num_rows:
+            raise ContractError(f"{contract.table}: {dupes.num_rows} duplicate primary keys, e.g. {dupes.slice(0, 1).to_pylist()[0]}")
+    return out
+
+
+def render_markdown() -> str:
+    """docs/data_dictionary.md, generated from the contracts."""
+    out = [
+        "# Data dictionary",
+        "",
+        "Generated from `warehouse/contracts/*.yaml` by `make docs`; a test fails when this file is stale.",
+        "Every published table is a Parquet dataset under `$CXEX_DATA_DIR/publish/<table>/` and a view of the",
+        "same name in `$CXEX_DATA_DIR/warehouse.duckdb` (schema `main`); `validation_results` is in schema `quality`.",
+        "Published tables end with the provenance columns listed once at the bottom.",
+        "",
+    ]
+    prov = {c["name"] for c in yaml.safe_load((CONTRACTS_DIR / "_provenance.yaml").read_text())["columns"]}
+    for c in all_contracts():
+        out += [f"## `{c.table}` (contract v{c.version})", "", c.description, "",
+                f"- Grain: {c.grain}", f"- Primary key: {', '.join(f'`{k}`' for k in c.primary_key)}", "",
+                "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
+        own = [col for col in c.columns if col.name not in prov]
+        out += [f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {col.description} |" for col in own]
+        if len(own) != len(c.columns):
+            out.append("| *provenance columns* | | | see below |")
+        out.append("")
+    out += ["## Provenance columns", "", "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
+    for col in _columns(yaml.safe_load((CONTRACTS_DIR / "_provenance.yaml").read_text())["columns"], "_provenance.yaml"):
+        out.append(f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {col.description} |")
+    return "\n".join(out) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--write", metavar="PATH", help="write the data dictionary to PATH")
+    args = ap.parse_args()
+    text = render_markdown()
+    if args.write:
+        Path(args.write).write_text(text)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Reference knowledge kept as data: FEVS index definitions, the per-year item map, survey years.
+
+The files live in warehouse/reference/ and are checked here on load, so a typo in a map fails
+loudly instead of producing a plausible wrong index.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+REFERENCE_DIR = Path(__file__).parent / "reference"
+ITEM_MAP_FILE = REFERENCE_DIR / "fevs_item_map.csv"
+INDEX_DEFINITIONS_FILE = REFERENCE_DIR / "fevs_index_definitions.csv"
+SURVEY_YEARS_FILE = REFERENCE_DIR / "fevs_survey_years.csv"
+
+ITEM_RE = re.compile(r"^Q([1-9][0-9]{0,2})$")
+
+
+class ReferenceError(ValueError):
+    """A reference file is malformed, or a year it does not cover was asked for."""
+
+
+@dataclass(frozen=True)
+class IndexDefinition:
+    code: str
+    name: str
+    computation: str  # mean_of_items | mean_of_indices
+    components: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class SurveyYear:
+    year: int
+    agency_column: str
+    scale_items: tuple[str, ...] | None  # None: not declared, inferred from the file
+    notes: str
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _expand_items(spec: str, where: str) -> tuple[str, ...]:
+    items: list[str] = []
+    for part in spec.split():
+        lo, _, hi = part.partition("-")
+        mlo, mhi = ITEM_RE.match(lo), ITEM_RE.match(hi or lo)
+        if not (mlo and mhi) or int(mhi.group(1)) < int(mlo.group(1)):
+            raise ReferenceError(f"{where}: bad item range {part!r} (expected like Q1-Q71)")
+        items += [f"Q{i}" for i in range(int(mlo.group(1)), int(mhi.group(1)) + 1)]
+    return tuple(items)
+
+
+@lru_cache(maxsize=1)
+def index_definitions() -> dict[str, IndexDefinition]:
+    defs: dict[str, IndexDefinition] = {}
+    for n, r in enumerate(_rows(INDEX_DEFINITIONS_FILE), start=2):
+        where = f"{INDEX_DEFINITIONS_FILE.name} row {n}"
+        code = r["index_code"].strip()
+        if not re.fullmatch(r"[a-z][a-z_]*", code) or code in defs:
+            raise ReferenceError(f"{where}: index_code {code!r} is malformed or repeated")
+        if r["computation"] not in ("mean_of_items", "mean_of_indices"):
+            raise ReferenceError(f"{where}: computation {r['computation']!r} unknown")
+        comps = tuple(r["components"].split())
+        if (r["computation"] == "mean_of_indices") != bool(comps):
+            raise ReferenceError(f"{where}: components go with mean_of_indices, and only with it")
+        defs[code] = IndexDefinition(code, r["index_name"], r["computation"], comps, r["description"])
+    for d in defs.values():
+        for c in d.components:
+            if c not in defs or defs[c].computation != "mean_of_items":
+                raise ReferenceError(f"{INDEX_DEFINITIONS_FILE.name}: {d.code} component {c!r} is not an item index")
+    return defs
+
+
+@lru_cache(maxsize=1)
+def item_map() -> dict[int, dict[str, tuple[str, ...]]]:
+    """{survey_year: {index_code: (items…)}} for item-based indices only."""
+    defs = index_definitions()
+    out: dict[int, dict[str, list[str]]] = {}
+    for n, r in enumerate(_rows(ITEM_MAP_FILE), start=2):
+        where = f"{ITEM_MAP_FILE.name} row {n}"
+        try:
+            year = int(r["survey_year"])
+        except ValueError:
+            raise ReferenceError(f"{where}: survey_year {r['survey_year']!r} is not a year") from None
+        code, item = r["index_code"], r["item"]
+        if code not in defs or defs[code].computation != "mean_of_items":
+            raise ReferenceError(f"{where}: index_code {code!r} is not an item-based index")
+        if not ITEM_RE.match(item):
+            raise ReferenceError(f"{where}: item {item!r} is not like Q53")
+        items = out.setdefault(year, {}).setdefault(code, [])
+        if item in items:
+            raise ReferenceError(f"{where}: {item} listed twice for {code} {year}")
+        items.append(item)
+    return {y: {k: tuple(v) for k, v in m.items()} for y, m in out.items()}
+
+
+@lru_cache(maxsize=1)
+def survey_years() -> dict[int, SurveyYear]:
+    years: dict[int, SurveyYear] = {}
+    for n, r in enumerate(_rows(SURVEY_YEARS_FILE), start=2):
+        where = f"{SURVEY_YEARS_FILE.name} row {n}"
+        y = int(r["survey_year"])
+        scale = _expand_items(r["scale_items"], where) if r["scale_items"].strip() else None
+        years[y] = SurveyYear(y, r["agency_column"], scale, r["notes"])
+    missing = set(item_map()) ^ set(years)
+    if missing:
+        raise ReferenceError(f"survey years and item map disagree on {sorted(missing)}")
+    return years
+
+
+def supported_years() -> list[int]:
+    return sorted(survey_years())
+
+
+def indices_for_year(year: int) -> dict[str, tuple[str, ...]]:
+    """Every index computable in `year`, composite ones included, with the items behind each."""
+    if year not in item_map():
+        raise ReferenceError(
+            f"FEVS survey year {year} is not in {ITEM_MAP_FILE.name} (known: {supported_years()}); "
+            "add its item numbers there rather than guessing"
+        )
+    leaf = item_map()[year]
+    out = dict(leaf)
+    for d in index_definitions().values():
+        if d.computation == "mean_of_indices" and all(c in leaf for c in d.components):
+            out[d.code] = tuple(i for c in d.components for i in leaf[c])
+    return out
+
+
+def required_items(year: int) -> tuple[str, ...]:
+    """Items a file for `year` must carry on the 5-point scale: declared scale items and index items."""
+    sy = survey_years()[year] if year in survey_years() else None
+    items = set(i for its in indices_for_year(year).values() for i in its)
+    if sy and sy.scale_items:
+        items |= set(sy.scale_items)
+    return tuple(sorted(items, key=lambda s: int(s[1:])))

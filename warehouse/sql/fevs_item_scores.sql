@@ -1,0 +1,49 @@
+-- FEVS item scores for one survey year, from the typed respondent file.
+-- Inputs: $raw_path (typed PRDF Parquet), $survey_year, $min_n (suppression threshold);
+-- {item_columns} is the list of scored item columns, filled in by the asset.
+-- OPM's convention: percent positive = 100 * sum(POSTWT | answer in 4,5) / sum(POSTWT | answer in 1..5);
+-- X (do not know, coded 0) and blanks (NULL) are excluded from numerator and denominator.
+-- Counts and weight sums are additive, so cells are computed once at agency × LEVEL1 and rolled up.
+WITH answers AS (
+    UNPIVOT (
+        SELECT agency_code, coalesce(level1_code, '') AS level1_code, postwt, {item_columns}
+        FROM read_parquet($raw_path)
+    )
+    ON {item_columns} INTO NAME item VALUE answer
+),
+fine AS (
+    SELECT agency_code, level1_code, item,
+           count(*) FILTER (WHERE answer BETWEEN 1 AND 5)              AS respondents,
+           count(*) FILTER (WHERE answer = 0)                          AS dont_know_respondents,
+           sum(postwt) FILTER (WHERE answer BETWEEN 1 AND 5)           AS weight_sum,
+           coalesce(sum(postwt) FILTER (WHERE answer IN (4, 5)), 0)    AS w_positive,
+           coalesce(sum(postwt) FILTER (WHERE answer = 3), 0)          AS w_neutral,
+           coalesce(sum(postwt) FILTER (WHERE answer IN (1, 2)), 0)    AS w_negative
+    FROM answers
+    GROUP BY ALL
+),
+rolled AS (
+    SELECT CASE WHEN grouping(agency_code) = 1 THEN 'government'
+                WHEN grouping(level1_code) = 1 THEN 'agency'
+                ELSE 'level1' END                        AS org_level,
+           agency_code AS agency, level1_code AS level1, item,
+           sum(respondents)::BIGINT AS n, sum(dont_know_respondents)::BIGINT AS n_x,
+           sum(weight_sum) AS w, sum(w_positive) AS wp, sum(w_neutral) AS wn, sum(w_negative) AS wneg
+    FROM fine
+    GROUP BY GROUPING SETS ((item), (agency_code, item), (agency_code, level1_code, item))
+)
+SELECT $survey_year::SMALLINT                                   AS survey_year,
+       org_level,
+       CASE WHEN org_level = 'government' THEN 'ALL' ELSE agency END AS agency_code,
+       CASE WHEN org_level = 'level1' THEN level1 END           AS level1_code,
+       item,
+       n                                                        AS respondents,
+       n_x                                                      AS dont_know_respondents,
+       CASE WHEN n >= $min_n THEN w END                         AS weight_sum,
+       CASE WHEN n >= $min_n THEN 100 * wp / w END              AS pct_positive,
+       CASE WHEN n >= $min_n THEN 100 * wn / w END              AS pct_neutral,
+       CASE WHEN n >= $min_n THEN 100 * wneg / w END            AS pct_negative,
+       n < $min_n                                               AS suppressed
+FROM rolled
+WHERE NOT (org_level = 'level1' AND level1 = '')
+ORDER BY org_level, agency_code, level1_code NULLS FIRST, item
