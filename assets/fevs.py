@@ -102,7 +102,7 @@ def compute_item_scores(raw_path: Path, year: int, min_n: int) -> pa.Table:
         raise ValueError(f"{raw_path}: no scored item columns")
     query = sql.load("fevs_item_scores").replace("{item_columns}", ", ".join(f'"{c}"' for c in items))
     with duckdb.connect() as con:
-        return con.execute(query, {"raw_path": str(raw_path), "survey_year": year, "min_n": min_n}).to_arrow_table()
+        return con.sql(query, params={"raw_path": str(raw_path), "survey_year": year, "min_n": min_n}).to_arrow_table()
 
 
 def index_items_table(year: int) -> pa.Table:
@@ -125,8 +125,8 @@ def compute_index_scores(item_scores_path: Path, raw_path: Path, year: int, min_
     query = sql.load("ex_index_scores").replace("{item_columns}", ", ".join(f'"{c}"' for c in items))
     with duckdb.connect() as con:
         con.register("index_items", index_items)
-        return con.execute(query, {"item_scores_path": str(item_scores_path), "raw_path": str(raw_path),
-                                   "survey_year": year, "min_n": min_n}).to_arrow_table()
+        return con.sql(query, params={"item_scores_path": str(item_scores_path), "raw_path": str(raw_path),
+                                      "survey_year": year, "min_n": min_n}).to_arrow_table()
 
 
 @asset(

@@ -154,7 +154,10 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("respondent_id"))
     if "level1_code" not in out.columns:
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("level1_code"))
-    return ParsedPRDF(out.to_arrow(), tuple(scored), tuple(unscored))
+    table = out.to_arrow()
+    plain = pa.schema([f.with_type(pa.string()) if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type) else f
+                       for f in table.schema])
+    return ParsedPRDF(table.cast(plain), tuple(scored), tuple(unscored))
 
 
 def scored_item_columns(schema: pa.Schema) -> list[str]:

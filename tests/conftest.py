@@ -1,0 +1,76 @@
+"""Shared fixtures: temporary data directories, real Dagster runs, the optional reference files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+
+
+def reference_dir() -> Path | None:
+    env = os.environ.get("CXEX_REFERENCE_DIR")
+    path = Path(env) if env else REPO.parent / "shared" / "reference"
+    return path if path.is_dir() else None
+
+
+@pytest.fixture
+def reference() -> Path:
+    path = reference_dir()
+    if path is None:
+        pytest.skip("../shared/reference (or $CXEX_REFERENCE_DIR) is not present")
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch) -> Path:
+    d = tmp_path / "data"
+    d.mkdir()
+    monkeypatch.setenv("CXEX_DATA_DIR", str(d))
+    return d
+
+
+def make_defs(data_dir: Path):
+    from pipelines.definitions import build_definitions
+    from pipelines.resources import CxexResource
+
+    return build_definitions(CxexResource(data_dir=str(data_dir)))
+
+
+@pytest.fixture
+def defs(data_dir: Path):
+    return make_defs(data_dir)
+
+
+def run_year(defs, year: int | str, instance=None):
+    from dagster import DagsterInstance
+
+    job = defs.resolve_job_def("fevs_yearly")
+    return job.execute_in_process(partition_key=str(year), instance=instance or DagsterInstance.ephemeral(),
+                                  raise_on_error=False, run_config=QUIET)
+
+
+def run_publish(defs, instance=None):
+    from dagster import DagsterInstance
+
+    return defs.resolve_job_def("publish").execute_in_process(
+        instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=QUIET)
+
+
+def write_prdf(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:
+    """Write rows as a PRDF-style CSV, every value as text (as OPM's files are)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cols = columns or list(rows[0])
+    pl.DataFrame({c: ["" if r.get(c) is None else str(r[c]) for r in rows] for c in cols}).write_csv(path)
+    return path
+
+
+def land(data_dir: Path, year: int, name: str = "prdf.csv") -> Path:
+    return data_dir / "landing" / "fevs" / str(year) / name

@@ -1,0 +1,124 @@
+"""Reading PRDF files as OPM publishes them, and refusing malformed ones with file, row and column."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+
+import pyarrow as pa
+import pytest
+
+from assets.sources.fevs_prdf import find_fevs_file, parse_prdf, scored_item_columns
+from assets.sources.fevs_sample import generate_sample, sample_path
+from assets.sources.files import SourceFileError
+from tests import hand_data
+from tests.conftest import land, write_prdf
+from warehouse.layout import DataLayout
+
+
+def _rows_2024():
+    df = generate_sample(2024, respondents=60)
+    return df
+
+
+def test_both_agency_column_spellings_and_level1_optional(tmp_path):
+    # 2024 layout: lowercase agency/level1, RandomID
+    p24 = tmp_path / "p24.csv"
+    _rows_2024().write_csv(p24)
+    t24 = parse_prdf(p24, 2024).table
+    assert {"agency_code", "level1_code", "respondent_id", "postwt"} <= set(t24.column_names)
+    # 2023 layout: no level1 at all
+    p23 = tmp_path / "p23.csv"
+    generate_sample(2023, respondents=60).write_csv(p23)
+    t23 = parse_prdf(p23, 2023).table
+    assert t23.column("level1_code").null_count == t23.num_rows
+    assert "Q90" in scored_item_columns(t23.schema)
+
+
+def test_types_x_blank_and_source_rows(tmp_path):
+    path = write_prdf(tmp_path / "f.csv", hand_data.rows(), hand_data.COLUMNS)
+    t = parse_prdf(path, 2018).table
+    assert t.schema.field("Q1").type == pa.int8() and t.schema.field("postwt").type == pa.float64()
+    assert t.column("Q1").to_pylist()[:7] == [5, 4, 3, 2, 1, 0, None]
+    assert t.column("source_row").to_pylist()[:3] == [2, 3, 4]
+    assert t.column("survey_year").to_pylist()[0] == 2018
+
+
+def test_zip_and_gzip_inputs(tmp_path):
+    csv = write_prdf(tmp_path / "f.csv", hand_data.rows(), hand_data.COLUMNS)
+    z = tmp_path / "prdf.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(csv, "FEVS_2018_PRDF.csv")
+    gz = tmp_path / "prdf.csv.gz"
+    gz.write_bytes(gzip.compress(csv.read_bytes()))
+    plain = parse_prdf(csv, 2018).table
+    assert parse_prdf(z, 2018).table.equals(plain)
+    assert parse_prdf(gz, 2018).table.equals(plain)
+
+
+def test_missing_weight_column_names_file_and_column(tmp_path):
+    cols = [c for c in hand_data.COLUMNS if c != "POSTWT"]
+    path = write_prdf(tmp_path / "noweight.csv", hand_data.rows(), cols)
+    with pytest.raises(SourceFileError, match=r"noweight\.csv: required column\(s\) missing: POSTWT"):
+        parse_prdf(path, 2018)
+
+
+def test_text_answer_names_file_row_and_column(tmp_path):
+    rows = hand_data.rows()
+    rows[3]["Q12"] = "Agree"
+    path = write_prdf(tmp_path / "bad.csv", rows, hand_data.COLUMNS)
+    with pytest.raises(SourceFileError, match=r"bad\.csv: row 5, column Q12: answer 'Agree' is not 1-5, X or blank \(1 such rows\)"):
+        parse_prdf(path, 2018)
+
+
+def test_text_weight_names_file_row_and_column(tmp_path):
+    rows = hand_data.rows()
+    rows[10]["POSTWT"] = "1,5"
+    path = write_prdf(tmp_path / "badwt.csv", rows, hand_data.COLUMNS)
+    with pytest.raises(SourceFileError, match=r"badwt\.csv: row 12, column POSTWT: weight '1,5' is not a number"):
+        parse_prdf(path, 2018)
+
+
+def test_not_a_csv(tmp_path):
+    p = tmp_path / "x.zip"
+    p.write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(SourceFileError, match=r"x\.zip: not a readable CSV"):
+        parse_prdf(p, 2018)
+
+
+def test_undeclared_non_scale_items_are_kept_but_not_scored(tmp_path):
+    df = generate_sample(2022, respondents=40)
+    # a telework-style item coded 1-6 and one coded with letters: not on the agreement scale
+    df = df.with_columns(Q95=df["Q1"].str.replace("5", "6"), Q96=df["Q1"].str.replace("4", "B"))
+    p = tmp_path / "p.csv"
+    df.write_csv(p)
+    parsed = parse_prdf(p, 2022)
+    assert parsed.unscored_items == ("Q95", "Q96")
+    assert "Q95" not in scored_item_columns(parsed.table.schema)
+    assert parsed.table.schema.field("Q95").type == pa.string()
+
+
+def test_real_files_win_over_sample_and_ambiguity_is_an_error(data_dir, monkeypatch):
+    layout = DataLayout(data_dir)
+    src = find_fevs_file(layout, 2019)
+    assert src.is_sample and src.path == sample_path(layout, 2019)
+    real = write_prdf(land(data_dir, 2019, "FEVS2019_PRDF.csv"), hand_data.rows(), hand_data.COLUMNS)
+    src = find_fevs_file(layout, 2019)
+    assert not src.is_sample and src.path == real and src.relative == "landing/fevs/2019/FEVS2019_PRDF.csv"
+    write_prdf(land(data_dir, 2019, "another.csv"), hand_data.rows(), hand_data.COLUMNS)
+    with pytest.raises(SourceFileError, match="2 candidate FEVS files"):
+        find_fevs_file(layout, 2019)
+    monkeypatch.setenv("CXEX_USE_SAMPLE", "never")
+    with pytest.raises(SourceFileError, match="CXEX_USE_SAMPLE=never"):
+        find_fevs_file(layout, 2020)
+
+
+def test_sample_is_deterministic_and_realistic():
+    a, b = generate_sample(2018), generate_sample(2018)
+    assert a.equals(b)
+    assert a.columns[:3] == ["RANDOM", "AGENCY", "LEVEL1"] and "POSTWT" in a.columns
+    assert generate_sample(2021).columns[:3] == ["RandomID", "agency", "level1"]
+    q12 = a["Q12"].to_list()
+    assert "X" in q12 and "" in q12 or None in q12
+    assert "XX" in a["AGENCY"].to_list()
+    assert a["RANDOM"].n_unique() == a.height

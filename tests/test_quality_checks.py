@@ -1,0 +1,81 @@
+"""The GX suite on typed FEVS frames: each rule fails on the data it exists to catch."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assets.sources.fevs_prdf import parse_prdf, scored_item_columns
+from quality_checks.fevs_suite import fevs_expectations
+from quality_checks.gx_runner import run_suite
+from tests import hand_data
+from tests.conftest import write_prdf
+
+
+@pytest.fixture(scope="module")
+def good_table(tmp_path_factory):
+    path = write_prdf(tmp_path_factory.mktemp("q") / "good.csv", hand_data.rows(), hand_data.COLUMNS)
+    return parse_prdf(path, 2018).table
+
+
+def _validate(table, mutate=None):
+    df = table.to_pandas()
+    if mutate:
+        df = mutate(df)
+    return run_suite(df, "fevs_responses_2018", fevs_expectations(2018, scored_item_columns(table.schema)))
+
+
+def test_clean_file_passes(good_table):
+    out = _validate(good_table)
+    assert out.success, [f.describe() for f in out.failures]
+    assert len(out.outcomes) == len(fevs_expectations(2018, scored_item_columns(good_table.schema)))
+
+
+def _set(col, row_index, value):
+    def mutate(df):
+        df = df.copy()
+        df.loc[row_index, col] = value
+        return df
+    return mutate
+
+
+@pytest.mark.parametrize("column, rows, value, expectation", [
+    ("Q12", [3, 7], 7, "expect_column_values_to_be_in_set"),
+    ("postwt", [0], -1.5, "expect_column_values_to_be_between"),
+    ("postwt", [4], float("inf"), "expect_column_values_to_be_between"),
+    ("postwt", [2], float("nan"), "expect_column_values_to_not_be_null"),
+    ("agency_code", [5], "A1", "expect_column_values_to_match_regex"),
+    ("respondent_id", [1], "1000", "expect_column_values_to_be_unique"),
+])
+def test_each_rule_names_column_rows_and_values(good_table, column, rows, value, expectation):
+    def mutate(df):
+        df = df.copy()
+        for r in rows:
+            df.loc[r, column] = value
+        return df
+    out = _validate(good_table, mutate)
+    failed = [f for f in out.failures if f.column == column and f.type == expectation]
+    assert not out.success and failed, [f.describe() for f in out.failures]
+    f = failed[0]
+    assert f.unexpected_count >= len(rows)
+    if expectation != "expect_column_values_to_not_be_null":
+        assert f.sample_rows and set(f.sample_rows) >= {r + 2 for r in rows}  # file rows: header is row 1
+    assert column in f.describe()
+
+
+def test_missing_index_item_is_caught(good_table):
+    out = _validate(good_table.drop_columns(["Q53"]))
+    assert [f.id for f in out.failures] == ["expect_column_to_exist:Q53"]
+
+
+def test_row_count_bounds(good_table, monkeypatch):
+    monkeypatch.setenv("CXEX_FEVS_MIN_RESPONDENTS", "100")
+    out = _validate(good_table)
+    assert [f.id for f in out.failures] == ["expect_table_row_count_to_be_between"]
+    assert out.failures[0].observed_value == good_table.num_rows
+
+
+def test_x_and_blank_are_allowed_but_distinct(good_table):
+    q1 = good_table.column("Q1").to_pylist()
+    assert q1[5] == 0 and q1[6] is None  # X → 0, blank → null
+    assert _validate(good_table).success
