@@ -87,11 +87,12 @@ QUIET = {"loggers": {"console": {"config": {"log_level": os.environ.get("CXEX_LO
 
 
 def main() -> int:
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
     from pipelines.jobs import FEVS_YEARLY_JOB, PUBLISH_JOB
     from pipelines.partitions import FEVS_YEARS
 
     started = time.perf_counter()
+    defs = build_definitions()  # reads CXEX_* now, not at first import
     instance = _instance()
     data_dir = defs.resources["cxex"].layout.root
     print(f"cxex: data directory {data_dir}")

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 ROW_ID_COLUMN = "source_row"
@@ -86,16 +87,25 @@ def _quiet_gx() -> None:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
-def run_suite(frame, suite_name: str, specs: list[ExpectationSpec]) -> SuiteOutcome:
-    """Validate pandas `frame` against `specs`; never raises for a failed expectation."""
+@lru_cache(maxsize=1)
+def _context():
+    """One ephemeral GX context per process (each new one leaves a temporary docs folder behind)."""
     _quiet_gx()
     import great_expectations as gx  # lazy: GX is heavy to import
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return ctx
+
+
+def run_suite(frame, suite_name: str, specs: list[ExpectationSpec]) -> SuiteOutcome:
+    """Validate pandas `frame` against `specs`; never raises for a failed expectation."""
+    import great_expectations as gx
+
+    ctx = _context()
     batch = (
-        ctx.data_sources.add_pandas(f"{suite_name}_source")
+        ctx.data_sources.add_or_update_pandas(f"{suite_name}_source")
         .add_dataframe_asset(f"{suite_name}_frame")
         .add_batch_definition_whole_dataframe("whole")
         .get_batch(batch_parameters={"dataframe": frame})

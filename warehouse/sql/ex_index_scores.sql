@@ -3,11 +3,11 @@
 -- counts), $survey_year, $min_n, and the relation index_items(index_code, index_name, leaf_code, item)
 -- registered by the asset from warehouse/reference/ (composite indices list each leaf's items).
 -- An item index is the plain mean of its items' pct_positive; a composite (EEI) the plain mean of
--- its leaf indices. A cell is suppressed when fewer than $min_n respondents stand behind the index
+-- its leaf indices (summed in a fixed order, so reruns agree to the last bit). A cell is suppressed when fewer than $min_n respondents stand behind the index
 -- or behind any one of its items, or when one of its items has no answers there at all.
 WITH leaf_scores AS (
     SELECT s.org_level, s.agency_code, coalesce(s.level1_code, '') AS level1_code, m.leaf_code,
-           avg(s.pct_positive)  AS score,
+           sum(s.pct_positive ORDER BY s.item) / count(s.pct_positive) AS score,
            count(s.pct_positive) AS items_scored,
            min(s.respondents)   AS min_item_n
     FROM read_parquet($item_scores_path) s
@@ -16,7 +16,7 @@ WITH leaf_scores AS (
 ),
 index_scores AS (
     SELECT l.org_level, l.agency_code, l.level1_code, i.index_code,
-           avg(l.score) AS score, sum(l.items_scored) AS items_scored, min(l.min_item_n) AS min_item_n
+           sum(l.score ORDER BY l.leaf_code) / count(l.score) AS score, sum(l.items_scored) AS items_scored, min(l.min_item_n) AS min_item_n
     FROM leaf_scores l
     JOIN (SELECT DISTINCT index_code, leaf_code FROM index_items) i USING (leaf_code)
     GROUP BY ALL

@@ -4,9 +4,10 @@
 -- OPM's convention: percent positive = 100 * sum(POSTWT | answer in 4,5) / sum(POSTWT | answer in 1..5);
 -- X (do not know, coded 0) and blanks (NULL) are excluded from numerator and denominator.
 -- Counts and weight sums are additive, so cells are computed once at agency × LEVEL1 and rolled up.
+-- Weights are summed as DECIMAL (exact), so results do not depend on the order threads add rows up.
 WITH answers AS (
     UNPIVOT (
-        SELECT agency_code, coalesce(level1_code, '') AS level1_code, postwt, {item_columns}
+        SELECT agency_code, coalesce(level1_code, '') AS level1_code, postwt::DECIMAL(18, 10) AS postwt, {item_columns}
         FROM read_parquet($raw_path)
     )
     ON {item_columns} INTO NAME item VALUE answer
@@ -39,10 +40,10 @@ SELECT $survey_year::SMALLINT                                   AS survey_year,
        item,
        n                                                        AS respondents,
        n_x                                                      AS dont_know_respondents,
-       CASE WHEN n >= $min_n THEN w END                         AS weight_sum,
-       CASE WHEN n >= $min_n THEN 100 * wp / w END              AS pct_positive,
-       CASE WHEN n >= $min_n THEN 100 * wn / w END              AS pct_neutral,
-       CASE WHEN n >= $min_n THEN 100 * wneg / w END            AS pct_negative,
+       CASE WHEN n >= $min_n THEN w::DOUBLE END                 AS weight_sum,
+       CASE WHEN n >= $min_n THEN 100 * wp::DOUBLE / w::DOUBLE END             AS pct_positive,
+       CASE WHEN n >= $min_n THEN 100 * wn::DOUBLE / w::DOUBLE END             AS pct_neutral,
+       CASE WHEN n >= $min_n THEN 100 * wneg::DOUBLE / w::DOUBLE END            AS pct_negative,
        n < $min_n                                               AS suppressed
 FROM rolled
 WHERE NOT (org_level = 'level1' AND level1 = '')

@@ -1,0 +1,121 @@
+"""The whole graph through real Dagster runs into a temporary data directory."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from dagster import AssetSelection, DagsterInstance, materialize
+
+from assets import keys
+from pipelines import run as run_module
+from tests import hand_data
+from tests.conftest import land, make_defs, run_publish, run_year, write_prdf
+
+
+def _published_state(data_dir):
+    pub = data_dir / "publish"
+    return {t: ((pub / t).resolve(), (pub / t / "data.parquet").read_bytes()) for t in ("fevs_item_scores", "ex_index_scores")}
+
+
+def test_full_graph_materializes_with_dagster(data_dir):
+    defs = make_defs(data_dir)
+    graph = defs.resolve_asset_graph()
+    all_assets = list(defs.assets) + list(defs.asset_checks)
+    resources = defs.resources
+    instance = DagsterInstance.ephemeral()
+    yearly = AssetSelection.keys(keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES)
+    for year in ("2018", "2024"):
+        r = materialize(all_assets, selection=yearly, partition_key=year, resources=resources, instance=instance)
+        assert r.success
+        checks = r.get_asset_check_evaluations()
+        assert len(checks) == 1 and checks[0].passed
+    r = materialize(all_assets, selection=AssetSelection.groups("publish"), resources=resources, instance=instance)
+    assert r.success
+    assert {k for k in graph.get_all_asset_keys()} == {
+        keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES,
+        keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.WAREHOUSE_CATALOG}
+
+    # BI tools and analysts read the same tables four ways and see the same rows
+    path = data_dir / "publish" / "ex_index_scores"
+    n = pq.read_table(path).num_rows
+    assert n == pl.read_parquet(path / "*.parquet").height == len(pd.read_parquet(path))
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == n
+    years = con.execute("SELECT list(DISTINCT survey_year ORDER BY survey_year) FROM ex_index_scores").fetchone()[0]
+    assert years == [2018, 2024]
+    idx_2024 = {r[0] for r in con.execute("SELECT DISTINCT index_code FROM ex_index_scores WHERE survey_year = 2024").fetchall()}
+    assert idx_2024 == {"eei", "eei_leaders_lead", "eei_supervisors", "eei_intrinsic_work_experience",
+                        "global_satisfaction", "performance_confidence", "employee_experience"}
+    comments = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'ex_index_scores' AND comment IS NOT NULL AND comment <> ''").fetchone()[0]
+    assert comments == len(pq.read_schema(path / "data.parquet"))
+    assert con.execute("SELECT bool_and(success), count(*) FROM quality.validation_results").fetchone()[0] is True
+    assert con.execute("SELECT bool_and(source_is_sample) FROM fevs_item_scores").fetchone()[0] is True
+    con.close()
+    manifest = json.loads((data_dir / "publish" / "_manifest.json").read_text())
+    assert manifest["tables"]["ex_index_scores"]["rows"] == n
+
+
+def test_make_run_entrypoint_is_idempotent(data_dir, capsys, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert run_module.main() == 0
+    out = capsys.readouterr().out
+    assert "Employee Engagement Index, 2024 (SAMPLE data" in out and "top:" in out and "bottom:" in out
+    first = pq.read_table(data_dir / "publish" / "ex_index_scores")
+    assert sorted(set(first.column("survey_year").to_pylist())) == list(range(2018, 2025))
+    assert run_module.main() == 0
+    second = pq.read_table(data_dir / "publish" / "ex_index_scores")
+    cols = [c for c in first.column_names if c not in ("run_id",)]
+    assert first.select(cols).equals(second.select(cols))  # Kahan sums (fsum): no parallel-order jitter
+    # three versions kept at most, the current one linked
+    assert len(list((data_dir / "publish" / ".versions" / "ex_index_scores").iterdir())) == 2
+
+
+def test_bad_partition_is_blocked_and_published_tables_survive(data_dir, capsys, monkeypatch):
+    defs = make_defs(data_dir)
+    instance = DagsterInstance.ephemeral()
+    write_prdf(land(data_dir, 2019), hand_data.rows(), hand_data.COLUMNS)
+    assert run_year(defs, 2019, instance).success and run_publish(defs, instance).success
+    before = _published_state(data_dir)
+    staged = (data_dir / "staging" / "ex_index_scores" / "survey_year=2019" / "data.parquet").read_bytes()
+
+    rows = hand_data.rows()
+    rows[3]["Q12"] = 7
+    rows[8]["Q12"] = 9
+    write_prdf(land(data_dir, 2019), rows, hand_data.COLUMNS)  # a corrupt re-release of the same file
+    result = run_year(defs, 2019, instance)
+    assert not result.success
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed
+    assert check.metadata["column"].value == "Q12"
+    assert check.metadata["unexpected_count"].value == 2
+    assert check.metadata["sample_values"].value == [7, 9] and check.metadata["sample_rows"].value == [5, 10]
+    assert "landing/fevs/2019/prdf.csv" in check.description and "Q12" in check.description
+    # the scores were not recomputed, the published tables are byte-for-byte what they were
+    assert not result.asset_materializations_for_node("warehouse__fevs_item_scores")
+    assert (data_dir / "staging" / "ex_index_scores" / "survey_year=2019" / "data.parquet").read_bytes() == staged
+    assert _published_state(data_dir) == before
+    failed = pq.read_table(data_dir / "quality" / "validation_results").to_pandas()
+    assert failed.loc[~failed.success, "column_name"].tolist() == ["Q12"]
+
+    # and `make run` says so, exits non-zero, and publishes nothing
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert run_module.main() == 1
+    err = capsys.readouterr().err
+    assert "FEVS 2018" not in err and "landing/fevs/2019/prdf.csv: column Q12" in err and "row(s) [5, 10]" in err
+    assert _published_state(data_dir) == before
+
+
+def test_unreadable_value_fails_the_parse_with_location(data_dir, capsys, monkeypatch):
+    rows = hand_data.rows()
+    rows[0]["POSTWT"] = "n/a"
+    write_prdf(land(data_dir, 2018), rows, hand_data.COLUMNS)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert run_module.main() == 1
+    err = capsys.readouterr().err
+    assert "landing/fevs/2018/prdf.csv: row 2, column POSTWT: weight 'n/a' is not a number" in err
+    assert not (data_dir / "publish" / "ex_index_scores").exists()
