@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup run test ui lock docs clean
+.PHONY: setup run test ui lock docs clean download-fevs
 
 setup: $(STAMP)
 
@@ -29,6 +29,9 @@ test: setup ## run the test suite
 ui: setup ## Dagster UI on http://127.0.0.1:3000 over the same data directory
 	@mkdir -p "$(DAGSTER_HOME)"
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${CXEX_UI_PORT:-3000}
+
+download-fevs: setup ## fetch OPM's PRDF for YEAR into the landing folder (needs internet; URL=... to override)
+	$(BIN)/python -m assets.sources.download fevs --year $(YEAR) $(if $(URL),--url $(URL)) $(if $(SHA256),--sha256 $(SHA256))
 
 docs: setup ## regenerate docs/data_dictionary.md from the schema contracts
 	$(BIN)/python -m warehouse.contracts --write docs/data_dictionary.md

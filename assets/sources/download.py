@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import http.client
 import json
 import os
 import sys
@@ -70,7 +71,7 @@ def download(url: str, dest_dir: Path, *, filename: str | None = None, expected_
             if e.code not in RETRYABLE_STATUS:
                 raise DownloadError(f"{url}: HTTP {e.code} {e.reason} (not retried)") from None
             last_error = e
-        except (urllib.error.URLError, TimeoutError, ConnectionError, _ShortBody) as e:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.IncompleteRead, _ShortBody) as e:
             last_error = e
         if attempt <= retries:
             sleep(backoff * 2 ** (attempt - 1))

@@ -1,0 +1,60 @@
+"""The Dagster code location loads, as `dagster dev -w workspace.yaml` would load it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import yaml
+
+from assets import keys
+from tests.conftest import REPO
+
+
+def test_definitions_load_with_every_asset_check_and_job():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    assert len(graph.get_all_asset_keys()) == 6
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.description and node.group_name in ("fevs", "publish"), key
+    checks = list(defs.resolve_asset_graph().asset_check_keys)
+    assert [c.name for c in checks] == ["fevs_responses_expectations"]
+    spec = next(iter(defs.asset_checks)).check_specs
+    assert all(s.blocking for s in spec)
+    assert {j for j in ("fevs_yearly", "publish") if defs.resolve_job_def(j)} == {"fevs_yearly", "publish"}
+    assert defs.resolve_job_def("fevs_yearly").partitions_def.get_partition_keys() == [str(y) for y in range(2018, 2025)]
+
+
+def test_workspace_yaml_points_at_the_definitions_module():
+    ws = yaml.safe_load((REPO / "workspace.yaml").read_text())
+    module = ws["load_from"][0]["python_module"]["module_name"]
+    out = subprocess.run([sys.executable, "-c", f"import {module} as m; print(type(m.defs).__name__)"],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "Definitions", out.stderr
+
+
+def test_gx_is_not_imported_when_definitions_load():
+    code = "import sys, pipelines.definitions; print('great_expectations' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_dependency_direction():
+    """warehouse imports nothing of ours; assets never import pipelines or quality_checks."""
+    import re
+
+    for pkg, forbidden in {"warehouse": ("assets", "pipelines", "quality_checks"),
+                           "assets": ("pipelines", "quality_checks")}.items():
+        for path in (REPO / pkg).rglob("*.py"):
+            for line in path.read_text().splitlines():
+                m = re.match(r"\s*(?:from|import)\s+([a-z_]+)", line)
+                assert not (m and m.group(1) in forbidden), f"{path}: {line.strip()}"
+
+
+def test_dagster_ge_is_not_locked():
+    pins = [l.split("==")[0].lower().replace("_", "-") for l in (REPO / "requirements.lock").read_text().splitlines()
+            if l and not l.startswith("#")]
+    assert "dagster-ge" not in pins and "great-expectations" in pins
+    assert all("==" in l for l in (REPO / "requirements.lock").read_text().splitlines() if l and not l.startswith("#"))

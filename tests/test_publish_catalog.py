@@ -1,0 +1,75 @@
+"""Atomic publication, schema contracts and the read-only analysts' catalog."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from warehouse.catalog import build_catalog
+from warehouse.contracts import ContractError, conform, load
+from warehouse.publish import publish_table, read_manifest
+
+
+def _table(n=3, **override):
+    c = load("ex_index_scores")
+    base = {
+        "survey_year": [2024] * n, "org_level": ["agency"] * n, "agency_code": [f"A{i}" for i in range(n)],
+        "level1_code": [None] * n, "index_code": ["eei"] * n, "index_name": ["Employee Engagement Index"] * n,
+        "score": [70.0 + i for i in range(n)], "items": [15] * n, "respondents": [100] * n,
+        "min_item_respondents": [90] * n, "suppressed": [False] * n, "source": ["opm_fevs_prdf"] * n,
+        "source_file": ["landing/fevs/2024/f.csv"] * n, "source_sha256": ["0" * 64] * n,
+        "source_is_sample": [False] * n, "source_retrieved_at": [None] * n, "pipeline_version": ["0.1.0"] * n,
+        "run_id": ["run-1"] * n,
+    }
+    base.update(override)
+    return pa.table({k: v if isinstance(v, pa.Array) else pa.array(v, type=c.schema.field(k).type) for k, v in base.items()})
+
+
+def test_contract_rejects_drift():
+    c = load("ex_index_scores")
+    assert conform(_table(), c).schema == c.schema
+    with pytest.raises(ContractError, match="missing \\['score'\\]"):
+        conform(_table().drop_columns(["score"]), c)
+    with pytest.raises(ContractError, match="unexpected \\['extra'\\]"):
+        conform(_table().append_column("extra", pa.array([1, 2, 3])), c)
+    with pytest.raises(ContractError, match="agency_code: 1 null values"):
+        conform(_table(agency_code=["A", None, "C"]), c)
+    with pytest.raises(ContractError, match="duplicate primary keys"):
+        conform(_table(agency_code=["A", "A", "C"]), c)
+    with pytest.raises(ContractError, match="items"):
+        conform(_table(items=pa.array([1, 2, 99999], pa.int64())), c)  # does not fit int16
+
+
+def test_publish_swaps_atomically_and_failure_keeps_last_good(tmp_path):
+    c = load("ex_index_scores")
+    first = publish_table(tmp_path, c, _table(), "run-aaaaaaaa")
+    link = tmp_path / "ex_index_scores"
+    assert link.is_symlink() and pq.read_table(link).num_rows == 3
+    good_target, good_bytes = link.resolve(), (link / "data.parquet").read_bytes()
+    with pytest.raises(ContractError):
+        publish_table(tmp_path, c, _table(agency_code=["A", "A", "C"]), "run-bbbbbbbb")
+    assert link.resolve() == good_target and (link / "data.parquet").read_bytes() == good_bytes
+    assert read_manifest(tmp_path)["tables"]["ex_index_scores"]["version"] == first.version
+    for i in range(4):
+        publish_table(tmp_path, c, _table(n=4 + i), f"run-{i}cccccccc")
+    assert pq.read_table(link).num_rows == 7
+    assert len([p for p in (tmp_path / ".versions" / "ex_index_scores").iterdir()]) == 3  # pruned
+    assert not list(tmp_path.glob(".*.link")) and not list((tmp_path / ".versions" / "ex_index_scores").glob(".tmp-*"))
+
+
+def test_catalog_rebuild_does_not_disturb_an_open_reader(tmp_path):
+    pub, wh = tmp_path / "publish", tmp_path / "warehouse.duckdb"
+    publish_table(pub, load("ex_index_scores"), _table(), "run-1")
+    assert build_catalog(wh, pub) == ["main.ex_index_scores"]
+    reader = duckdb.connect(str(wh), read_only=True)
+    assert reader.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == 3
+    publish_table(pub, load("ex_index_scores"), _table(n=5), "run-2")
+    build_catalog(wh, pub)  # while the reader holds the old file open
+    assert reader.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == 5  # views follow the swap
+    reader.close()
+    fresh = duckdb.connect(str(wh), read_only=True)
+    comment = fresh.execute("SELECT comment FROM duckdb_columns() WHERE table_name='ex_index_scores' AND column_name='score'").fetchone()[0]
+    assert "plain mean" in comment
+    fresh.close()
