@@ -3,7 +3,6 @@
 
 import json
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
@@ -11,37 +10,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse import PIPELINE_VERSION, reference, sql
-from warehouse.contracts import ARROW_TYPES, load as load_contract
-from warehouse.layout import DataLayout
-from warehouse.publish import publish_table, with_constant_columns, write_parquet_atomic
+from warehouse import reference, sql
+from warehouse.publish import write_parquet_atomic
 
 from . import keys
+from .common import PROVENANCE_META, add_provenance, layout_of, preview, provenance_record, publish_from_staging, read_provenance
 from .partitions import FEVS_YEARS
 from .sources.fevs_prdf import SOURCE, find_fevs_file, parse_prdf, scored_item_columns
 
 GROUP = "fevs"
 PARTITION_COL = "survey_year"
-PROVENANCE_META = "cxex.provenance"
-
-
-def _layout(context) -> DataLayout:
-    return context.resources.cxex.layout
-
-
-def _preview(table: pa.Table, rows: int = 8) -> MetadataValue:
-    head = table.slice(0, rows).to_pylist()
-    if not head:
-        return MetadataValue.md("*(no rows)*")
-    cols = list(head[0])
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join("" if r[c] is None else (f"{r[c]:.2f}" if isinstance(r[c], float) else str(r[c])) for c in cols) + " |" for r in head]
-    return MetadataValue.md("\n".join(lines))
-
-
-def read_provenance(raw_path: Path) -> dict:
-    meta = pq.read_schema(raw_path).metadata or {}
-    return json.loads(meta[PROVENANCE_META.encode()])
 
 
 @asset(
@@ -58,16 +36,12 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
     generated sample when nothing has landed. Answers become Int8 (1-5, X = 0, blank = null);
     `source_row` keeps the file's row number for error messages.
     """
-    layout = _layout(context)
+    layout = layout_of(context)
     year = int(context.partition_key)
     started = time.perf_counter()
     src = find_fevs_file(layout, year)
     parsed = parse_prdf(src, year)
-    provenance = {
-        "source": SOURCE, "source_file": src.relative, "source_sha256": src.sha256,
-        "source_is_sample": src.is_sample, "url": src.url,
-        "source_retrieved_at": src.retrieved_at.isoformat() if src.retrieved_at else None,
-    }
+    provenance = provenance_record(SOURCE, [src])
     out = layout.raw("fevs_responses", PARTITION_COL, str(year))
     write_parquet_atomic(parsed.table, out, {PROVENANCE_META: json.dumps(provenance)})
     if src.is_sample:
@@ -82,18 +56,6 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
         "path": MetadataValue.path(str(out)),
         "seconds": round(time.perf_counter() - started, 3),
     })
-
-
-def _provenance_columns(raw_path: Path, run_id: str) -> tuple[dict, dict]:
-    p = read_provenance(raw_path)
-    values = {
-        "source": p["source"], "source_file": p["source_file"], "source_sha256": p["source_sha256"],
-        "source_is_sample": p["source_is_sample"],
-        "source_retrieved_at": datetime.fromisoformat(p["source_retrieved_at"]) if p.get("source_retrieved_at") else None,
-        "pipeline_version": PIPELINE_VERSION, "run_id": run_id,
-    }
-    types = {c.name: ARROW_TYPES[c.type] for c in load_contract("fevs_item_scores").columns if c.name in values}
-    return values, types
 
 
 def compute_item_scores(raw_path: Path, year: int, min_n: int) -> pa.Table:
@@ -143,19 +105,18 @@ def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     POSTWT-weighted, X and blanks excluded from numerator and denominator (OPM's convention);
     cells of fewer respondents than the suppression threshold are published as null, flagged.
     """
-    layout, year = _layout(context), int(context.partition_key)
+    layout, year = layout_of(context), int(context.partition_key)
     raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
     started = time.perf_counter()
     table = compute_item_scores(raw, year, context.resources.cxex.min_respondents)
-    values, types = _provenance_columns(raw, context.run_id)
-    table = with_constant_columns(table, values, types)
+    table = add_provenance(table, read_provenance(raw), context.run_id)
     out = layout.staging("fevs_item_scores", PARTITION_COL, str(year))
     write_parquet_atomic(table, out)
     suppressed = sum(table.column("suppressed").to_pylist())
     return MaterializeResult(metadata={
         "rows": table.num_rows, "suppressed_cells": suppressed,
         "seconds": round(time.perf_counter() - started, 3),
-        "preview": _preview(table.select(["org_level", "agency_code", "item", "respondents", "pct_positive", "suppressed"])),
+        "preview": preview(table.select(["org_level", "agency_code", "item", "respondents", "pct_positive", "suppressed"])),
         "path": MetadataValue.path(str(out)),
     })
 
@@ -174,13 +135,12 @@ def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     Each index is the plain mean of its items' percent positive, EEI the plain mean of its three
     subindices, for every year whose survey carried the items (warehouse/reference/fevs_item_map.csv).
     """
-    layout, year = _layout(context), int(context.partition_key)
+    layout, year = layout_of(context), int(context.partition_key)
     raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
     items_path = layout.staging("fevs_item_scores", PARTITION_COL, str(year))
     started = time.perf_counter()
     table = compute_index_scores(items_path, raw, year, context.resources.cxex.min_respondents)
-    values, types = _provenance_columns(raw, context.run_id)
-    table = with_constant_columns(table, values, types)
+    table = add_provenance(table, read_provenance(raw), context.run_id)
     out = layout.staging("ex_index_scores", PARTITION_COL, str(year))
     write_parquet_atomic(table, out)
     gov = {r["index_code"]: r["score"] for r in table.to_pylist() if r["org_level"] == "government"}
@@ -193,32 +153,15 @@ def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     })
 
 
-def _publish_staged(context: AssetExecutionContext, table_name: str) -> MaterializeResult:
-    layout = _layout(context)
-    files = sorted(Path(p) for p in Path(layout.root / "staging" / table_name).glob("*/data.parquet"))
-    if not files:
-        raise FileNotFoundError(f"nothing staged for {table_name} under {layout.root / 'staging' / table_name}; materialize its partitions first")
-    contract = load_contract(table_name)
-    table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files])
-    pub = publish_table(layout.publish_root, contract, table, context.run_id)
-    years = sorted(set(table.column("survey_year").to_pylist()))
-    samples = sorted(set(r["survey_year"] for r in table.select(["survey_year", "source_is_sample"]).to_pylist() if r["source_is_sample"]))
-    return MaterializeResult(metadata={
-        "rows": pub.rows, "version": pub.version, "sha256": pub.sha256, "contract_version": pub.contract_version,
-        "survey_years": MetadataValue.json(years), "sample_years": MetadataValue.json(samples),
-        "path": MetadataValue.path(pub.path),
-    })
-
-
 @asset(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_item_scores for every staged survey year, checked against its contract and swapped in atomically."""
-    return _publish_staged(context, "fevs_item_scores")
+    return publish_from_staging(context, "fevs_item_scores", PARTITION_COL)
 
 
 @asset(key=keys.PUBLISH_EX_INDEX_SCORES, deps=[keys.EX_INDEX_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """ex_index_scores for every staged survey year, checked against its contract and swapped in atomically."""
-    return _publish_staged(context, "ex_index_scores")
+    return publish_from_staging(context, "ex_index_scores", PARTITION_COL)

@@ -6,8 +6,12 @@ every calendar year (and a new one each January) whether or not OPM fielded a su
 item numbers; FEVS was not fielded in 2025. Adding a year is a data change in warehouse/reference/.
 """
 
-from dagster import StaticPartitionsDefinition
+from dagster import MonthlyPartitionsDefinition, StaticPartitionsDefinition
 
 from warehouse.reference import supported_years
 
 FEVS_YEARS = StaticPartitionsDefinition([str(y) for y in supported_years()])
+
+# Workforce data is published monthly; keys are OPM's own yyyymm. The window opens with FY2020
+# (October 2019); months without landed files (or sample) fail clearly rather than guess.
+WORKFORCE_MONTHS = MonthlyPartitionsDefinition(start_date="201910", fmt="%Y%m", end_offset=0)

@@ -9,7 +9,8 @@ import pyarrow.parquet as pq
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
 from assets import keys
-from assets.fevs import PARTITION_COL, read_provenance
+from assets.common import read_provenance
+from assets.fevs import PARTITION_COL
 from assets.sources.fevs_prdf import scored_item_columns
 from warehouse.contracts import load as load_contract
 from warehouse.publish import write_parquet_atomic

@@ -1,0 +1,98 @@
+"""Helpers every asset module uses: the data layout, provenance, previews, staged publication."""
+
+import hashlib
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
+
+from warehouse import PIPELINE_VERSION
+from warehouse.contracts import ARROW_TYPES, load as load_contract
+from warehouse.layout import DataLayout
+from warehouse.publish import publish_table, with_constant_columns
+
+from .sources.files import SourceFile
+
+PROVENANCE_META = "cxex.provenance"
+PROVENANCE_COLUMNS = ("source", "source_file", "source_sha256", "source_is_sample", "source_retrieved_at",
+                      "pipeline_version", "run_id")
+
+
+def layout_of(context) -> DataLayout:
+    return context.resources.cxex.layout
+
+
+def preview(table: pa.Table, rows: int = 8) -> MetadataValue:
+    """A markdown table of the first rows, for the asset's page in the UI."""
+    head = table.slice(0, rows).to_pylist()
+    if not head:
+        return MetadataValue.md("*(no rows)*")
+    cols = list(head[0])
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join("" if r[c] is None else (f"{r[c]:.2f}" if isinstance(r[c], float) else str(r[c])) for c in cols) + " |"
+              for r in head]
+    return MetadataValue.md("\n".join(lines))
+
+
+def provenance_record(source: str, files: list[SourceFile]) -> dict:
+    """One provenance record for the file(s) behind a partition.
+
+    With several files, source_file lists them (comma-separated) and source_sha256 is the SHA-256
+    of their sorted per-file checksums; each file's own checksum stays in the raw file's metadata.
+    """
+    if len(files) == 1:
+        f = files[0]
+        sha, name = f.sha256, f.relative
+    else:
+        sha = hashlib.sha256("\n".join(sorted(f.sha256 for f in files)).encode()).hexdigest()
+        name = ", ".join(f.relative for f in files)
+    retrieved = [f.retrieved_at for f in files if f.retrieved_at]
+    return {
+        "source": source, "source_file": name, "source_sha256": sha,
+        "source_is_sample": any(f.is_sample for f in files),
+        "source_retrieved_at": max(retrieved).isoformat() if retrieved else None,
+        "files": {f.relative: {"sha256": f.sha256, "url": f.url, "is_sample": f.is_sample} for f in files},
+    }
+
+
+def read_provenance(raw_path: Path) -> dict:
+    meta = pq.read_schema(raw_path).metadata or {}
+    return json.loads(meta[PROVENANCE_META.encode()])
+
+
+def add_provenance(table: pa.Table, record: dict, run_id: str) -> pa.Table:
+    values = {
+        "source": record["source"], "source_file": record["source_file"], "source_sha256": record["source_sha256"],
+        "source_is_sample": record["source_is_sample"],
+        "source_retrieved_at": datetime.fromisoformat(record["source_retrieved_at"]) if record.get("source_retrieved_at") else None,
+        "pipeline_version": PIPELINE_VERSION, "run_id": run_id,
+    }
+    prov = {c.name: ARROW_TYPES[c.type] for c in load_contract("fevs_item_scores").columns if c.name in PROVENANCE_COLUMNS}
+    return with_constant_columns(table, values, prov)
+
+
+def publish_from_staging(context: AssetExecutionContext, table_name: str, partition_col: str) -> MaterializeResult:
+    """Publish every staged partition of `table_name` as one contract-checked table."""
+    layout = layout_of(context)
+    files = sorted((layout.root / "staging" / table_name).glob("*/data.parquet"))
+    if not files:
+        raise FileNotFoundError(f"nothing staged for {table_name} under {layout.root / 'staging' / table_name}; "
+                                "materialize its partitions first")
+    contract = load_contract(table_name)
+    table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files])
+    return publish_result(context, contract, table, partition_col)
+
+
+def publish_result(context: AssetExecutionContext, contract, table: pa.Table, partition_col: str) -> MaterializeResult:
+    pub = publish_table(layout_of(context).publish_root, contract, table, context.run_id)
+    parts = sorted(set(table.column(partition_col).to_pylist()))
+    sample_parts = sorted({r[partition_col] for r in table.select([partition_col, "source_is_sample"]).to_pylist()
+                           if r["source_is_sample"]}) if "source_is_sample" in table.column_names else []
+    return MaterializeResult(metadata={
+        "rows": pub.rows, "version": pub.version, "sha256": pub.sha256, "contract_version": pub.contract_version,
+        partition_col + "s": MetadataValue.json(parts), "sample_" + partition_col + "s": MetadataValue.json(sample_parts),
+        "path": MetadataValue.path(pub.path), "preview": preview(table),
+    })

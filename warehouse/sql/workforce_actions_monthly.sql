@@ -1,0 +1,22 @@
+-- One month's accession and separation files, counted per organisation × effective month × category.
+-- Inputs: $actions_path (typed actions), relation codes(code_type, code, category).
+-- A code missing from the reference keeps its rows under category 'unknown' (and a check reports it).
+WITH a AS (
+    SELECT a.*, coalesce(c.category, 'unknown') AS category
+    FROM read_parquet($actions_path) a
+    LEFT JOIN codes c ON c.code_type = a.action AND c.code = a.category_code
+)
+SELECT any_value(file_yyyymm)                         AS file_yyyymm,
+       effective_yyyymm,
+       CASE WHEN grouping(agency_code) = 1 THEN 'government'
+            WHEN grouping(agency_subelement_code) = 1 THEN 'agency' ELSE 'subelement' END AS org_level,
+       CASE WHEN grouping(agency_code) = 1 THEN 'ALL' ELSE agency_code END AS agency_code,
+       CASE WHEN grouping(agency_subelement_code) = 1 THEN NULL ELSE agency_subelement_code END AS agency_subelement_code,
+       action, category,
+       coalesce(sum(count), 0)::BIGINT                             AS actions,
+       coalesce(sum(count) FILTER (WHERE los_bracket = 'A'), 0)::BIGINT AS first_year_actions,
+       (count(*) FILTER (WHERE count_suppressed))::BIGINT          AS suppressed_cells
+FROM a
+GROUP BY GROUPING SETS ((effective_yyyymm, action, category),
+                        (effective_yyyymm, action, category, agency_code),
+                        (effective_yyyymm, action, category, agency_code, agency_subelement_code))
