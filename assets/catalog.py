@@ -8,7 +8,8 @@ from warehouse.catalog import build_catalog
 from . import keys
 
 
-@asset(key=keys.WAREHOUSE_CATALOG, deps=[keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES],
+@asset(key=keys.WAREHOUSE_CATALOG, deps=[keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES,
+                                        keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES],
        group_name="publish", kinds={"duckdb"}, required_resource_keys={"cxex"})
 def warehouse_catalog(context: AssetExecutionContext) -> MaterializeResult:
     """$CXEX_DATA_DIR/warehouse.duckdb: a view per published table (columns commented) and quality.validation_results.

@@ -47,6 +47,17 @@ def _failure_messages(result) -> list[str]:
     return msgs
 
 
+def _warnings(result) -> list[str]:
+    """Failed non-blocking (WARN) checks: reported, never fatal."""
+    out = []
+    for ev in result.all_events:
+        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
+            data = ev.event_specific_data
+            if not data.passed and data.severity.value == "WARN":
+                out.append(f"{data.check_name}: {data.description}")
+    return out
+
+
 def summary(data_dir: Path) -> str:
     import duckdb
 
@@ -80,6 +91,21 @@ def summary(data_dir: Path) -> str:
         lines.append("  top:    " + ", ".join(f"{a} {s}" for a, s, _ in ranked[:3]))
         lines.append("  bottom: " + ", ".join(f"{a} {s}" for a, s, _ in ranked[-3:]))
     lines.append(f"  {len(ranked)} agencies ranked; {n_supp} suppressed (fewer than the threshold of respondents)")
+    con = duckdb.connect(str(layout.warehouse_file), read_only=True)
+    try:
+        fy = con.execute("SELECT max(fiscal_year) FROM workforce_metrics WHERE months_observed = 12").fetchone()[0]
+        if fy is not None:
+            w = con.execute("""SELECT avg_headcount, quit_rate, separation_rate, first_year_attrition_rate, supervisor_ratio,
+                                      retirement_eligible_share_est, bool_or(source_is_sample) OVER ()
+                               FROM workforce_metrics WHERE fiscal_year = ? AND org_level = 'government'""", [fy]).fetchone()
+            label = " (SAMPLE data)" if w[6] else ""
+            fmt = lambda v, f: "n/a" if v is None else format(v, f)  # noqa: E731
+            lines.append(f"Workforce, FY{fy}{label}: {w[0]:,.0f} on board on average; quit rate {fmt(w[1], '.1f')}%, "
+                         f"separation rate {fmt(w[2], '.1f')}%, first-year attrition {fmt(w[3], '.1f')}%, "
+                         f"{fmt(w[4], '.1f')} non-supervisors per supervisor, "
+                         f"{fmt(w[5], '.1f')}% estimated retirement-eligible")
+    finally:
+        con.close()
     return "\n".join(lines)
 
 
@@ -87,8 +113,9 @@ QUIET = {"loggers": {"console": {"config": {"log_level": os.environ.get("CXEX_LO
 
 
 def main() -> int:
+    from assets.sources.workforce_files import available_months
     from pipelines.definitions import build_definitions
-    from pipelines.jobs import FEVS_YEARLY_JOB, PUBLISH_JOB
+    from pipelines.jobs import FEVS_YEARLY_JOB, PUBLISH_JOB, WORKFORCE_MONTHLY_JOB
     from pipelines.partitions import FEVS_YEARS
 
     started = time.perf_counter()
@@ -96,18 +123,27 @@ def main() -> int:
     instance = _instance()
     data_dir = defs.resources["cxex"].layout.root
     print(f"cxex: data directory {data_dir}")
-    yearly = defs.resolve_job_def(FEVS_YEARLY_JOB)
-    for year in FEVS_YEARS.get_partition_keys():
-        t = time.perf_counter()
-        result = yearly.execute_in_process(partition_key=year, instance=instance, raise_on_error=False, run_config=QUIET)
-        if not result.success:
-            print(f"cxex: FEVS {year} failed; nothing was published, the last good tables are untouched:", file=sys.stderr)
-            for msg in _failure_messages(result) or ["see the run in the Dagster UI (make ui)"]:
-                print(f"  {msg}", file=sys.stderr)
-            return 1
-        mats = result.asset_materializations_for_node("raw__fevs_responses")
-        src = mats[0].metadata["source_file"].value if mats else "?"
-        print(f"cxex: FEVS {year} validated and scored in {time.perf_counter() - t:.1f}s  ({src})")
+    layout = defs.resources["cxex"].layout
+    months, _ = available_months(layout)
+    plan = [(FEVS_YEARLY_JOB, "FEVS", FEVS_YEARS.get_partition_keys(), "raw__fevs_responses"),
+            (WORKFORCE_MONTHLY_JOB, "workforce", months, "raw__workforce_employment")]
+    for job_name, label, partitions, raw_node in plan:
+        job, t = defs.resolve_job_def(job_name), time.perf_counter()
+        sources = set()
+        for key in partitions:
+            result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET)
+            if not result.success:
+                print(f"cxex: {label} {key} failed; nothing was published, the last good tables are untouched:", file=sys.stderr)
+                for msg in _failure_messages(result) or ["see the run in the Dagster UI (make ui)"]:
+                    print(f"  {msg}", file=sys.stderr)
+                return 1
+            for warning in _warnings(result):
+                print(f"cxex: {label} {key} warning: {warning}")
+            mats = result.asset_materializations_for_node(raw_node)
+            if mats:
+                sources.add(mats[0].metadata["source_file"].value.rsplit("/", 2)[0])
+        print(f"cxex: {label}: {len(partitions)} partitions ({partitions[0]}..{partitions[-1]}) validated and computed "
+              f"in {time.perf_counter() - t:.1f}s from {', '.join(sorted(sources))}")
     result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     if not result.success:
         print("cxex: publication failed; the last good tables are untouched:", file=sys.stderr)

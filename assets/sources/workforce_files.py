@@ -90,8 +90,31 @@ def detect_kind(path: Path) -> tuple[str, str]:
     )
 
 
+def landed_months(layout) -> list[str]:
+    root = layout.landing("workforce")
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if re.fullmatch(r"\d{6}", p.name) and landed_files(p))
+
+
+def available_months(layout) -> tuple[list[str], bool]:
+    """(months to process, whether they are the sample).
+
+    Real months and sample months are never mixed: fiscal-year metrics blend months, so once any
+    month has landed, only landed months count. With nothing landed, the sample's months.
+    """
+    from .workforce_sample import sample_months
+
+    landed = landed_months(layout)
+    if landed:
+        return landed, False
+    if use_sample_policy() == "never":
+        return [], False
+    return sample_months(), True
+
+
 def month_files(layout, month: str) -> MonthFiles:
-    """The files for `month` (yyyymm): landed ones, else the generated sample."""
+    """The files for `month` (yyyymm): landed ones, else (when nothing has landed at all) the sample."""
     from .workforce_sample import ensure_samples
 
     folder = layout.landing("workforce", month)
@@ -99,6 +122,9 @@ def month_files(layout, month: str) -> MonthFiles:
     if not files:
         if use_sample_policy() == "never":
             raise SourceFileError(f"{folder}: no workforce files for {month}, and CXEX_USE_SAMPLE=never forbids the sample")
+        if landed_months(layout):
+            raise SourceFileError(f"{folder}: no workforce files for {month}; other months have landed, so the sample "
+                                  "is not used (real and sample months are never mixed)")
         folder = ensure_samples(layout).get(month)
         if folder is None:
             raise SourceFileError(f"{layout.landing('workforce', month)}: no workforce files for {month}, and the sample has none for that month")

@@ -1,5 +1,5 @@
 -- Workforce health per fiscal year × organisation, from the validated monthly staging files.
--- Inputs: $employment_glob, $actions_glob (staging), relation agencies (the DTagy lookup).
+-- Inputs: $employment_glob, $actions_glob (lists of staged monthly files), relation agencies (DTagy lookup).
 -- Fiscal year: October-September (FY2024 = Oct 2023 .. Sep 2024). Annual rates use the average
 -- on-board headcount over the fiscal year's monthly snapshots and are published only for complete
 -- years (12 snapshots). Actions count in the fiscal year of their effective date.

@@ -1,0 +1,160 @@
+"""Workforce assets: OPM Federal Workforce Data / FedScope → typed monthly Parquet → fiscal-year metrics."""
+
+import hashlib
+import json
+import time
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from warehouse import sql
+from warehouse.contracts import load as load_contract
+from warehouse.publish import write_parquet_atomic
+
+from . import keys
+from .common import (PROVENANCE_META, add_provenance, layout_of, preview, provenance_record, publish_result,
+                     read_provenance)
+from .partitions import WORKFORCE_MONTHS
+from .sources.workforce_files import (SOURCE, available_months, codes, empty_actions, find_agency_lookup, month_files,
+                                      parse_actions, parse_agency_lookup, parse_employment)
+
+GROUP = "workforce"
+PARTITION_COL = "month"
+
+
+def codes_table() -> pa.Table:
+    return pa.Table.from_pylist([{"code_type": t, "code": c, "category": r["category"]}
+                                 for t, rows in codes().items() for c, r in rows.items()])
+
+
+@asset(key=keys.RAW_WORKFORCE_EMPLOYMENT, partitions_def=WORKFORCE_MONTHS, group_name=GROUP,
+       kinds={"polars", "parquet"}, required_resource_keys={"cxex"})
+def workforce_employment(context: AssetExecutionContext) -> MaterializeResult:
+    """OPM's month-end employment snapshot (Federal Workforce Data or a FedScope cube), typed.
+
+    Reads landing/workforce/<yyyymm>/ (or the generated sample). Age and service become FedScope's
+    bracket codes whichever layout the file came in; suppressed counts are null and flagged.
+    """
+    layout, month = layout_of(context), context.partition_key
+    started = time.perf_counter()
+    mf = month_files(layout, month)
+    table = parse_employment(mf.employment, mf.layout)
+    out = layout.raw("workforce_employment", PARTITION_COL, month)
+    write_parquet_atomic(table, out, {PROVENANCE_META: json.dumps(provenance_record(SOURCE, [mf.employment]))})
+    return MaterializeResult(metadata={
+        "rows": table.num_rows, "layout": mf.layout, "source_file": mf.employment.relative,
+        "source_is_sample": mf.employment.is_sample,
+        "headcount": int(pa.compute.sum(table.column("count")).as_py() or 0),
+        "suppressed_cells": int(pa.compute.sum(table.column("count_suppressed")).as_py() or 0),
+        "seconds": round(time.perf_counter() - started, 3), "path": MetadataValue.path(str(out)),
+    })
+
+
+@asset(key=keys.RAW_WORKFORCE_ACTIONS, partitions_def=WORKFORCE_MONTHS, group_name=GROUP,
+       kinds={"polars", "parquet"}, required_resource_keys={"cxex"})
+def workforce_actions(context: AssetExecutionContext) -> MaterializeResult:
+    """The month's accession and separation files, typed into one table of personnel actions.
+
+    `file_yyyymm` is the file's month, `effective_yyyymm` the action's effective month (actions are
+    counted in the fiscal year they took effect). A month with no action files yields no rows.
+    """
+    layout, month = layout_of(context), context.partition_key
+    mf = month_files(layout, month)
+    parts = [parse_actions(f, mf.layout, kind, month) for kind, f in (("accession", mf.accession), ("separation", mf.separation)) if f]
+    table = pa.concat_tables(parts) if parts else empty_actions()
+    files = [f for f in (mf.accession, mf.separation) if f] or [mf.employment]
+    out = layout.raw("workforce_actions", PARTITION_COL, month)
+    write_parquet_atomic(table, out, {PROVENANCE_META: json.dumps(provenance_record(SOURCE, files))})
+    counts = {}
+    for r in table.group_by(["action"]).aggregate([("count", "sum")]).to_pylist():
+        counts[r["action"] + "s"] = int(r["count_sum"] or 0)
+    return MaterializeResult(metadata={"rows": table.num_rows, **counts, "path": MetadataValue.path(str(out)),
+                                       "source_files": MetadataValue.json([f.relative for f in files])})
+
+
+@asset(key=keys.WORKFORCE_MONTHLY, deps=[keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS],
+       partitions_def=WORKFORCE_MONTHS, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"})
+def workforce_monthly(context: AssetExecutionContext) -> MaterializeResult:
+    """One validated month aggregated per organisation (government, agency, sub-element).
+
+    Headcount, supervisory mix, estimated retirement eligibility and median length of service from
+    the snapshot; accessions and separations by category and effective month from the action files.
+    """
+    layout, month = layout_of(context), context.partition_key
+    emp_path = layout.raw("workforce_employment", PARTITION_COL, month)
+    act_path = layout.raw("workforce_actions", PARTITION_COL, month)
+    with duckdb.connect() as con:
+        con.register("codes", codes_table())
+        emp = con.sql(sql.load("workforce_monthly"), params={"employment_path": str(emp_path)}).to_arrow_table()
+        acts = con.sql(sql.load("workforce_actions_monthly"), params={"actions_path": str(act_path)}).to_arrow_table()
+    emp_out = layout.staging("workforce_employment_monthly", PARTITION_COL, month)
+    act_out = layout.staging("workforce_actions_monthly", PARTITION_COL, month)
+    prov = {PROVENANCE_META: json.dumps({"employment": read_provenance(emp_path), "actions": read_provenance(act_path)})}
+    write_parquet_atomic(emp, emp_out, prov)
+    write_parquet_atomic(acts, act_out, prov)
+    gov = next((r for r in emp.to_pylist() if r["org_level"] == "government"), {})
+    return MaterializeResult(metadata={
+        "headcount": int(gov.get("headcount") or 0), "organisations": emp.num_rows, "action_rows": acts.num_rows,
+        "preview": preview(emp.select(["org_level", "agency_code", "headcount", "supervisors", "median_los_years"])),
+    })
+
+
+def staged_months(layout) -> list[str]:
+    """Months that are both available now (landed, or the sample) and staged by a validated run."""
+    months, _ = available_months(layout)
+    return [m for m in months if layout.staging("workforce_employment_monthly", PARTITION_COL, m).exists()
+            and layout.staging("workforce_actions_monthly", PARTITION_COL, m).exists()]
+
+
+def _staged_provenance(layout, months: list[str]) -> dict:
+    """One record for the metrics: every month's files, sample or not."""
+    files, sample, retrieved = {}, False, []
+    for p in [layout.staging("workforce_employment_monthly", PARTITION_COL, m) for m in months]:
+        rec = json.loads((pq.read_schema(p).metadata or {})[PROVENANCE_META.encode()])
+        for part in ("employment", "actions"):
+            files.update(rec[part]["files"])
+            sample |= rec[part]["source_is_sample"]
+            if rec[part].get("source_retrieved_at"):
+                retrieved.append(rec[part]["source_retrieved_at"])
+
+    return {
+        "source": SOURCE,
+        "source_file": f"{next(iter(files)).rsplit('/', 2)[0]}/{{{months[0]}..{months[-1]}}} ({len(files)} files; "
+                       "per-file checksums in the raw Parquet metadata)",
+        "source_sha256": hashlib.sha256("\n".join(sorted(v["sha256"] for v in files.values())).encode()).hexdigest(),
+        "source_is_sample": sample, "source_retrieved_at": max(retrieved) if retrieved else None,
+    }
+
+
+@asset(key=keys.PUBLISH_WORKFORCE_METRICS, deps=[keys.WORKFORCE_MONTHLY], group_name="publish",
+       kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"})
+def publish_workforce_metrics(context: AssetExecutionContext) -> MaterializeResult:
+    """Workforce health per fiscal year × organisation, with every numerator and denominator.
+
+    Average on-board headcount; quit, separation, retirement, transfer-out and new-hire rates per 100
+    on board (complete fiscal years only); first-year attrition; supervisor ratio; estimated
+    retirement-eligible share; median length of service. Definitions: docs/methodology.md.
+    """
+    layout = layout_of(context)
+    months = staged_months(layout)
+    if not months:
+        raise FileNotFoundError("no validated workforce month is staged; run the workforce_monthly job first")
+    emp = [str(layout.staging("workforce_employment_monthly", PARTITION_COL, m)) for m in months]
+    act = [str(layout.staging("workforce_actions_monthly", PARTITION_COL, m)) for m in months]
+    agencies = parse_agency_lookup(find_agency_lookup(layout))
+    with duckdb.connect() as con:
+        con.register("agencies", agencies)
+        table = con.sql(sql.load("workforce_metrics"), params={"employment_glob": emp, "actions_glob": act}).to_arrow_table()
+    table = add_provenance(table, _staged_provenance(layout, months), context.run_id)
+    return publish_result(context, load_contract("workforce_metrics"), table, "fiscal_year")
+
+
+@asset(key=keys.PUBLISH_WORKFORCE_AGENCIES, group_name="publish", kinds={"parquet"}, required_resource_keys={"cxex"})
+def publish_workforce_agencies(context: AssetExecutionContext) -> MaterializeResult:
+    """OPM's agency and sub-element codes and names (FedScope DTagy lookup), as the metrics use them."""
+    layout = layout_of(context)
+    src = find_agency_lookup(layout)
+    table = add_provenance(parse_agency_lookup(src), provenance_record(SOURCE, [src]), context.run_id)
+    return publish_result(context, load_contract("workforce_agencies"), table, "agency_code")
