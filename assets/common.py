@@ -79,11 +79,16 @@ def publish_from_staging(context: AssetExecutionContext, table_name: str, partit
     layout = layout_of(context)
     files = sorted((layout.root / "staging" / table_name).glob("*/data.parquet"))
     if not files:
-        raise FileNotFoundError(f"nothing staged for {table_name} under {layout.root / 'staging' / table_name}; "
-                                "materialize its partitions first")
+        return nothing_to_publish(context, table_name, f"nothing staged under {layout.root / 'staging' / table_name}")
     contract = load_contract(table_name)
     table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files])
     return publish_result(context, contract, table, partition_col)
+
+
+def nothing_to_publish(context: AssetExecutionContext, table_name: str, reason: str) -> MaterializeResult:
+    """No validated input yet: leave the current publication (if any) exactly as it is, and say so."""
+    context.log.warning(f"{table_name}: {reason}; the published table is unchanged")
+    return MaterializeResult(metadata={"published": False, "reason": reason})
 
 
 def publish_result(context: AssetExecutionContext, contract, table: pa.Table, partition_col: str) -> MaterializeResult:

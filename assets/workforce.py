@@ -14,8 +14,8 @@ from warehouse.contracts import load as load_contract
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
-from .common import (PROVENANCE_META, add_provenance, layout_of, preview, provenance_record, publish_result,
-                     read_provenance)
+from .common import (PROVENANCE_META, add_provenance, layout_of, nothing_to_publish, preview, provenance_record,
+                     publish_result, read_provenance)
 from .partitions import WORKFORCE_MONTHS
 from .sources.workforce_files import (SOURCE, available_months, codes, empty_actions, find_agency_lookup, month_files,
                                       parse_actions, parse_agency_lookup, parse_employment)
@@ -140,7 +140,7 @@ def publish_workforce_metrics(context: AssetExecutionContext) -> MaterializeResu
     layout = layout_of(context)
     months = staged_months(layout)
     if not months:
-        raise FileNotFoundError("no validated workforce month is staged; run the workforce_monthly job first")
+        return nothing_to_publish(context, "workforce_metrics", "no validated workforce month is staged")
     emp = [str(layout.staging("workforce_employment_monthly", PARTITION_COL, m)) for m in months]
     act = [str(layout.staging("workforce_actions_monthly", PARTITION_COL, m)) for m in months]
     agencies = parse_agency_lookup(find_agency_lookup(layout))

@@ -71,6 +71,20 @@ def summary(data_dir: Path) -> str:
         lines.append(f"  {name:<20} {t['rows']:>9,} rows  version {t['version']}")
     lines.append(f"Analysts' catalog: duckdb -readonly {layout.warehouse_file}")
     con = duckdb.connect(str(layout.warehouse_file), read_only=True)
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    con.close()
+    if "ex_index_scores" in views:
+        lines += _fevs_summary(layout)
+    if "workforce_metrics" in views:
+        lines += _workforce_summary(layout)
+    return "\n".join(lines)
+
+
+def _fevs_summary(layout) -> list[str]:
+    import duckdb
+
+    lines = []
+    con = duckdb.connect(str(layout.warehouse_file), read_only=True)
     try:
         year, any_sample = con.execute(
             "SELECT max(survey_year), bool_or(source_is_sample) FROM ex_index_scores").fetchone()
@@ -91,6 +105,13 @@ def summary(data_dir: Path) -> str:
         lines.append("  top:    " + ", ".join(f"{a} {s}" for a, s, _ in ranked[:3]))
         lines.append("  bottom: " + ", ".join(f"{a} {s}" for a, s, _ in ranked[-3:]))
     lines.append(f"  {len(ranked)} agencies ranked; {n_supp} suppressed (fewer than the threshold of respondents)")
+    return lines
+
+
+def _workforce_summary(layout) -> list[str]:
+    import duckdb
+
+    lines = []
     con = duckdb.connect(str(layout.warehouse_file), read_only=True)
     try:
         fy = con.execute("SELECT max(fiscal_year) FROM workforce_metrics WHERE months_observed = 12").fetchone()[0]
@@ -106,7 +127,7 @@ def summary(data_dir: Path) -> str:
                          f"{fmt(w[5], '.1f')}% estimated retirement-eligible")
     finally:
         con.close()
-    return "\n".join(lines)
+    return lines
 
 
 QUIET = {"loggers": {"console": {"config": {"log_level": os.environ.get("CXEX_LOG_LEVEL", "WARNING")}}}}

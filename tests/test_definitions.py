@@ -15,16 +15,18 @@ def test_definitions_load_with_every_asset_check_and_job():
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assert len(graph.get_all_asset_keys()) == 6
+    assert len(graph.get_all_asset_keys()) == 11
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.description and node.group_name in ("fevs", "publish"), key
-    checks = list(defs.resolve_asset_graph().asset_check_keys)
-    assert [c.name for c in checks] == ["fevs_responses_expectations"]
-    spec = next(iter(defs.asset_checks)).check_specs
-    assert all(s.blocking for s in spec)
-    assert {j for j in ("fevs_yearly", "publish") if defs.resolve_job_def(j)} == {"fevs_yearly", "publish"}
+        assert node.description and node.group_name in ("fevs", "workforce", "publish"), key
+    blocking = {s.name: s.blocking for c in defs.asset_checks for s in c.check_specs}
+    assert blocking == {"fevs_responses_expectations": True, "workforce_employment_expectations": True,
+                        "workforce_actions_expectations": True, "workforce_employment_codes_known": False,
+                        "workforce_actions_codes_known": False, "workforce_headcount_change": False}
+    assert all(defs.resolve_job_def(j) for j in ("fevs_yearly", "workforce_monthly", "publish"))
     assert defs.resolve_job_def("fevs_yearly").partitions_def.get_partition_keys() == [str(y) for y in range(2018, 2025)]
+    months = defs.resolve_job_def("workforce_monthly").partitions_def.get_partition_keys()
+    assert months[0] == "201910" and "202409" in months
 
 
 def test_workspace_yaml_points_at_the_definitions_module():

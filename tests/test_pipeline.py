@@ -36,9 +36,7 @@ def test_full_graph_materializes_with_dagster(data_dir):
         assert len(checks) == 1 and checks[0].passed
     r = materialize(all_assets, selection=AssetSelection.groups("publish"), resources=resources, instance=instance)
     assert r.success
-    assert {k for k in graph.get_all_asset_keys()} == {
-        keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES,
-        keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.WAREHOUSE_CATALOG}
+    assert keys.WAREHOUSE_CATALOG in graph.get_all_asset_keys()
 
     # BI tools and analysts read the same tables four ways and see the same rows
     path = data_dir / "publish" / "ex_index_scores"

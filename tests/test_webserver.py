@@ -54,7 +54,9 @@ def test_webserver_loads_the_asset_graph(tmp_path):
         assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry["locationOrLoadError"]
         paths = {"/".join(n["assetKey"]["path"]) for n in data["assetNodes"]}
         assert paths == {"raw/fevs_responses", "warehouse/fevs_item_scores", "warehouse/ex_index_scores",
-                         "publish/fevs_item_scores", "publish/ex_index_scores", "warehouse/catalog"}
+                         "publish/fevs_item_scores", "publish/ex_index_scores", "warehouse/catalog",
+                         "raw/workforce_employment", "raw/workforce_actions", "warehouse/workforce_monthly",
+                         "publish/workforce_metrics", "publish/workforce_agencies"}
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/asset-groups", timeout=10).read()
         assert b"<html" in page.lower()
     finally:

@@ -1,0 +1,91 @@
+"""Workforce metrics on a workforce small enough to check by hand, through real Dagster runs.
+
+Agency AA, FY2024 (Oct 2023 - Sep 2024), every month: AA01 99 non-supervisors (age 50-54, 12 years)
+and 11 supervisors (code 2, age 60-64, 25 years); AA02 16 non-supervisors (65+, 6 years) and 4
+CSRA supervisors (code 4, age 30-34, 2 years) → 130 on board every month.
+Separations effective in FY2024: 12 first-year quits (one a month), 1 retirement (SD), 1 transfer
+out (SA), 1 quit whose count OPM suppressed (`*`) → counted nowhere, reported as a suppressed cell.
+Accessions: 3 new hires a month in FY2024 (36), 2 a month in FY2023 (24), 1 transfer in.
+A quit effective 2023-09 arrives in the October 2023 file: it belongs to FY2023.
+"""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+import pytest
+from dagster import DagsterInstance
+
+from tests import workforce_data as wd
+from tests.conftest import QUIET, make_defs, run_publish
+
+
+def run_months(defs, months, instance=None):
+    job = defs.resolve_job_def("workforce_monthly")
+    instance = instance or DagsterInstance.ephemeral()
+    return [job.execute_in_process(partition_key=m, instance=instance, raise_on_error=False, run_config=QUIET) for m in months]
+
+
+@pytest.fixture(scope="module")
+def metrics(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("data")
+    for m in wd.months():
+        wd.write_fwd_month(data_dir, m)
+    wd.write_agency_lookup(data_dir)
+    defs = make_defs(data_dir)
+    results = run_months(defs, wd.months())
+    assert all(r.success for r in results)
+    assert run_publish(defs).success
+    rows = pq.read_table(data_dir / "publish" / "workforce_metrics").to_pylist()
+    return {(r["fiscal_year"], r["org_level"], r["agency_code"], r["agency_subelement_code"]): r for r in rows}, results
+
+
+def test_annual_rates_use_average_on_board_headcount(metrics):
+    m, _ = metrics
+    aa = m[(2024, "agency", "AA", None)]
+    assert aa["months_observed"] == 12 and aa["avg_headcount"] == 130 and aa["end_headcount"] == 130
+    assert (aa["quits"], aa["retirements"], aa["transfers_out"], aa["separations"]) == (12, 1, 1, 14)
+    assert aa["quit_rate"] == pytest.approx(100 * 12 / 130)
+    assert aa["separation_rate"] == pytest.approx(100 * 14 / 130)
+    assert aa["retirement_rate"] == pytest.approx(100 / 130)
+    assert aa["transfer_out_rate"] == pytest.approx(100 / 130)
+    assert (aa["new_hires"], aa["transfers_in"]) == (36, 1)
+    assert aa["new_hire_rate"] == pytest.approx(100 * 36 / 130)
+    assert aa["suppressed_cells"] == 1
+
+
+def test_first_year_attrition_needs_the_prior_year(metrics):
+    m, _ = metrics
+    aa24, aa23 = m[(2024, "agency", "AA", None)], m[(2023, "agency", "AA", None)]
+    assert aa24["first_year_separations"] == 12 and aa24["prior_year_new_hires"] == 24
+    assert aa24["first_year_attrition_rate"] == pytest.approx(50.0)
+    assert aa23["first_year_attrition_rate"] is None and aa23["prior_year_new_hires"] is None  # FY2022 not in the data
+    assert aa23["quits"] == 1  # effective 2023-09, filed in October
+    assert aa23["avg_headcount"] == 120
+
+
+def test_supervisor_ratio_retirement_estimate_and_median_service(metrics):
+    m, _ = metrics
+    aa = m[(2024, "agency", "AA", None)]
+    assert (aa["supervisors"], aa["non_supervisors"]) == (15, 115)  # codes 2 and 4 are supervisors
+    assert aa["supervisor_ratio"] == pytest.approx(115 / 15)
+    # 60-64 with 25 years (11) and 65+ with 6 years (16) are eligible; 50-54 and 30-34 are not
+    assert aa["retirement_eligible_est"] == 27
+    assert aa["retirement_eligible_share_est"] == pytest.approx(100 * 27 / 130)
+    assert aa["median_los_years"] == pytest.approx(12.0)
+    assert m[(2024, "subelement", "AA", "AA02")]["median_los_years"] == pytest.approx(6.0)
+
+
+def test_levels_add_up_and_names_come_from_the_lookup(metrics):
+    m, _ = metrics
+    a1, a2 = m[(2024, "subelement", "AA", "AA01")], m[(2024, "subelement", "AA", "AA02")]
+    assert a1["avg_headcount"] + a2["avg_headcount"] == m[(2024, "agency", "AA", None)]["avg_headcount"]
+    assert m[(2024, "government", "ALL", None)]["quits"] == 12
+    assert a1["agency_subelement_name"] == "OFFICE ONE, HEADQUARTERS" and a1["agency_name"] == "TEST AGENCY"
+    assert a1["in_lookup"] and a1["source_is_sample"] is False
+    assert a1["source_file"].startswith("landing/workforce/{202210..202409}")
+
+
+def test_checks_pass_and_warnings_do_not_fire(metrics):
+    _, results = metrics
+    evals = [e for r in results for e in r.get_asset_check_evaluations()]
+    assert len(evals) == 24 * 5 and all(e.passed for e in evals)
