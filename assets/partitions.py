@@ -15,3 +15,21 @@ FEVS_YEARS = StaticPartitionsDefinition([str(y) for y in supported_years()])
 # Workforce data is published monthly; keys are OPM's own yyyymm. The window opens with FY2020
 # (October 2019); months without landed files (or sample) fail clearly rather than guess.
 WORKFORCE_MONTHS = MonthlyPartitionsDefinition(start_date="201910", fmt="%Y%m", end_offset=0)
+
+
+def _fiscal_year_today() -> int:
+    import datetime
+
+    today = datetime.date.today()
+    return today.year + (1 if today.month >= 10 else 0)
+
+
+# A-11 data is reported per fiscal quarter (FY2024Q1 = October-December 2023), CSS per fiscal year.
+# Static sets from the first A-11 year (FY2019) to the current fiscal year: a quarter with no data
+# fails clearly when asked for; `make run` asks only for quarters and years that have data.
+A11_QUARTERS = StaticPartitionsDefinition([f"FY{y}Q{q}" for y in range(2019, _fiscal_year_today() + 1) for q in (1, 2, 3, 4)])
+CSS_YEARS = StaticPartitionsDefinition([str(y) for y in range(2019, _fiscal_year_today() + 1)])
+
+
+def parse_fiscal_quarter(key: str) -> tuple[int, int]:
+    return int(key[2:6]), int(key[7])

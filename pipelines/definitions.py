@@ -6,21 +6,21 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules  # noqa: E402
 
-from assets import catalog, fevs, workforce  # noqa: E402
-from quality_checks import fevs_checks, workforce_checks  # noqa: E402
+from assets import catalog, cx, fevs, workforce  # noqa: E402
+from quality_checks import cx_checks, fevs_checks, workforce_checks  # noqa: E402
 
-from .jobs import fevs_yearly, publish, workforce_monthly  # noqa: E402
+from .jobs import a11_quarterly, css_yearly, fevs_yearly, publish, workforce_monthly  # noqa: E402
 from .resources import CxexResource  # noqa: E402
 
-ASSET_MODULES = [fevs, workforce, catalog]
-CHECK_MODULES = [fevs_checks, workforce_checks]
+ASSET_MODULES = [fevs, workforce, cx, catalog]
+CHECK_MODULES = [fevs_checks, workforce_checks, cx_checks]
 
 
 def build_definitions(cxex: CxexResource | None = None) -> Definitions:
     return Definitions(
         assets=load_assets_from_modules(ASSET_MODULES),
         asset_checks=load_asset_checks_from_modules(CHECK_MODULES),
-        jobs=[fevs_yearly, workforce_monthly, publish],
+        jobs=[fevs_yearly, workforce_monthly, a11_quarterly, css_yearly, publish],
         resources={"cxex": cxex or CxexResource.from_env()},
     )
 

@@ -3,10 +3,12 @@
 from dagster import AssetSelection, define_asset_job
 
 from assets import keys
-from assets.partitions import FEVS_YEARS, WORKFORCE_MONTHS
+from assets.partitions import A11_QUARTERS, CSS_YEARS, FEVS_YEARS, WORKFORCE_MONTHS
 
 FEVS_YEARLY_JOB = "fevs_yearly"
 WORKFORCE_MONTHLY_JOB = "workforce_monthly"
+A11_QUARTERLY_JOB = "a11_quarterly"
+CSS_YEARLY_JOB = "css_yearly"
 PUBLISH_JOB = "publish"
 
 fevs_yearly = define_asset_job(
@@ -20,6 +22,18 @@ workforce_monthly = define_asset_job(
     selection=AssetSelection.keys(keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS, keys.WORKFORCE_MONTHLY),
     partitions_def=WORKFORCE_MONTHS,
     description="One month of OPM workforce data: parse, validate (blocking GX checks, non-blocking warnings), aggregate.",
+)
+a11_quarterly = define_asset_job(
+    A11_QUARTERLY_JOB,
+    selection=AssetSelection.keys(keys.RAW_A11, keys.CX_SERVICE_SCORES),
+    partitions_def=A11_QUARTERS,
+    description="One fiscal quarter of OMB A-11 Section 280 data (both eras): parse, validate (blocking), score.",
+)
+css_yearly = define_asset_job(
+    CSS_YEARLY_JOB,
+    selection=AssetSelection.keys(keys.RAW_GSA_CSS, keys.INTERNAL_CX_SCORES),
+    partitions_def=CSS_YEARS,
+    description="One fiscal year of GSA Mission-Support CSS results (optional source): parse, validate, score.",
 )
 publish = define_asset_job(
     PUBLISH_JOB,

@@ -77,7 +77,27 @@ def summary(data_dir: Path) -> str:
         lines += _fevs_summary(layout)
     if "workforce_metrics" in views:
         lines += _workforce_summary(layout)
+    if "cx_index_scores" in views:
+        lines += _cx_summary(layout)
     return "\n".join(lines)
+
+
+def _cx_summary(layout) -> list[str]:
+    import duckdb
+
+    con = duckdb.connect(str(layout.warehouse_file), read_only=True)
+    try:
+        row = con.execute("""SELECT max(fiscal_year), bool_or(source_is_sample) FROM cx_index_scores
+                             WHERE index_code = 'cx_trust' AND NOT suppressed""").fetchone()
+        if row[0] is None:
+            return []
+        ranked = con.execute("""SELECT agency_code, round(score, 1), eras FROM cx_index_scores
+                                WHERE fiscal_year = ? AND index_code = 'cx_trust' AND NOT suppressed
+                                ORDER BY score DESC, agency_code""", [row[0]]).fetchall()
+    finally:
+        con.close()
+    label = " (SAMPLE data)" if row[1] else ""
+    return [f"CX trust (percent favourable), FY{row[0]}{label}: " + ", ".join(f"{a} {s}" for a, s, _ in ranked)]
 
 
 def _fevs_summary(layout) -> list[str]:
@@ -134,9 +154,10 @@ QUIET = {"loggers": {"console": {"config": {"log_level": os.environ.get("CXEX_LO
 
 
 def main() -> int:
+    from assets.cx import available_css_years, available_quarters
     from assets.sources.workforce_files import available_months
     from pipelines.definitions import build_definitions
-    from pipelines.jobs import FEVS_YEARLY_JOB, PUBLISH_JOB, WORKFORCE_MONTHLY_JOB
+    from pipelines.jobs import A11_QUARTERLY_JOB, CSS_YEARLY_JOB, FEVS_YEARLY_JOB, PUBLISH_JOB, WORKFORCE_MONTHLY_JOB
     from pipelines.partitions import FEVS_YEARS
 
     started = time.perf_counter()
@@ -147,8 +168,13 @@ def main() -> int:
     layout = defs.resources["cxex"].layout
     months, _ = available_months(layout)
     plan = [(FEVS_YEARLY_JOB, "FEVS", FEVS_YEARS.get_partition_keys(), "raw__fevs_responses"),
-            (WORKFORCE_MONTHLY_JOB, "workforce", months, "raw__workforce_employment")]
+            (WORKFORCE_MONTHLY_JOB, "workforce", months, "raw__workforce_employment"),
+            (A11_QUARTERLY_JOB, "A-11 CX", available_quarters(layout), "raw__a11_cx"),
+            (CSS_YEARLY_JOB, "GSA CSS", [str(y) for y in available_css_years(layout)], "raw__gsa_css")]
     for job_name, label, partitions, raw_node in plan:
+        if not partitions:
+            print(f"cxex: {label}: no data (nothing landed, and no sample used)")
+            continue
         job, t = defs.resolve_job_def(job_name), time.perf_counter()
         sources = set()
         for key in partitions:
@@ -162,7 +188,9 @@ def main() -> int:
                 print(f"cxex: {label} {key} warning: {warning}")
             mats = result.asset_materializations_for_node(raw_node)
             if mats:
-                sources.add(mats[0].metadata["source_file"].value.rsplit("/", 2)[0])
+                meta = mats[0].metadata
+                files = meta["source_files"].value if "source_files" in meta else [meta["source_file"].value]  # noqa: SIM401
+                sources |= {f.rsplit("/", 2)[0] if f.count("/") > 1 else f for f in files}
         print(f"cxex: {label}: {len(partitions)} partitions ({partitions[0]}..{partitions[-1]}) validated and computed "
               f"in {time.perf_counter() - t:.1f}s from {', '.join(sorted(sources))}")
     result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)

@@ -1,0 +1,278 @@
+"""CX assets: OMB A-11 Section 280 (both eras) and GSA CSS → service, agency and internal CX scores."""
+
+import json
+import os
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from warehouse import sql
+from warehouse.contracts import load as load_contract
+from warehouse.publish import write_parquet_atomic
+
+from . import keys
+from .common import (PROVENANCE_META, add_provenance, layout_of, nothing_to_publish, preview, provenance_record,
+                     publish_result, read_provenance)
+from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
+from .sources import cx_files as cf
+from .sources.files import SourceFileError
+
+GROUP = "cx"
+QUARTER_COL, YEAR_COL = "fiscal_quarter", "fiscal_year"
+A11_TABLES = ("a11_volumes", "a11_driver_results", "a11_responses")
+
+
+def cx_min_responses() -> int:
+    """CXEX_CX_MIN_RESPONSES: fewest responses behind a published CX cell (default 30)."""
+    n = int(os.environ.get("CXEX_CX_MIN_RESPONSES", 30))
+    if n < 10:
+        raise ValueError(f"CXEX_CX_MIN_RESPONSES={n} is below the floor of 10")
+    return n
+
+
+def _registry() -> pl.DataFrame:
+    return pl.DataFrame(cf.registry()).select("service_provider_id", "service_id", "agency_code",
+                                              pl.col("dashboard_hisp").alias("hisp"), pl.col("dashboard_service").alias("service"))
+
+
+def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
+    frames = [f for f in frames if f.height]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else None
+
+
+def a11_quarter(files: cf.A11Files, fy: int, q: int) -> dict[str, pl.DataFrame]:
+    """Every A-11 row of one fiscal quarter, both eras, joined to the service registry."""
+    reg = _registry()
+    in_q = (pl.col("fiscal_year") == fy) & (pl.col("quarter") == q)
+    v1_vol = _concat([cf.parse_v1_volumes(f).filter(in_q) for f in files.v1_volumes])
+    v1_q = _concat([cf.parse_v1_questions(f).filter(in_q) for f in files.v1_questions])
+    vols = []
+    if v1_vol is not None:
+        vols.append(v1_vol.join(reg, on=["hisp", "service"], how="left"))
+    drivers = None
+    if v1_q is not None:
+        counts = [f"count_{k}" for k in range(1, 6)]
+        drivers = v1_q.join(reg, on=["hisp", "service"], how="left").with_columns(
+            pl.when(pl.all_horizontal([pl.col(c).is_not_null() for c in counts])).then(pl.sum_horizontal(counts))
+            .otherwise(None).alias("count_total"))
+    colls = _concat([cf.parse_v2_collections(f) for f in files.v2_collections])
+    responses = None
+    if colls is not None:
+        colls = colls.filter(in_q).join(reg.select("service_provider_id", "service_id", "agency_code"),
+                                        on=["service_provider_id", "service_id"], how="left")
+        details = _concat([cf.parse_v2_details(f) for f in files.v2_details])
+        if details is not None and colls.height:
+            d = details.join(colls, on="collection_id", how="inner")
+            vols.append(d.with_columns(pl.lit("a11_v2").alias("era"), pl.lit(None, pl.String).alias("hisp"),
+                                       pl.lit(None, pl.String).alias("service")))
+            ids = list(set(colls["collection_id"].to_list()))
+            resp = _concat([cf.parse_v2_responses(f).filter(pl.col("collection_id").is_in(ids)) for f in files.v2_responses])
+            if resp is not None:
+                responses = resp.join(d.select("collection_id", "fiscal_year", "quarter", "service_provider_id",
+                                               "service_id", "agency_code", "survey_type", "trust_question_text"),
+                                      on="collection_id", how="left")
+    volumes = _concat(vols)
+    if volumes is None and drivers is None:
+        raise SourceFileError(f"no A-11 data for FY{fy}Q{q} in landing/cx/a11_v1 or a11_v2 (or the sample)")
+    return {"a11_volumes": volumes, "a11_driver_results": drivers, "a11_responses": responses}
+
+
+SCHEMAS = {
+    "a11_volumes": {"era": pl.String, "fiscal_year": pl.Int16, "quarter": pl.Int8, "hisp": pl.String, "service": pl.String,
+                    "collection_id": pl.String, "channel": pl.String, "customers": pl.Int64, "surveys_offered": pl.Int64,
+                    "respondents": pl.Int64, "survey_type": pl.String, "trust_question_text": pl.String,
+                    "service_provider_id": pl.String, "service_id": pl.String, "agency_code": pl.String,
+                    "source_row": pl.Int32, "source_file": pl.String},
+    "a11_driver_results": {"fiscal_year": pl.Int16, "quarter": pl.Int8, "hisp": pl.String, "service": pl.String,
+                           "driver": pl.String, "question_text": pl.String, "mean_score": pl.Float64, "responses": pl.Int64,
+                           **{f"count_{k}": pl.Int64 for k in range(1, 6)}, "count_total": pl.Int64,
+                           "service_provider_id": pl.String, "service_id": pl.String, "agency_code": pl.String,
+                           "source_row": pl.Int32, "source_file": pl.String},
+    "a11_responses": {"collection_id": pl.String, "external_id": pl.String, "question_1": pl.Int8,
+                      **{f"{s}_{f}": pl.Int8 for s in ("positive", "negative") for f in cf.V2_FLAGS},
+                      "has_comment": pl.Boolean, "fiscal_year": pl.Int16, "quarter": pl.Int8,
+                      "service_provider_id": pl.String, "service_id": pl.String, "agency_code": pl.String,
+                      "survey_type": pl.String, "trust_question_text": pl.String,
+                      "source_row": pl.Int32, "source_file": pl.String},
+}
+
+
+def _shape(name: str, df: pl.DataFrame | None) -> pa.Table:
+    schema = SCHEMAS[name]
+    if df is None:
+        df = pl.DataFrame(schema=schema)
+    df = df.select([pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c) for c, t in schema.items()])
+    return cf.to_arrow(df)
+
+
+@asset(key=keys.RAW_A11, partitions_def=A11_QUARTERS, group_name=GROUP, kinds={"polars", "parquet"},
+       required_resource_keys={"cxex"})
+def a11_cx(context: AssetExecutionContext) -> MaterializeResult:
+    """One fiscal quarter of OMB A-11 Section 280 customer feedback, both eras, typed.
+
+    Era 1 (FY2019-FY2023, performance.gov dashboard): service volumes and per-driver results. Era 2
+    (FY2024 Q2 on): collection volumes and individual responses. Services are joined to the registry
+    (warehouse/reference/a11_service_registry.csv). Free text (question_4) is never stored.
+    """
+    layout, key = layout_of(context), context.partition_key
+    fy, q = parse_fiscal_quarter(key)
+    files = cf.a11_files(layout)
+    parts = a11_quarter(files, fy, q)
+    used = sorted({f for df in parts.values() if df is not None for f in df["source_file"].unique().to_list()})
+    srcs = [f for f in files.all if f.relative in used]
+    meta = {PROVENANCE_META: json.dumps(provenance_record(cf.SOURCE_A11, srcs))}
+    counts = {}
+    for name in A11_TABLES:
+        table = _shape(name, parts[name])
+        write_parquet_atomic(table, layout.raw(name, QUARTER_COL, key), meta)
+        counts[name + "_rows"] = table.num_rows
+    return MaterializeResult(metadata={**counts, "source_files": MetadataValue.json(used),
+                                       "source_is_sample": any(f.is_sample for f in srcs)})
+
+
+@asset(key=keys.CX_SERVICE_SCORES, deps=[keys.RAW_A11], partitions_def=A11_QUARTERS, group_name=GROUP,
+       kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"})
+def cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
+    """Per service × fiscal quarter × driver: mean score, percent favourable, mention shares, 95 % intervals.
+
+    Cells with fewer than CXEX_CX_MIN_RESPONSES (default 30) responses are published as null, flagged.
+    """
+    layout, key = layout_of(context), context.partition_key
+    paths = {name: layout.raw(name, QUARTER_COL, key) for name in A11_TABLES}
+    with duckdb.connect() as con:
+        con.execute(sql.load("cx_macros"))
+        table = con.sql(sql.load("cx_service_scores"), params={
+            "volumes_path": str(paths["a11_volumes"]), "drivers_path": str(paths["a11_driver_results"]),
+            "responses_path": str(paths["a11_responses"]), "min_n": cx_min_responses()}).to_arrow_table()
+    table = add_provenance(table, read_provenance(paths["a11_volumes"]), context.run_id)
+    write_parquet_atomic(table, layout.staging("cx_service_scores", QUARTER_COL, key))
+    return MaterializeResult(metadata={"rows": table.num_rows, "suppressed_cells": sum(table.column("suppressed").to_pylist()),
+                                       "preview": preview(table.select(["service_id", "era", "driver", "responses",
+                                                                        "mean_score", "pct_favourable"]))})
+
+
+@asset(key=keys.RAW_GSA_CSS, partitions_def=CSS_YEARS, group_name=GROUP, kinds={"polars", "parquet"},
+       required_resource_keys={"cxex"})
+def gsa_css(context: AssetExecutionContext) -> MaterializeResult:
+    """GSA Mission-Support Customer Satisfaction Survey results for one fiscal year (optional source).
+
+    No public machine-readable file exists: cxex defines a CSV contract (docs/methodology.md). With no
+    file for the year the partition is empty, not an error.
+    """
+    layout, year = layout_of(context), int(context.partition_key)
+    srcs = cf.css_files(layout)
+    frames = [cf.parse_css(s).filter(pl.col("fiscal_year") == year) for s in srcs]
+    df = _concat(frames)
+    schema = {"fiscal_year": pl.Int16, "agency_code": pl.String, "function": pl.String, "respondents": pl.Int64,
+              "mean_score": pl.Float64, "score_sd": pl.Float64, "source_row": pl.Int32, "source_file": pl.String}
+    df = df if df is not None else pl.DataFrame(schema=schema)
+    used = [s for s in srcs if s.relative in set(df["source_file"].to_list())]
+    meta = {PROVENANCE_META: json.dumps(provenance_record(cf.SOURCE_CSS, used) if used else
+                                        {"source": cf.SOURCE_CSS, "source_file": "", "source_sha256": "",
+                                         "source_is_sample": False, "source_retrieved_at": None, "files": {}})}
+    write_parquet_atomic(cf.to_arrow(df.select([pl.col(c).cast(t) for c, t in schema.items()])),
+                         layout.raw("gsa_css", YEAR_COL, str(year)), meta)
+    return MaterializeResult(metadata={"rows": df.height, "present": df.height > 0,
+                                       "source_files": MetadataValue.json([u.relative for u in used])})
+
+
+@asset(key=keys.INTERNAL_CX_SCORES, deps=[keys.RAW_GSA_CSS], partitions_def=CSS_YEARS, group_name=GROUP,
+       kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"})
+def internal_cx_scores(context: AssetExecutionContext) -> MaterializeResult:
+    """Internal CX per agency × function for one fiscal year: GSA CSS mean (1-7), 0-100 score, 95 % interval."""
+    layout, year = layout_of(context), context.partition_key
+    raw = layout.raw("gsa_css", YEAR_COL, year)
+    with duckdb.connect() as con:
+        con.execute(sql.load("cx_macros"))
+        table = con.sql(sql.load("internal_cx_scores"), params={"css_path": str(raw), "min_n": cx_min_responses()}).to_arrow_table()
+    out = layout.staging("internal_cx_scores", YEAR_COL, year)
+    if table.num_rows == 0:
+        out.unlink(missing_ok=True)  # absent means absent
+        return MaterializeResult(metadata={"rows": 0, "present": False})
+    table = add_provenance(table, read_provenance(raw), context.run_id)
+    write_parquet_atomic(table, out)
+    return MaterializeResult(metadata={"rows": table.num_rows, "preview": preview(table)})
+
+
+def _staged(layout, table: str, col: str, keys_: list[str]) -> dict[str, str]:
+    """{partition key: staged file} for the keys that have one."""
+    return {k: str(layout.staging(table, col, k)) for k in keys_ if layout.staging(table, col, k).exists()}
+
+
+@asset(key=keys.PUBLISH_CX_SERVICE_SCORES, deps=[keys.CX_SERVICE_SCORES], group_name="publish", kinds={"parquet"},
+       required_resource_keys={"cxex"})
+def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
+    """cx_service_scores for every quarter that has data now, contract-checked and swapped in atomically."""
+    layout = layout_of(context)
+    files = _staged(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
+    if not files:
+        return nothing_to_publish(context, "cx_service_scores", "no validated A-11 quarter is staged")
+    contract = load_contract("cx_service_scores")
+    table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files.values()])
+    return publish_result(context, contract, table, "fiscal_quarter")
+
+
+@asset(key=keys.PUBLISH_CX_INDEX_SCORES, deps=[keys.CX_SERVICE_SCORES], group_name="publish", kinds={"duckdb", "parquet"},
+       required_resource_keys={"cxex"})
+def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult:
+    """CX indices per agency × fiscal year (drivers of era 1, trust across eras, era-2 mentions), with coverage."""
+    layout = layout_of(context)
+    files = _staged(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
+    if not files:
+        return nothing_to_publish(context, "cx_index_scores", "no validated A-11 quarter is staged")
+    with duckdb.connect() as con:
+        table = con.sql(sql.load("cx_index_scores"), params={"scores": list(files.values()), "min_n": cx_min_responses()}).to_arrow_table()
+    prov = read_provenance_many([layout.raw("a11_volumes", QUARTER_COL, k) for k in files])
+    table = add_provenance(table, prov, context.run_id)
+    return publish_result(context, load_contract("cx_index_scores"), table, "fiscal_year")
+
+
+@asset(key=keys.PUBLISH_INTERNAL_CX_SCORES, deps=[keys.INTERNAL_CX_SCORES], group_name="publish", kinds={"parquet"},
+       required_resource_keys={"cxex"})
+def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeResult:
+    """internal_cx_scores for every fiscal year with GSA CSS data; an empty table when the source is absent."""
+    layout = layout_of(context)
+    contract = load_contract("internal_cx_scores")
+    files = _staged(layout, "internal_cx_scores", YEAR_COL, [str(y) for y in available_css_years(layout)])
+    table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files.values()]) if files else contract.schema.empty_table()
+    return publish_result(context, contract, table, "fiscal_year")
+
+
+def read_provenance_many(raw_paths) -> dict:
+    """One provenance record over several partitions' raw files."""
+    import hashlib
+
+    files, sample, retrieved = {}, False, []
+    for p in raw_paths:
+        rec = read_provenance(p)
+        files.update(rec.get("files", {}))
+        sample |= rec["source_is_sample"]
+        if rec.get("source_retrieved_at"):
+            retrieved.append(rec["source_retrieved_at"])
+    return {"source": cf.SOURCE_A11, "source_file": ", ".join(sorted(files)),
+            "source_sha256": hashlib.sha256("\n".join(sorted(v["sha256"] for v in files.values())).encode()).hexdigest(),
+            "source_is_sample": sample, "source_retrieved_at": max(retrieved) if retrieved else None}
+
+
+def available_quarters(layout) -> list[str]:
+    """Fiscal quarters with A-11 data now (landed, else the sample), as partition keys."""
+    files = cf.a11_files(layout)
+    found = set()
+    for f in files.v1_volumes:
+        found |= {(r["fiscal_year"], r["quarter"]) for r in cf.parse_v1_volumes(f).select("fiscal_year", "quarter").to_dicts()}
+    for f in files.v1_questions:
+        found |= {(r["fiscal_year"], r["quarter"]) for r in cf.parse_v1_questions(f).select("fiscal_year", "quarter").to_dicts()}
+    for f in files.v2_collections:
+        found |= {(r["fiscal_year"], r["quarter"]) for r in cf.parse_v2_collections(f).select("fiscal_year", "quarter").to_dicts()}
+    valid = set(A11_QUARTERS.get_partition_keys())
+    return [k for k in (f"FY{y}Q{q}" for y, q in sorted(found)) if k in valid]
+
+
+def available_css_years(layout) -> list[int]:
+    years = set()
+    for f in cf.css_files(layout):
+        years |= set(cf.parse_css(f)["fiscal_year"].to_list())
+    return sorted(y for y in years if str(y) in set(CSS_YEARS.get_partition_keys()))
