@@ -15,15 +15,17 @@ def test_definitions_load_with_every_asset_check_and_job():
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assert len(graph.get_all_asset_keys()) == 11
+    assert len(graph.get_all_asset_keys()) == 18
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.description and node.group_name in ("fevs", "workforce", "publish"), key
+        assert node.description and node.group_name in ("fevs", "workforce", "cx", "publish"), key
+        assert key.path[0] in ("raw", "warehouse", "publish"), key  # keys mirror where the data lives
     blocking = {s.name: s.blocking for c in defs.asset_checks for s in c.check_specs}
     assert blocking == {"fevs_responses_expectations": True, "workforce_employment_expectations": True,
                         "workforce_actions_expectations": True, "workforce_employment_codes_known": False,
-                        "workforce_actions_codes_known": False, "workforce_headcount_change": False}
-    assert all(defs.resolve_job_def(j) for j in ("fevs_yearly", "workforce_monthly", "publish"))
+                        "workforce_actions_codes_known": False, "workforce_headcount_change": False,
+                        "a11_cx_expectations": True, "gsa_css_expectations": True}
+    assert all(defs.resolve_job_def(j) for j in ("fevs_yearly", "workforce_monthly", "a11_quarterly", "css_yearly", "publish"))
     assert defs.resolve_job_def("fevs_yearly").partitions_def.get_partition_keys() == [str(y) for y in range(2018, 2025)]
     months = defs.resolve_job_def("workforce_monthly").partitions_def.get_partition_keys()
     assert months[0] == "201910" and "202409" in months

@@ -52,11 +52,11 @@ def test_webserver_loads_the_asset_graph(tmp_path):
         [entry] = data["workspaceOrError"]["locationEntries"]
         assert entry["name"] == "cxex"
         assert entry["locationOrLoadError"]["__typename"] == "RepositoryLocation", entry["locationOrLoadError"]
+        from pipelines.definitions import defs
+
         paths = {"/".join(n["assetKey"]["path"]) for n in data["assetNodes"]}
-        assert paths == {"raw/fevs_responses", "warehouse/fevs_item_scores", "warehouse/ex_index_scores",
-                         "publish/fevs_item_scores", "publish/ex_index_scores", "warehouse/catalog",
-                         "raw/workforce_employment", "raw/workforce_actions", "warehouse/workforce_monthly",
-                         "publish/workforce_metrics", "publish/workforce_agencies"}
+        assert paths == {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+        assert {"raw/fevs_responses", "publish/workforce_metrics", "publish/cx_index_scores", "warehouse/catalog"} <= paths
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/asset-groups", timeout=10).read()
         assert b"<html" in page.lower()
     finally:
