@@ -22,3 +22,7 @@ INTERNAL_CX_SCORES = AssetKey(["warehouse", "internal_cx_scores"])
 PUBLISH_CX_SERVICE_SCORES = AssetKey(["publish", "cx_service_scores"])
 PUBLISH_CX_INDEX_SCORES = AssetKey(["publish", "cx_index_scores"])
 PUBLISH_INTERNAL_CX_SCORES = AssetKey(["publish", "internal_cx_scores"])
+
+PUBLISH_AGENCY_CROSSWALK = AssetKey(["publish", "agency_crosswalk"])
+PUBLISH_AGENCY_SCORECARD = AssetKey(["publish", "agency_scorecard"])
+PUBLISH_CX_EX_LINKAGE = AssetKey(["publish", "cx_ex_linkage"])

@@ -6,14 +6,14 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules  # noqa: E402
 
-from assets import catalog, cx, fevs, workforce  # noqa: E402
-from quality_checks import cx_checks, fevs_checks, workforce_checks  # noqa: E402
+from assets import catalog, cross_agency, cx, fevs, workforce  # noqa: E402
+from quality_checks import cross_agency_checks, cx_checks, fevs_checks, workforce_checks  # noqa: E402
 
 from .jobs import a11_quarterly, css_yearly, fevs_yearly, publish, workforce_monthly  # noqa: E402
 from .resources import CxexResource  # noqa: E402
 
-ASSET_MODULES = [fevs, workforce, cx, catalog]
-CHECK_MODULES = [fevs_checks, workforce_checks, cx_checks]
+ASSET_MODULES = [fevs, workforce, cx, cross_agency, catalog]
+CHECK_MODULES = [fevs_checks, workforce_checks, cx_checks, cross_agency_checks]
 
 
 def build_definitions(cxex: CxexResource | None = None) -> Definitions:

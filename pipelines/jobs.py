@@ -37,6 +37,6 @@ css_yearly = define_asset_job(
 )
 publish = define_asset_job(
     PUBLISH_JOB,
-    selection=AssetSelection.groups("publish"),
+    selection=AssetSelection.groups("publish", "cross_agency"),
     description="Publish every staged table atomically and rebuild the analysts' DuckDB catalog.",
 )

@@ -1,0 +1,138 @@
+"""Cross-agency assets: the agency crosswalk, the scorecard of composite indices, and the CX-EX linkage.
+
+They read the tables published in the same run (already validated and contract-checked), so they
+only ever see data that passed every blocking check.
+"""
+
+import csv
+import os
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from warehouse import sql
+from warehouse.contracts import load as load_contract
+from warehouse.reference import REFERENCE_DIR
+
+from . import keys
+from .common import add_provenance, layout_of, preview, publish_result
+from .sources.cx_files import registry_table
+
+GROUP = "cross_agency"
+SOURCE = "cxex_cross_agency"
+SOURCE_TABLES = ("ex_index_scores", "workforce_metrics", "workforce_agencies", "cx_index_scores", "internal_cx_scores")
+
+
+def curated_agencies() -> pa.Table:
+    with open(REFERENCE_DIR / "agency_crosswalk.csv", newline="") as f:
+        rows = [{**r, "in_fevs": r["in_fevs"] == "true"} for r in csv.DictReader(f)]
+    return pa.Table.from_pylist(rows)
+
+
+def composite_weights() -> pa.Table:
+    with open(REFERENCE_DIR / "composite_weights.csv", newline="") as f:
+        rows = [{**r, "weight": float(r["weight"]), "direction": int(r["direction"])} for r in csv.DictReader(f)]
+    return pa.Table.from_pylist(rows)
+
+
+def min_coverage() -> float:
+    """CXEX_MIN_COVERAGE: share of a family's weight an agency must have for its index (default 0.5)."""
+    return float(os.environ.get("CXEX_MIN_COVERAGE", 0.5))
+
+
+def _published(layout, table: str) -> pa.Table:
+    """A published table, or an empty one with its contract's columns when it was not published."""
+    path = layout.publish_root / table
+    return pq.read_table(path) if path.is_symlink() else load_contract(table).schema.empty_table()
+
+
+def _sources(layout) -> dict[str, pa.Table]:
+    return {t: _published(layout, t) for t in SOURCE_TABLES}
+
+
+def _provenance(layout) -> dict:
+    """The cross-agency tables derive from published tables: their versions are the provenance."""
+    import hashlib
+    import json
+
+    manifest_path = layout.publish_root / "_manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"tables": {}}
+    used = {t: manifest["tables"][t] for t in SOURCE_TABLES if t in manifest["tables"]}
+    sample = False
+    for t in SOURCE_TABLES:
+        tab = _published(layout, t)
+        if "source_is_sample" in tab.column_names and tab.num_rows:
+            sample |= bool(pa.compute.any(tab.column("source_is_sample")).as_py())
+    return {"source": SOURCE,
+            "source_file": ", ".join(f"publish/{t}@{v['version']}" for t, v in sorted(used.items())),
+            "source_sha256": hashlib.sha256("\n".join(f"{t}:{v['sha256']}" for t, v in sorted(used.items())).encode()).hexdigest(),
+            "source_is_sample": sample, "source_retrieved_at": None}
+
+
+@asset(key=keys.PUBLISH_AGENCY_CROSSWALK, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
+       deps=[keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES,
+             keys.PUBLISH_CX_INDEX_SCORES, keys.PUBLISH_INTERNAL_CX_SCORES])
+def agency_crosswalk(context: AssetExecutionContext) -> MaterializeResult:
+    """Every agency identifier any source uses, mapped to one canonical agency (OPM's two-character code).
+
+    From the curated warehouse/reference/agency_crosswalk.csv: OPM codes (FEVS, FedScope/FWD),
+    FedScope sub-elements, FEVS LEVEL1 codes, A-11 service providers, GSA CSS codes. Rows whose code is
+    not in the curated list are kept with `mapped = false` and reported by a warning check.
+    """
+    layout = layout_of(context)
+    with duckdb.connect() as con:
+        con.register("agencies", curated_agencies())
+        con.register("registry", registry_table())
+        for name, table in _sources(layout).items():
+            con.register(name, table)
+        table = con.sql(sql.load("agency_crosswalk")).to_arrow_table()
+    table = add_provenance(table, _provenance(layout), context.run_id)
+    result = publish_result(context, load_contract("agency_crosswalk"), table, "identifier_source")
+    unmapped = [r["identifier_source"] + ":" + r["identifier"] for r in table.to_pylist() if not r["mapped"]]
+    result.metadata["unmapped"] = MetadataValue.json(unmapped)
+    return result
+
+
+@asset(key=keys.PUBLISH_AGENCY_SCORECARD, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
+       deps=[keys.PUBLISH_AGENCY_CROSSWALK])
+def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
+    """One row per agency × year: EX, CX and internal CX indices, components, contributions, ranks, deltas, coverage.
+
+    Components are z-scored across the agencies of the same year with their direction (lower quit
+    rate is better), combined with the weights in warehouse/reference/composite_weights.csv, never
+    imputed. Method: docs/methodology.md.
+    """
+    layout = layout_of(context)
+    table = compute_scorecard(_sources(layout), min_coverage())
+    table = add_provenance(table, _provenance(layout), context.run_id)
+    result = publish_result(context, load_contract("agency_scorecard"), table, "year")
+    result.metadata["preview"] = preview(table.select(["year", "agency_code", "ex_index", "ex_rank", "cx_index", "cx_rank"])
+                                         .filter(pa.compute.is_valid(table.column("ex_index"))))
+    return result
+
+
+def compute_scorecard(sources: dict[str, pa.Table], coverage: float) -> pa.Table:
+    with duckdb.connect() as con:
+        con.register("agencies", curated_agencies())
+        con.register("weights", composite_weights())
+        for name, table in sources.items():
+            con.register(name, table)
+        return con.sql(sql.load("agency_scorecard"), params={"min_coverage": coverage}).to_arrow_table()
+
+
+def compute_linkage(scorecard: pa.Table, min_n: int = 5) -> pa.Table:
+    with duckdb.connect() as con:
+        con.register("scorecard", scorecard)
+        return con.sql(sql.load("cx_ex_linkage"), params={"min_n": min_n}).to_arrow_table()
+
+
+@asset(key=keys.PUBLISH_CX_EX_LINKAGE, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
+       deps=[keys.PUBLISH_AGENCY_SCORECARD])
+def cx_ex_linkage(context: AssetExecutionContext) -> MaterializeResult:
+    """Per year, the correlation of every EX measure with every CX measure across agencies (Pearson, Spearman, n, 95 % CI)."""
+    layout = layout_of(context)
+    scorecard = pq.read_table(layout.publish_root / "agency_scorecard")
+    table = add_provenance(compute_linkage(scorecard), _provenance(layout), context.run_id)
+    return publish_result(context, load_contract("cx_ex_linkage"), table, "year")

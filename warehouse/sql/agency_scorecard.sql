@@ -1,0 +1,144 @@
+-- One row per agency × year: EX, CX and internal CX composite indices with their components,
+-- contributions, ranks, deltas and coverage. Relations registered by the asset: ex_index_scores,
+-- workforce_metrics, cx_index_scores, internal_cx_scores (published tables), agencies (curated
+-- crosswalk), weights (composite_weights.csv); parameter $min_coverage.
+-- Year alignment: FEVS survey year Y is fielded inside fiscal year Y, so it pairs with FY Y of the
+-- workforce and CX data. Normalization: z-score across the agencies of the same year (ranked
+-- agencies only: not the pooled XX group), multiplied by the component's direction so that higher
+-- is always better. A family index is the weight-averaged z of the components an agency has;
+-- missing components are never imputed, and an index needs $min_coverage of its family's weight.
+WITH comp AS (
+    SELECT survey_year AS year, agency_code, index_code AS component, score AS value, respondents AS n
+    FROM ex_index_scores WHERE org_level = 'agency' AND NOT suppressed AND index_code IN ('eei', 'global_satisfaction')
+    UNION ALL
+    SELECT fiscal_year, agency_code, c.component, c.value, end_headcount
+    FROM workforce_metrics
+    CROSS JOIN LATERAL (VALUES ('quit_rate', quit_rate), ('first_year_attrition_rate', first_year_attrition_rate),
+                               ('supervisor_ratio', supervisor_ratio),
+                               ('retirement_eligible_share_est', retirement_eligible_share_est)) AS c(component, value)
+    WHERE org_level = 'agency' AND c.value IS NOT NULL
+    UNION ALL
+    SELECT fiscal_year, agency_code, index_code, score, responses FROM cx_index_scores WHERE NOT suppressed
+    UNION ALL
+    SELECT fiscal_year, agency_code, 'internal_cx', score_100, respondents FROM internal_cx_scores
+    WHERE function = 'all' AND NOT suppressed
+),
+ranked_agencies AS (SELECT agency_code FROM agencies WHERE agency_kind <> 'pooled'),
+z AS (
+    SELECT c.year, c.agency_code, c.component, c.value, c.n, w.family, w.weight,
+           CASE WHEN count(*) OVER p >= 3 AND stddev_samp(c.value) OVER p > 0
+                THEN w.direction * (c.value - avg(c.value) OVER p) / stddev_samp(c.value) OVER p END AS z
+    FROM comp c
+    JOIN weights w USING (component)
+    WHERE c.agency_code IN (SELECT agency_code FROM ranked_agencies)
+    WINDOW p AS (PARTITION BY c.year, c.component)
+),
+family_weight AS (SELECT family, sum(weight) AS total FROM weights GROUP BY family),
+fam AS (
+    SELECT z.year, z.agency_code, z.family,
+           sum(z.weight * z.z) / nullif(sum(z.weight) FILTER (WHERE z.z IS NOT NULL), 0) AS idx,
+           sum(z.weight) FILTER (WHERE z.z IS NOT NULL) / any_value(f.total) AS coverage,
+           count(z.z) AS components
+    FROM z JOIN family_weight f USING (family)
+    GROUP BY ALL
+),
+wide AS (
+    SELECT year, agency_code,
+           max(idx) FILTER (WHERE family = 'ex' AND coverage >= $min_coverage) AS ex_index,
+           coalesce(max(coverage) FILTER (WHERE family = 'ex'), 0) AS ex_coverage,
+           coalesce(max(components) FILTER (WHERE family = 'ex'), 0) AS ex_components,
+           max(idx) FILTER (WHERE family = 'cx' AND coverage >= $min_coverage) AS cx_index,
+           coalesce(max(coverage) FILTER (WHERE family = 'cx'), 0) AS cx_coverage,
+           coalesce(max(components) FILTER (WHERE family = 'cx'), 0) AS cx_components,
+           max(idx) FILTER (WHERE family = 'internal_cx' AND coverage >= $min_coverage) AS internal_cx_index,
+           coalesce(max(coverage) FILTER (WHERE family = 'internal_cx'), 0) AS internal_cx_coverage
+    FROM fam GROUP BY ALL
+),
+vals AS (
+    SELECT year, agency_code,
+           max(value) FILTER (WHERE component = 'eei') AS eei,
+           max(value) FILTER (WHERE component = 'global_satisfaction') AS global_satisfaction,
+           max(value) FILTER (WHERE component = 'quit_rate') AS quit_rate,
+           max(value) FILTER (WHERE component = 'first_year_attrition_rate') AS first_year_attrition_rate,
+           max(value) FILTER (WHERE component = 'supervisor_ratio') AS supervisor_ratio,
+           max(value) FILTER (WHERE component = 'retirement_eligible_share_est') AS retirement_eligible_share_est,
+           max(value) FILTER (WHERE component = 'cx_trust') AS cx_trust,
+           max(value) FILTER (WHERE component = 'cx_drivers_v1') AS cx_drivers_v1,
+           max(value) FILTER (WHERE component = 'cx_mentions_v2') AS cx_mentions_v2,
+           max(value) FILTER (WHERE component = 'internal_cx') AS internal_cx,
+           max(n) FILTER (WHERE component = 'eei')::BIGINT AS fevs_respondents,
+           max(n) FILTER (WHERE component IN ('cx_trust', 'cx_drivers_v1', 'cx_mentions_v2'))::BIGINT AS cx_responses,
+           max(n) FILTER (WHERE component = 'internal_cx')::BIGINT AS internal_cx_respondents
+    FROM comp GROUP BY ALL
+),
+contrib AS (
+    SELECT z.year, z.agency_code,
+           max(z.weight * z.z / fw.present) FILTER (WHERE z.component = 'eei') AS contrib_eei,
+           max(z.weight * z.z / fw.present) FILTER (WHERE z.component = 'global_satisfaction') AS contrib_global_satisfaction,
+           max(z.weight * z.z / fw.present) FILTER (WHERE z.component = 'quit_rate') AS contrib_quit_rate,
+           max(z.weight * z.z / fw.present) FILTER (WHERE z.component = 'first_year_attrition_rate') AS contrib_first_year_attrition_rate,
+           max(z.weight * z.z / fw.present) FILTER (WHERE z.component = 'supervisor_ratio') AS contrib_supervisor_ratio,
+           max(z.weight * z.z / fw.present) FILTER (WHERE z.component = 'retirement_eligible_share_est') AS contrib_retirement_eligible_share_est,
+           max(z.weight * z.z / fw.present) FILTER (WHERE z.component = 'cx_trust') AS contrib_cx_trust,
+           max(z.weight * z.z / fw.present) FILTER (WHERE z.component = 'cx_drivers_v1') AS contrib_cx_drivers_v1,
+           max(z.weight * z.z / fw.present) FILTER (WHERE z.component = 'cx_mentions_v2') AS contrib_cx_mentions_v2
+    FROM z
+    JOIN (SELECT year, agency_code, family, sum(weight) FILTER (WHERE z IS NOT NULL) AS present FROM z GROUP BY ALL) fw
+      USING (year, agency_code, family)
+    WHERE z.z IS NOT NULL
+    GROUP BY ALL
+),
+size AS (
+    SELECT fiscal_year AS year, agency_code, avg_headcount,
+           CASE WHEN avg_headcount >= 15000 THEN 'large' WHEN avg_headcount >= 1000 THEN 'midsize'
+                WHEN avg_headcount >= 100 THEN 'small' ELSE 'very_small' END AS size_group
+    FROM workforce_metrics WHERE org_level = 'agency' AND months_observed = 12
+),
+base AS (
+    SELECT v.year, v.agency_code, a.agency_name, a.department_code, a.agency_kind,
+           coalesce(s.size_group, 'unknown') AS size_group, s.avg_headcount,
+           w.ex_index, w.ex_coverage, w.ex_components, w.cx_index, w.cx_coverage, w.cx_components,
+           w.internal_cx_index, w.internal_cx_coverage,
+           v.* EXCLUDE (year, agency_code), c.* EXCLUDE (year, agency_code)
+    FROM vals v
+    LEFT JOIN wide w USING (year, agency_code)
+    LEFT JOIN contrib c USING (year, agency_code)
+    LEFT JOIN agencies a USING (agency_code)
+    LEFT JOIN size s USING (year, agency_code)
+),
+ranked AS (
+    SELECT *,
+           CASE WHEN ex_index IS NOT NULL THEN rank() OVER (PARTITION BY year, ex_index IS NULL ORDER BY ex_index DESC) END AS ex_rank,
+           CASE WHEN ex_index IS NOT NULL THEN 100 * cume_dist() OVER (PARTITION BY year, ex_index IS NULL ORDER BY ex_index) END AS ex_percentile,
+           CASE WHEN ex_index IS NOT NULL THEN rank() OVER (PARTITION BY year, size_group, ex_index IS NULL ORDER BY ex_index DESC) END AS ex_rank_in_size_group,
+           CASE WHEN cx_index IS NOT NULL THEN rank() OVER (PARTITION BY year, cx_index IS NULL ORDER BY cx_index DESC) END AS cx_rank,
+           CASE WHEN cx_index IS NOT NULL THEN 100 * cume_dist() OVER (PARTITION BY year, cx_index IS NULL ORDER BY cx_index) END AS cx_percentile,
+           CASE WHEN cx_index IS NOT NULL THEN rank() OVER (PARTITION BY year, size_group, cx_index IS NULL ORDER BY cx_index DESC) END AS cx_rank_in_size_group,
+           CASE WHEN internal_cx_index IS NOT NULL THEN rank() OVER (PARTITION BY year, internal_cx_index IS NULL ORDER BY internal_cx_index DESC) END AS internal_cx_rank,
+           lag(year) OVER (PARTITION BY agency_code ORDER BY year) AS prior_year,
+           lag(ex_index) OVER (PARTITION BY agency_code ORDER BY year) AS prior_ex_index,
+           lag(cx_index) OVER (PARTITION BY agency_code ORDER BY year) AS prior_cx_index,
+           lag(internal_cx_index) OVER (PARTITION BY agency_code ORDER BY year) AS prior_internal_cx_index
+    FROM base
+    WHERE agency_kind IS DISTINCT FROM 'pooled'
+)
+-- change from the prior year only when the prior row is the previous year
+SELECT year::SMALLINT AS year, agency_code, agency_name IS NOT NULL AS in_crosswalk, agency_name, department_code,
+       size_group, avg_headcount,
+       ex_index, ex_rank::BIGINT AS ex_rank, ex_percentile, ex_rank_in_size_group::BIGINT AS ex_rank_in_size_group,
+       CASE WHEN prior_year = year - 1 THEN ex_index - prior_ex_index END AS ex_delta,
+       ex_coverage, ex_components::BIGINT AS ex_components,
+       cx_index, cx_rank::BIGINT AS cx_rank, cx_percentile, cx_rank_in_size_group::BIGINT AS cx_rank_in_size_group,
+       CASE WHEN prior_year = year - 1 THEN cx_index - prior_cx_index END AS cx_delta,
+       cx_coverage, cx_components::BIGINT AS cx_components,
+       internal_cx_index, internal_cx_rank::BIGINT AS internal_cx_rank,
+       CASE WHEN prior_year = year - 1 THEN internal_cx_index - prior_internal_cx_index END AS internal_cx_delta,
+       internal_cx_coverage,
+       eei, global_satisfaction, quit_rate, first_year_attrition_rate, supervisor_ratio, retirement_eligible_share_est,
+       cx_trust, cx_drivers_v1, cx_mentions_v2, internal_cx,
+       contrib_eei, contrib_global_satisfaction, contrib_quit_rate, contrib_first_year_attrition_rate,
+       contrib_supervisor_ratio, contrib_retirement_eligible_share_est, contrib_cx_trust, contrib_cx_drivers_v1,
+       contrib_cx_mentions_v2,
+       fevs_respondents, cx_responses, internal_cx_respondents
+FROM ranked
+ORDER BY year, agency_code
