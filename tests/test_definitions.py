@@ -15,16 +15,16 @@ def test_definitions_load_with_every_asset_check_and_job():
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assert len(graph.get_all_asset_keys()) == 18
+    assert len(graph.get_all_asset_keys()) == 21
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.description and node.group_name in ("fevs", "workforce", "cx", "publish"), key
+        assert node.description and node.group_name in ("fevs", "workforce", "cx", "publish", "cross_agency"), key
         assert key.path[0] in ("raw", "warehouse", "publish"), key  # keys mirror where the data lives
     blocking = {s.name: s.blocking for c in defs.asset_checks for s in c.check_specs}
     assert blocking == {"fevs_responses_expectations": True, "workforce_employment_expectations": True,
                         "workforce_actions_expectations": True, "workforce_employment_codes_known": False,
                         "workforce_actions_codes_known": False, "workforce_headcount_change": False,
-                        "a11_cx_expectations": True, "gsa_css_expectations": True}
+                        "a11_cx_expectations": True, "gsa_css_expectations": True, "agency_crosswalk_complete": False}
     assert all(defs.resolve_job_def(j) for j in ("fevs_yearly", "workforce_monthly", "a11_quarterly", "css_yearly", "publish"))
     assert defs.resolve_job_def("fevs_yearly").partitions_def.get_partition_keys() == [str(y) for y in range(2018, 2025)]
     months = defs.resolve_job_def("workforce_monthly").partitions_def.get_partition_keys()

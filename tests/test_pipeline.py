@@ -58,18 +58,35 @@ def test_full_graph_materializes_with_dagster(data_dir):
     assert manifest["tables"]["ex_index_scores"]["rows"] == n
 
 
-def test_make_run_entrypoint_is_idempotent(data_dir, capsys, monkeypatch):
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    assert run_module.main() == 0
-    out = capsys.readouterr().out
+@pytest.fixture(scope="module")
+def make_run(tmp_path_factory):
+    """`make run`'s entry point on the embedded default, once for the tests below."""
+    import contextlib
+    import io
+
+    data_dir = tmp_path_factory.mktemp("run") / "data"
+    data_dir.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CXEX_DATA_DIR", str(data_dir))
+        mp.delenv("DAGSTER_HOME", raising=False)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert run_module.main() == 0
+        yield data_dir, out.getvalue(), mp
+
+
+def test_make_run_entrypoint_is_idempotent(make_run):
+    data_dir, out, _ = make_run
     assert "Employee Engagement Index, 2024 (SAMPLE data" in out and "top:" in out and "bottom:" in out
-    first = pq.read_table(data_dir / "publish" / "ex_index_scores")
-    assert sorted(set(first.column("survey_year").to_pylist())) == list(range(2018, 2025))
+    assert "Workforce, FY2024 (SAMPLE data)" in out and "CX trust (percent favourable), FY2024" in out
+    first = {t: pq.read_table(data_dir / "publish" / t) for t in ("ex_index_scores", "workforce_metrics", "cx_service_scores")}
+    assert sorted(set(first["ex_index_scores"].column("survey_year").to_pylist())) == list(range(2018, 2025))
     assert run_module.main() == 0
-    second = pq.read_table(data_dir / "publish" / "ex_index_scores")
-    cols = [c for c in first.column_names if c not in ("run_id",)]
-    assert first.select(cols).equals(second.select(cols))  # Kahan sums (fsum): no parallel-order jitter
-    # three versions kept at most, the current one linked
+    for t, table in first.items():
+        second = pq.read_table(data_dir / "publish" / t)
+        cols = [c for c in table.column_names if c != "run_id"]
+        assert table.select(cols).equals(second.select(cols)), t  # bit-identical apart from the run id
+    # versions are kept (at most three), the current one linked
     assert len(list((data_dir / "publish" / ".versions" / "ex_index_scores").iterdir())) == 2
 
 
@@ -97,8 +114,8 @@ def test_bad_partition_is_blocked_and_published_tables_survive(data_dir, capsys,
     assert not result.asset_materializations_for_node("warehouse__fevs_item_scores")
     assert (data_dir / "staging" / "ex_index_scores" / "survey_year=2019" / "data.parquet").read_bytes() == staged
     assert _published_state(data_dir) == before
-    failed = pq.read_table(data_dir / "quality" / "validation_results").to_pandas()
-    assert failed.loc[~failed.success, "column_name"].tolist() == ["Q12"]
+    results = pq.read_table(data_dir / "quality" / "validation_results" / "fevs_responses").to_pandas()
+    assert results.loc[~results.success, "column_name"].tolist() == ["Q12"]
 
     # and `make run` says so, exits non-zero, and publishes nothing
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
@@ -117,3 +134,27 @@ def test_unreadable_value_fails_the_parse_with_location(data_dir, capsys, monkey
     err = capsys.readouterr().err
     assert "landing/fevs/2018/prdf.csv: row 2, column POSTWT: weight 'n/a' is not a number" in err
     assert not (data_dir / "publish" / "ex_index_scores").exists()
+
+
+def test_every_published_table_reads_the_same_in_four_engines(make_run):
+    """What BI tools and analysts see: pyarrow, polars, pandas and the DuckDB catalog agree on every table."""
+    from warehouse.contracts import all_contracts
+
+    data_dir = make_run[0]
+    manifest = json.loads((data_dir / "publish" / "_manifest.json").read_text())
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    published = [c for c in all_contracts() if c.table != "validation_results"]
+    assert {c.table for c in published} == set(manifest["tables"])
+    for c in published:
+        path = data_dir / "publish" / c.table
+        arrow = pq.read_table(path)
+        assert arrow.schema.names == c.column_names and arrow.schema == c.schema, c.table
+        assert pl.read_parquet(path / "*.parquet").height == len(pd.read_parquet(path)) == arrow.num_rows, c.table
+        assert con.execute(f"SELECT count(*) FROM {c.table}").fetchone()[0] == arrow.num_rows, c.table
+        assert manifest["tables"][c.table]["rows"] == arrow.num_rows and manifest["tables"][c.table]["pipeline_version"]
+        assert arrow.num_rows > 0, c.table
+    card = con.execute("SELECT count(*) FILTER (WHERE ex_index IS NOT NULL), count(*) FILTER (WHERE cx_index IS NOT NULL) "
+                       "FROM agency_scorecard WHERE year = 2024").fetchone()
+    assert card[0] >= 20 and card[1] >= 5
+    assert con.execute("SELECT count(*) FROM cx_ex_linkage WHERE pearson_r IS NOT NULL").fetchone()[0] > 0
+    con.close()

@@ -73,3 +73,15 @@ def test_catalog_rebuild_does_not_disturb_an_open_reader(tmp_path):
     comment = fresh.execute("SELECT comment FROM duckdb_columns() WHERE table_name='ex_index_scores' AND column_name='score'").fetchone()[0]
     assert "plain mean" in comment
     fresh.close()
+
+
+def test_contract_changes_are_versioned():
+    """A published table's shape changes only with a version bump (`make docs` records it)."""
+    import json
+
+    from warehouse.contracts import FINGERPRINTS_FILE, all_contracts, fingerprint
+
+    recorded = json.loads(FINGERPRINTS_FILE.read_text())
+    for c in all_contracts():
+        assert recorded.get(c.table, {}).get(str(c.version)) == fingerprint(c), (
+            f"{c.table}: columns differ from those recorded for version {c.version}: bump the version, then `make docs`")

@@ -119,6 +119,38 @@ def conform(table: pa.Table, contract: Contract) -> pa.Table:
     return out
 
 
+FINGERPRINTS_FILE = CONTRACTS_DIR / "_fingerprints.json"
+
+
+def fingerprint(contract: Contract) -> str:
+    """Hash of what BI tools depend on: column names, order, types, nullability, primary key."""
+    import hashlib
+    import json
+
+    shape = {"columns": [[c.name, c.type, c.nullable] for c in contract.columns], "primary_key": list(contract.primary_key)}
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def record_fingerprints() -> dict:
+    """Add each contract's fingerprint under its version; refuse to change a recorded one.
+
+    Changing a published table's shape is a deliberate act: bump `version` in its YAML, then run
+    `make docs`, which records the new version's fingerprint beside the old ones.
+    """
+    import json
+
+    recorded = json.loads(FINGERPRINTS_FILE.read_text()) if FINGERPRINTS_FILE.exists() else {}
+    for c in all_contracts():
+        versions = recorded.setdefault(c.table, {})
+        fp, old = fingerprint(c), versions.get(str(c.version))
+        if old and old != fp:
+            raise ContractError(f"{c.table}: the columns changed but version is still {c.version}; bump it in "
+                                f"warehouse/contracts/{c.table}.yaml")
+        versions[str(c.version)] = fp
+    FINGERPRINTS_FILE.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
+    return recorded
+
+
 def render_markdown() -> str:
     """docs/data_dictionary.md, generated from the contracts."""
     out = [
@@ -153,6 +185,7 @@ def main() -> None:
     text = render_markdown()
     if args.write:
         Path(args.write).write_text(text)
+        record_fingerprints()
     else:
         print(text)
 

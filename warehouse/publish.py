@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from filelock import FileLock
 
+from . import PIPELINE_VERSION
 from .contracts import Contract, conform
 
 KEEP_VERSIONS = 3
@@ -37,6 +38,7 @@ class Publication:
     run_id: str
     published_at: str
     path: str
+    pipeline_version: str
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -77,7 +79,7 @@ def publish_table(publish_root: Path, contract: Contract, table: pa.Table, run_i
     os.symlink(Path(".versions") / contract.table / version, tmp_link)
     os.replace(tmp_link, link)  # the atomic swap
     pub = Publication(contract.table, version, table.num_rows, digest, contract.version, run_id,
-                      now.isoformat(), str(link))
+                      now.isoformat(), str(link), PIPELINE_VERSION)
     _update_manifest(publish_root, pub)
     _prune(versions, keep, current=version)
     return pub

@@ -1,0 +1,115 @@
+"""Composite indices and the CX-EX linkage on data small enough to check by hand (real DuckDB SQL)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import pyarrow as pa
+import pytest
+
+from assets.cross_agency import compute_linkage, compute_scorecard
+from warehouse.contracts import load
+
+
+def _table(name: str, rows: list[dict]) -> pa.Table:
+    schema = load(name).schema
+    full = [{c: r.get(c) for c in schema.names} for r in rows]
+    return pa.Table.from_pylist(full, schema=schema)
+
+
+def _ex(year, agency, index_code, score, n=100):
+    return {"survey_year": year, "org_level": "agency", "agency_code": agency, "index_code": index_code, "index_name": index_code,
+            "score": score, "items": 15, "respondents": n, "min_item_respondents": n, "suppressed": False}
+
+
+def _wf(year, agency, quit_rate, headcount=20_000.0):
+    return {"fiscal_year": year, "org_level": "agency", "agency_code": agency, "in_lookup": True, "months_observed": 12,
+            "last_snapshot_yyyymm": year * 100 + 9, "avg_headcount": headcount, "end_headcount": int(headcount),
+            "quit_rate": quit_rate, "separations": 0, "quits": 0, "retirements": 0, "transfers_out": 0, "new_hires": 0,
+            "transfers_in": 0, "first_year_separations": 0, "supervisors": 0, "non_supervisors": 0,
+            "retirement_eligible_est": 0, "suppressed_cells": 0}
+
+
+@pytest.fixture(scope="module")
+def scorecard():
+    """FY2024: EEI 60/70/80 (z = -1, 0, +1), quit rate 10/5/0 (z after direction = -1, 0, +1).
+
+    EEI weighs 2 and quit rate 1 of the EX family's 6: coverage 0.5 (the bar is set at 0.3 here).
+    XX (pooled, EEI 100) must not move anyone's z. FY2023 has EEI 70/70/60 for AG/CM/DJ (coverage
+    1/3), for the deltas; NN has only a quit rate in FY2023, reported by no other agency: a
+    component fewer than 3 agencies report cannot be normalized, so NN's coverage is 0.
+    """
+    ex = [_ex(2024, "AG", "eei", 60), _ex(2024, "CM", "eei", 70), _ex(2024, "DJ", "eei", 80), _ex(2024, "XX", "eei", 100),
+          _ex(2023, "AG", "eei", 70), _ex(2023, "CM", "eei", 70), _ex(2023, "DJ", "eei", 60)]
+    wf = [_wf(2024, "AG", 10.0), _wf(2024, "CM", 5.0, 5_000.0), _wf(2024, "DJ", 0.0), _wf(2023, "NN", 3.0)]
+    sources = {"ex_index_scores": _table("ex_index_scores", ex), "workforce_metrics": _table("workforce_metrics", wf),
+               "workforce_agencies": load("workforce_agencies").schema.empty_table(),
+               "cx_index_scores": load("cx_index_scores").schema.empty_table(),
+               "internal_cx_scores": load("internal_cx_scores").schema.empty_table()}
+    t = compute_scorecard(sources, 0.3)
+    strict = compute_scorecard(sources, 0.6)  # 2024's coverage is 0.5: below this bar, no index at all
+    assert all(r["ex_index"] is None for r in strict.to_pylist() if r["year"] == 2024)
+    return {(r["year"], r["agency_code"]): r for r in t.to_pylist()}
+
+
+def test_zscores_directions_and_weights(scorecard):
+    ag, cm, dj = (scorecard[(2024, a)] for a in ("AG", "CM", "DJ"))
+    assert ag["ex_index"] == pytest.approx((2 * -1 + 1 * -1) / 3)
+    assert cm["ex_index"] == pytest.approx(0.0, abs=1e-12) and dj["ex_index"] == pytest.approx(1.0)
+    assert ag["contrib_eei"] == pytest.approx(-2 / 3) and ag["contrib_quit_rate"] == pytest.approx(-1 / 3)
+    assert ag["contrib_eei"] + ag["contrib_quit_rate"] == pytest.approx(ag["ex_index"])
+    assert ag["ex_coverage"] == pytest.approx(0.5) and ag["ex_components"] == 2
+    assert ag["quit_rate"] == 10.0 and ag["eei"] == 60.0  # raw components published beside their z-based use
+
+
+def test_ranks_percentiles_and_size_groups(scorecard):
+    assert [scorecard[(2024, a)]["ex_rank"] for a in ("DJ", "CM", "AG")] == [1, 2, 3]
+    assert scorecard[(2024, "DJ")]["ex_percentile"] == pytest.approx(100.0)
+    assert scorecard[(2024, "AG")]["ex_percentile"] == pytest.approx(100 / 3)
+    assert scorecard[(2024, "CM")]["size_group"] == "midsize" and scorecard[(2024, "AG")]["size_group"] == "large"
+    assert scorecard[(2024, "CM")]["ex_rank_in_size_group"] == 1 and scorecard[(2024, "AG")]["ex_rank_in_size_group"] == 2
+
+
+def test_pooled_group_is_neither_scored_nor_ranked(scorecard):
+    assert (2024, "XX") not in scorecard
+
+
+def test_missing_components_are_explicit_not_imputed(scorecard):
+    nn = scorecard[(2023, "NN")]
+    assert nn["ex_index"] is None and nn["ex_rank"] is None and nn["ex_coverage"] == 0
+    assert nn["eei"] is None and nn["quit_rate"] == 3.0 and nn["size_group"] == "large"
+
+
+def test_deltas_compare_with_the_previous_year(scorecard):
+    # FY2023 EEI 70/70/60 → z = 0.577, 0.577, -1.155 (mean 66.67, sd 5.774); quit rates absent that year
+    z23 = {"AG": (70 - 200 / 3) / statistics.stdev([70, 70, 60]), "DJ": (60 - 200 / 3) / statistics.stdev([70, 70, 60])}
+    assert scorecard[(2023, "AG")]["ex_index"] == pytest.approx(z23["AG"])
+    assert scorecard[(2024, "AG")]["ex_delta"] == pytest.approx(-1 - z23["AG"])
+    assert scorecard[(2024, "DJ")]["ex_delta"] == pytest.approx(1 - z23["DJ"])
+    assert scorecard[(2023, "AG")]["ex_delta"] is None
+
+
+def test_linkage_correlations_match_an_independent_computation():
+    x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    y = [2.0, 1.0, 4.0, 3.0, 6.0, 8.0]
+    rows = [{"year": 2024, "agency_code": f"A{i}", "ex_index": xi, "cx_index": yi, "eei": 60 + xi}
+            for i, (xi, yi) in enumerate(zip(x, y))]
+    rows.append({"year": 2024, "agency_code": "Z9", "ex_index": 9.0, "cx_index": None})  # no CX: not a pair
+    card = pa.Table.from_pylist([{c: r.get(c) for c in load("agency_scorecard").column_names if c not in
+                                  ("source", "source_file", "source_sha256", "source_is_sample", "source_retrieved_at",
+                                   "pipeline_version", "run_id")} for r in rows],
+                                schema=pa.schema([f for f in load("agency_scorecard").schema if f.name not in
+                                                  ("source", "source_file", "source_sha256", "source_is_sample",
+                                                   "source_retrieved_at", "pipeline_version", "run_id")]))
+    link = {(r["ex_measure"], r["cx_measure"]): r for r in compute_linkage(card).to_pylist()}
+    r = link[("ex_index", "cx_index")]
+    expected = statistics.correlation(x, y)
+    assert r["n"] == 6 and r["pearson_r"] == pytest.approx(expected)
+    z, se = math.atanh(expected), 1 / math.sqrt(6 - 3)
+    assert r["pearson_ci_low"] == pytest.approx(math.tanh(z - 1.96 * se))
+    assert r["pearson_ci_high"] == pytest.approx(math.tanh(z + 1.96 * se))
+    assert r["spearman_rho"] == pytest.approx(statistics.correlation(x, [2, 1, 4, 3, 5, 6]))  # ranks of y
+    assert link[("eei", "cx_index")]["pearson_r"] == pytest.approx(expected)  # a shift does not change r
+    few = compute_linkage(card.slice(0, 4))
+    assert {r["n"] for r in few.to_pylist()} == {4} and all(r["pearson_r"] is None for r in few.to_pylist())
