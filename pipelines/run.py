@@ -79,7 +79,30 @@ def summary(data_dir: Path) -> str:
         lines += _workforce_summary(layout)
     if "cx_index_scores" in views:
         lines += _cx_summary(layout)
+    if "agency_scorecard" in views:
+        lines += _scorecard_summary(layout)
     return "\n".join(lines)
+
+
+def _scorecard_summary(layout) -> list[str]:
+    import duckdb
+
+    con = duckdb.connect(str(layout.warehouse_file), read_only=True)
+    try:
+        year = con.execute("SELECT max(year) FROM agency_scorecard WHERE ex_index IS NOT NULL").fetchone()[0]
+        if year is None:
+            return []
+        top = con.execute("""SELECT agency_code, round(ex_index, 2), cx_rank FROM agency_scorecard
+                             WHERE year = ? AND ex_index IS NOT NULL ORDER BY ex_rank LIMIT 5""", [year]).fetchall()
+        link = con.execute("""SELECT cx_measure, n, round(pearson_r, 2), round(pearson_ci_low, 2), round(pearson_ci_high, 2)
+                              FROM cx_ex_linkage WHERE year = ? AND ex_measure = 'ex_index' AND pearson_r IS NOT NULL
+                              ORDER BY cx_measure""", [year]).fetchall()
+    finally:
+        con.close()
+    lines = [f"Agency scorecard {year}, EX index (z, 0 = average agency): " + ", ".join(f"{a} {v:+}" for a, v, _ in top)]
+    for measure, n, r, lo, hi in link:
+        lines.append(f"  EX index vs {measure}: r = {r} (95% CI {lo} to {hi}, n = {n} agencies)")
+    return lines
 
 
 def _cx_summary(layout) -> list[str]:
