@@ -10,9 +10,6 @@ it exercises the linkage code, it is not evidence of anything. Deterministic; ev
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +17,7 @@ import polars as pl
 
 from .cx_files import CSS_FUNCTIONS, V2_FLAGS, registry
 from .fevs_sample import _seed
+from .files import ensure_sample_dir
 
 SAMPLE_VERSION = 1
 V1_QUARTERS = [(2022, 1), (2022, 2), (2022, 3), (2022, 4), (2023, 1), (2023, 2), (2023, 3), (2023, 4), (2024, 1)]
@@ -40,17 +38,7 @@ def agency_effect(code: str) -> float:
 
 
 def ensure_samples(layout) -> Path:
-    root = layout.samples("cx")
-    marker = root / f".complete_v{SAMPLE_VERSION}"
-    if not marker.exists():
-        tmp = root.with_name(f".cx.{uuid.uuid4().hex}")
-        _write(tmp)
-        (tmp / marker.name).touch()
-        if root.exists():
-            shutil.rmtree(root)
-        root.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(tmp, root)
-    return root
+    return ensure_sample_dir(layout.samples("cx"), SAMPLE_VERSION, _write)
 
 
 def _fmt_int(n: int) -> str:

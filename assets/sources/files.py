@@ -58,3 +58,24 @@ def use_sample_policy() -> str:
     if policy not in ("auto", "never"):
         raise ValueError(f"CXEX_USE_SAMPLE must be 'auto' or 'never', got {policy!r}")
     return policy
+
+
+def ensure_sample_dir(root: Path, version: int, write) -> Path:
+    """Generate a sample folder once: `write(tmp)` fills a temporary folder that replaces `root`.
+
+    A marker file names the generator version, so a changed generator rewrites the sample and a
+    half-written one (an interrupted run) is never used.
+    """
+    import shutil
+    import uuid
+
+    marker = root / f".complete_v{version}"
+    if not marker.exists():
+        tmp = root.with_name(f".{root.name}.{uuid.uuid4().hex}")
+        write(tmp)
+        (tmp / marker.name).touch()
+        if root.exists():
+            shutil.rmtree(root)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(tmp, root)
+    return root

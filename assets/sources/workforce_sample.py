@@ -11,15 +11,13 @@ Deterministic: the same files every time. Every value is synthetic.
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from .fevs_sample import AGENCIES, _seed
+from .files import ensure_sample_dir
 
 SAMPLE_VERSION = 1
 FIRST_MONTH, MONTHS = (2022, 10), 24
@@ -50,16 +48,7 @@ def sample_months() -> list[str]:
 
 def ensure_samples(layout) -> dict[str, Path]:
     """Write the sample (all months and the lookup) unless present; returns {yyyymm: folder}."""
-    root = layout.samples("workforce")
-    marker = root / f".complete_v{SAMPLE_VERSION}"
-    if not marker.exists():
-        tmp = root.with_name(f".workforce.{uuid.uuid4().hex}")
-        _write_sample(tmp)
-        (tmp / marker.name).touch()
-        if root.exists():
-            shutil.rmtree(root)
-        root.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(tmp, root)
+    root = ensure_sample_dir(layout.samples("workforce"), SAMPLE_VERSION, _write_sample)
     return {m: root / m for m in sample_months()}
 
 
