@@ -24,7 +24,7 @@ def a11_cx_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult
     suites = a11_expectations(fy, q)
     outcomes = []
     for name in A11_TABLES:
-        frame = pq.read_table(layout.raw(name, QUARTER_COL, key)).to_pandas()
+        frame = pq.read_table(layout.raw(name, QUARTER_COL, key))
         out = run_suite(frame, f"{name}_{key}", suites[name])
         outcomes += [o.__class__(**{**o.__dict__, "id": f"{name}/{o.id}", "column": o.column and f"{name}.{o.column}"})
                      for o in out.outcomes]
@@ -41,6 +41,6 @@ def gsa_css_expectations(context: AssetCheckExecutionContext) -> AssetCheckResul
     layout = context.resources.cxex.layout
     year = context.op_execution_context.partition_key
     raw = layout.raw("gsa_css", YEAR_COL, year)
-    outcome = run_suite(pq.read_table(raw).to_pandas(), f"gsa_css_{year}", css_expectations(int(year)))
+    outcome = run_suite(pq.read_table(raw), f"gsa_css_{year}", css_expectations(int(year)))
     return check_result(context, outcome, asset=keys.RAW_GSA_CSS.to_user_string(), table="gsa_css",
                         partition_col=YEAR_COL, partition=year, source_file=read_provenance(raw)["source_file"] or "(none)")

@@ -31,6 +31,6 @@ def fevs_responses_expectations(context: AssetCheckExecutionContext) -> AssetChe
     source_file = read_provenance(raw)["source_file"]
     table = pq.read_table(raw)
     specs = fevs_expectations(int(partition), scored_item_columns(table.schema))
-    outcome = run_suite(table.to_pandas(), suite_name(int(partition)), specs)
+    outcome = run_suite(table, suite_name(int(partition)), specs)
     return check_result(context, outcome, asset=keys.RAW_FEVS_RESPONSES.to_user_string(), table="fevs_responses",
                         partition_col=PARTITION_COL, partition=partition, source_file=source_file)

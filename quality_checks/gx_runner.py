@@ -99,8 +99,73 @@ def _context():
     return ctx
 
 
-def run_suite(frame, suite_name: str, specs: list[ExpectationSpec]) -> SuiteOutcome:
-    """Validate pandas `frame` against `specs`; never raises for a failed expectation."""
+# Expectations whose verdict depends only on the set of distinct values in a column: they are run
+# on a frame of each column's distinct values (a few rows) instead of every row, which makes
+# validation cost independent of file size. Rows and counts are then recovered from the table.
+VALUE_ONLY = {"ExpectColumnValuesToBeInSet", "ExpectColumnValuesToMatchRegex", "ExpectColumnValuesToBeBetween"}
+STRUCTURE_ONLY = {"ExpectColumnToExist", "ExpectTableColumnsToMatchSet"}
+
+
+def _columns_of(spec: ExpectationSpec, available: list[str]) -> list[str]:
+    """Columns an expectation reads, those its row_condition names included."""
+    k = spec.kwargs
+    named = [c for c in (k.get("column"), k.get("column_A"), k.get("column_B"), *k.get("column_list", [])) if c]
+    condition = k.get("row_condition") or ""
+    return named + [c for c in available if c in condition]
+
+
+def run_suite(data, suite_name: str, specs: list[ExpectationSpec]) -> SuiteOutcome:
+    """Validate `data` (a pyarrow Table, or a pandas frame) against `specs`; never raises on a failure.
+
+    With a pyarrow Table, value-only expectations run on each column's distinct values, structural
+    ones on the schema, and the rest on just the columns they need, as pandas frames.
+    """
+    import pyarrow as pa
+
+    if not isinstance(data, pa.Table):
+        return _validate(data, suite_name, specs)
+    value = [s for s in specs if s.type in VALUE_ONLY and s.column in data.column_names
+             and not {"row_condition", "mostly"} & set(s.kwargs)]
+    structure = [s for s in specs if s.type in STRUCTURE_ONLY]
+    rows = [s for s in specs if s not in value and s not in structure]
+    outcomes: list[ExpectationOutcome] = []
+    if structure:
+        outcomes += _validate(data.schema.empty_table().to_pandas(), suite_name, structure).outcomes
+    if rows:
+        cols = sorted({c for s in rows for c in _columns_of(s, data.column_names) if c in data.column_names} | {ROW_ID_COLUMN} & set(data.column_names))
+        frame = data.select(cols).to_pandas() if cols else data.select(data.column_names[:1]).to_pandas()
+        outcomes += _validate(frame, suite_name, rows).outcomes
+    if value:
+        outcomes += _validate_distinct(data, suite_name, value)
+    return SuiteOutcome(suite_name, all(o.success for o in outcomes), outcomes)
+
+
+def _validate_distinct(table, suite_name: str, specs: list[ExpectationSpec]) -> list[ExpectationOutcome]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cols = sorted({s.column for s in specs})
+    uniques = {c: pc.drop_null(pc.unique(table.column(c).combine_chunks())) for c in cols}
+    height = max((len(u) for u in uniques.values()), default=0) or 1
+    frame = pa.table({c: pa.concat_arrays([u, pa.nulls(height - len(u), u.type)]) for c, u in uniques.items()}).to_pandas()
+    out = []
+    for o in _validate(frame, suite_name, specs, complete=True).outcomes:
+        column = table.column(o.column)
+        if o.success:
+            out.append(ExpectationOutcome(o.id, o.type, o.column, True, len(column) - column.null_count, 0, None, [], []))
+            continue
+        bad = pa.array(o.sample_values).cast(column.type)  # the complete list of unexpected distinct values
+        mask = pc.is_in(column, value_set=bad)
+        hits = table.filter(mask)
+        rows = hits.column(ROW_ID_COLUMN).to_pylist()[:SAMPLE_SIZE] if ROW_ID_COLUMN in table.column_names else []
+        out.append(ExpectationOutcome(
+            o.id, o.type, o.column, False, len(column) - column.null_count, hits.num_rows, None,
+            [_plain(v) for v in hits.column(o.column).to_pylist()[:SAMPLE_SIZE]], rows))
+    return out
+
+
+def _validate(frame, suite_name: str, specs: list[ExpectationSpec], complete: bool = False) -> SuiteOutcome:
+    """One GX validation of a pandas frame."""
     import great_expectations as gx
 
     ctx = _context()
@@ -111,8 +176,9 @@ def run_suite(frame, suite_name: str, specs: list[ExpectationSpec]) -> SuiteOutc
         .get_batch(batch_parameters={"dataframe": frame})
     )
     suite = gx.ExpectationSuite(name=suite_name, expectations=[getattr(gx.expectations, s.type)(**s.kwargs) for s in specs])
-    result_format: dict[str, Any] = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}
-    if ROW_ID_COLUMN in frame.columns:
+    result_format: dict[str, Any] = {"result_format": "COMPLETE" if complete else "SUMMARY",
+                                     "partial_unexpected_count": SAMPLE_SIZE}
+    if ROW_ID_COLUMN in frame.columns and not complete:
         result_format["unexpected_index_column_names"] = [ROW_ID_COLUMN]
     result = batch.validate(suite, result_format=result_format)
     outcomes = []
@@ -124,12 +190,13 @@ def run_suite(frame, suite_name: str, specs: list[ExpectationSpec]) -> SuiteOutc
         for item in r.get("partial_unexpected_index_list") or []:
             if isinstance(item, dict) and ROW_ID_COLUMN in item:
                 rows.append(int(item[ROW_ID_COLUMN]))
-        values = [_plain(v) for v in (r.get("partial_unexpected_list") or [])]
+        listed = r.get("unexpected_list") if complete else r.get("partial_unexpected_list")
+        values = [_plain(v) for v in (listed or [])]
         outcomes.append(ExpectationOutcome(
             id=spec.id, type=cfg.type, column=spec.column, success=bool(res.success),
             element_count=r.get("element_count"), unexpected_count=r.get("unexpected_count"),
-            observed_value=_plain(r.get("observed_value")), sample_values=values[:SAMPLE_SIZE],
-            sample_rows=rows[:SAMPLE_SIZE],
+            observed_value=_plain(r.get("observed_value")),
+            sample_values=values if complete else values[:SAMPLE_SIZE], sample_rows=rows[:SAMPLE_SIZE],
         ))
     return SuiteOutcome(suite_name, all(o.success for o in outcomes), outcomes)
 

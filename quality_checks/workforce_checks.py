@@ -21,7 +21,7 @@ def _validate(context, asset_key, table_name, specs, suite, severity=AssetCheckS
     layout = context.resources.cxex.layout
     month = context.op_execution_context.partition_key
     raw = layout.raw(table_name, PARTITION_COL, month)
-    outcome = run_suite(pq.read_table(raw).to_pandas(), suite, specs)
+    outcome = run_suite(pq.read_table(raw), suite, specs)
     return check_result(context, outcome, asset=asset_key.to_user_string(), table=table_name, partition_col=PARTITION_COL,
                         partition=month, source_file=read_provenance(raw)["source_file"], severity=severity)
 

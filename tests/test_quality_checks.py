@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from assets.sources.fevs_prdf import parse_prdf, scored_item_columns
@@ -19,10 +20,19 @@ def good_table(tmp_path_factory):
 
 
 def _validate(table, mutate=None):
+    """Validate through both paths (pandas rows, and Arrow with distinct-value checks): they must agree."""
     df = table.to_pandas()
     if mutate:
         df = mutate(df)
-    return run_suite(df, "fevs_responses_2018", fevs_expectations(2018, scored_item_columns(table.schema)))
+    specs = fevs_expectations(2018, scored_item_columns(table.schema))
+    by_rows = run_suite(df, "fevs_responses_2018", specs)
+    arrow = pa.Table.from_pandas(df, preserve_index=False).cast(
+        pa.schema([table.schema.field(c) if c in table.column_names else f for c, f in
+                   zip(df.columns, pa.Table.from_pandas(df, preserve_index=False).schema)]), safe=False)
+    by_values = run_suite(arrow, "fevs_responses_2018", specs)
+    summary = lambda o: sorted((f.id, f.unexpected_count, tuple(sorted(f.sample_rows))) for f in o.failures)  # noqa: E731
+    assert by_rows.success == by_values.success and summary(by_rows) == summary(by_values)
+    return by_values
 
 
 def test_clean_file_passes(good_table):
