@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup run test ui lock docs clean download-fevs
+.PHONY: setup run test ui lock docs clean download-fevs bench
 
 setup: $(STAMP)
 
@@ -25,6 +25,9 @@ run: setup ## materialize every asset on the embedded default and print a summar
 
 test: setup ## run the test suite
 	$(BIN)/python -m pytest -q
+
+bench: setup ## national-scale benchmark (BENCH_SCALE=0.05 for a quick one); writes bench_out/results.json
+	$(BIN)/python -m bench.run
 
 ui: setup ## Dagster UI on http://127.0.0.1:3000 over the same data directory
 	@mkdir -p "$(DAGSTER_HOME)"

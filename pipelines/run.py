@@ -178,10 +178,10 @@ QUIET = {"loggers": {"console": {"config": {"log_level": os.environ.get("CXEX_LO
 
 def main() -> int:
     from assets.cx import available_css_years, available_quarters
+    from assets.sources.fevs_prdf import available_years
     from assets.sources.workforce_files import available_months
     from pipelines.definitions import build_definitions
     from pipelines.jobs import A11_QUARTERLY_JOB, CSS_YEARLY_JOB, FEVS_YEARLY_JOB, PUBLISH_JOB, WORKFORCE_MONTHLY_JOB
-    from pipelines.partitions import FEVS_YEARS
 
     started = time.perf_counter()
     defs = build_definitions()  # reads CXEX_* now, not at first import
@@ -190,7 +190,7 @@ def main() -> int:
     print(f"cxex: data directory {data_dir}")
     layout = defs.resources["cxex"].layout
     months, _ = available_months(layout)
-    plan = [(FEVS_YEARLY_JOB, "FEVS", FEVS_YEARS.get_partition_keys(), "raw__fevs_responses"),
+    plan = [(FEVS_YEARLY_JOB, "FEVS", [str(y) for y in available_years(layout)], "raw__fevs_responses"),
             (WORKFORCE_MONTHLY_JOB, "workforce", months, "raw__workforce_employment"),
             (A11_QUARTERLY_JOB, "A-11 CX", available_quarters(layout), "raw__a11_cx"),
             (CSS_YEARLY_JOB, "GSA CSS", [str(y) for y in available_css_years(layout)], "raw__gsa_css")]

@@ -164,3 +164,12 @@ def scored_item_columns(schema: pa.Schema) -> list[str]:
     """Scored items of a typed PRDF: the Int8 `Q<n>` columns, in item order."""
     cols = [f.name for f in schema if re.fullmatch(r"Q\d+", f.name) and f.type == pa.int8()]
     return sorted(cols, key=lambda c: int(c[1:]))
+
+
+def available_years(layout) -> list[int]:
+    """Survey years to process: every supported year (the sample fills gaps), or with
+    CXEX_USE_SAMPLE=never only the years that have a landed file."""
+    years = reference.supported_years()
+    if use_sample_policy() == "never":
+        return [y for y in years if landed_files(layout.landing("fevs", str(y)))]
+    return years

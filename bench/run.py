@@ -1,0 +1,168 @@
+"""`make bench`: time every stage at national scale, beside a plain pandas baseline.
+
+Each measured step runs in its own process, so wall time, CPU time (user + system) and peak RSS
+are that step's alone (os.wait4). Results go to bench_out/results.json and a table on stdout.
+Set BENCH_SCALE (default 1.0) to shrink every input for a quick run, e.g. BENCH_SCALE=0.05.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(os.environ.get("BENCH_OUT", "bench_out")).resolve()
+SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
+RESPONDENTS = int(625_000 * SCALE)
+EMPLOYEES = int(2_100_000 * SCALE)
+PY = sys.executable
+ENV = {**os.environ, "GX_ANALYTICS_ENABLED": "false", "DAGSTER_DISABLE_TELEMETRY": "1", "PYTHONPATH": str(Path.cwd())}
+
+
+def measure(name: str, code: str, env: dict | None = None) -> dict:
+    """Run `code` in a fresh Python process; return its wall, CPU and peak RSS."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([PY, "-c", code], env={**ENV, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    out, err = proc.stdout.read(), proc.stderr.read()
+    if status != 0:
+        raise RuntimeError(f"{name} failed:\n{err[-3000:]}")
+    result = {"stage": name, "wall_s": round(wall, 2), "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+              "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+    last = [line for line in out.splitlines() if line.startswith("{")]
+    if last:
+        result.update(json.loads(last[-1]))
+    print(f"  {name:<44} {result['wall_s']:>8.2f} s wall {result['cpu_s']:>8.2f} s cpu {result['peak_rss_mb']:>7} MB", flush=True)
+    return result
+
+
+FEVS_PARSE = """
+from pathlib import Path; from assets.sources.fevs_prdf import parse_prdf; from warehouse.publish import write_parquet_atomic
+t = parse_prdf(Path({csv!r}), {year}).table; write_parquet_atomic(t, Path({raw!r})); print('{{"rows": %d}}' % t.num_rows)
+"""
+FEVS_GX = """
+import pyarrow.parquet as pq; from quality_checks.gx_runner import run_suite
+from quality_checks.fevs_suite import fevs_expectations; from assets.sources.fevs_prdf import scored_item_columns
+t = pq.read_table({raw!r}); o = run_suite(t, 'bench', fevs_expectations({year}, scored_item_columns(t.schema)))
+assert o.success, [f.describe() for f in o.failures]; print('{{"expectations": %d}}' % len(o.outcomes))
+"""
+FEVS_SQL = """
+from pathlib import Path; from assets.fevs import compute_item_scores, compute_index_scores
+from warehouse.publish import write_parquet_atomic
+i = compute_item_scores(Path({raw!r}), {year}, 10); write_parquet_atomic(i, Path({items!r}))
+x = compute_index_scores(Path({items!r}), Path({raw!r}), {year}, 10); write_parquet_atomic(x, Path({index!r}))
+print('{{"item_rows": %d, "index_rows": %d}}' % (i.num_rows, x.num_rows))
+"""
+FEVS_PIPELINE_FROM_CSV = FEVS_PARSE.replace("print(", "_ = (") + FEVS_SQL
+BASELINE = """
+# The straightforward pandas a user would write: read the CSV, melt to long, group by.
+import json, pandas as pd
+from warehouse import reference
+df = pd.read_csv({src!r}, dtype=str, low_memory=False) if {csv} else pd.read_parquet({src!r})
+df.columns = [c.lower() if not c.upper().startswith('Q') else c.upper() for c in df.columns]
+agency = 'agency_code' if 'agency_code' in df.columns else 'agency'
+items = [c for c in df.columns if c.startswith('Q') and c[1:].isdigit()]
+df['postwt'] = pd.to_numeric(df['postwt'])
+long = df.melt(id_vars=[agency, 'postwt'], value_vars=items, var_name='item', value_name='answer')
+long['answer'] = pd.to_numeric(long['answer'], errors='coerce')
+long = long[long['answer'].between(1, 5)]
+long['pos'] = long['postwt'].where(long['answer'] >= 4, 0.0)
+g = long.groupby([agency, 'item']).agg(w=('postwt', 'sum'), wp=('pos', 'sum'), n=('answer', 'size')).reset_index()
+g['pct_positive'] = 100 * g['wp'] / g['w']
+gov = long.groupby('item').agg(w=('postwt', 'sum'), wp=('pos', 'sum')).reset_index()
+gov['pct_positive'] = 100 * gov['wp'] / gov['w']
+m = reference.item_map()[{year}]
+sub = {{k: gov[gov['item'].isin(v)]['pct_positive'].mean() for k, v in m.items()}}
+eei = (sub['eei_leaders_lead'] + sub['eei_supervisors'] + sub['eei_intrinsic_work_experience']) / 3
+print(json.dumps({{"governmentwide_eei": eei, "item_rows": len(g)}}))
+"""
+WORKFORCE_MONTH = """
+import pyarrow.parquet as pq, time, json
+from pathlib import Path; from warehouse.layout import DataLayout
+from assets.sources.workforce_files import month_files, parse_employment; from quality_checks.gx_runner import run_suite
+from quality_checks.workforce_suite import employment_expectations
+layout = DataLayout(Path({root!r})); t0 = time.perf_counter()
+mf = month_files(layout, {month!r}); t = parse_employment(mf.employment, mf.layout); t1 = time.perf_counter()
+o = run_suite(t, 'bench', employment_expectations({month!r})); t2 = time.perf_counter()
+assert o.success, [f.describe() for f in o.failures]
+print(json.dumps({{"rows": t.num_rows, "parse_s": round(t1 - t0, 2), "gx_s": round(t2 - t1, 2)}}))
+"""
+WHOLE_RUN = "import sys; from pipelines.run import main; sys.exit(main())"
+
+
+def main() -> int:
+    sys.path.insert(0, str(Path.cwd()))
+    from bench.generate import main as generate
+
+    data = OUT / "data"
+    work = OUT / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"cxex bench: scale {SCALE} ({RESPONDENTS:,} FEVS respondents x 100 items x 5 years; "
+          f"{EMPLOYEES:,} employees x 12 months) on {os.cpu_count()} cores")
+    t = time.perf_counter()
+    generate(["--dir", str(data), "--respondents", str(RESPONDENTS), "--employees", str(EMPLOYEES)])
+    print(f"  (generation, not timed: {time.perf_counter() - t:.0f}s)")
+    year, csv = 2024, data / "landing" / "fevs" / "2024" / "FEVS_2024_PRDF_synthetic.csv"
+    raw, items, index = work / "raw.parquet", work / "items.parquet", work / "index.parquet"
+    fmt = dict(csv=str(csv), raw=str(raw), items=str(items), index=str(index), year=year)
+    results = {"scale": SCALE, "respondents": RESPONDENTS, "employees": EMPLOYEES, "cores": os.cpu_count(), "stages": []}
+    st = results["stages"]
+    print("FEVS, one survey year:")
+    st.append(measure("fevs parse (CSV -> typed Parquet)", FEVS_PARSE.format(**fmt)))
+    st.append(measure("fevs GX validation", FEVS_GX.format(**fmt)))
+    st.append(measure("fevs item + index SQL (from typed Parquet)", FEVS_SQL.format(**fmt)))
+    st.append(measure("fevs item + index, pipeline from CSV", FEVS_PIPELINE_FROM_CSV.format(**fmt)))
+    st.append(measure("fevs baseline: pandas from CSV", BASELINE.format(src=str(csv), csv=True, year=year)))
+    st.append(measure("fevs baseline: pandas from typed Parquet", BASELINE.format(src=str(raw), csv=False, year=year)))
+    print("FEVS scaling (parse + SQL from CSV):")
+    for k in (1, 2, 4):
+        n = RESPONDENTS // 4 * k
+        part = work / f"fevs_{k}x.csv"
+        if not part.exists():
+            import polars as pl
+
+            pl.read_csv(csv, infer_schema=False, n_rows=n).write_csv(part)
+        st.append(measure(f"fevs scaling {k}x ({n:,} respondents)", FEVS_PIPELINE_FROM_CSV.format(**{**fmt, "csv": str(part)})))
+    print("Workforce, one month:")
+    st.append(measure("workforce month parse + GX", WORKFORCE_MONTH.format(root=str(data), month="202409")))
+    print("Whole national-scale run through Dagster (make run on the bench data):")
+    st.append(measure("whole run (all sources, Dagster)", WHOLE_RUN,
+                      env={"CXEX_DATA_DIR": str(data), "CXEX_USE_SAMPLE": "never", "DAGSTER_HOME": str(OUT / "dagster_home"),
+                           "CXEX_FEVS_MIN_RESPONDENTS": "1000"}))
+
+    # the published EEI equals the baseline's independent computation
+    import duckdb
+
+    by = {s["stage"]: s for s in st}
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    eei = con.execute("SELECT score FROM ex_index_scores WHERE survey_year = ? AND org_level = 'government' "
+                      "AND index_code = 'eei'", [year]).fetchone()[0]
+    con.close()
+    base_eei = by["fevs baseline: pandas from CSV"]["governmentwide_eei"]
+    results["published_eei"], results["baseline_eei"] = eei, base_eei
+    results["checks"] = checks = {
+        "eei_matches_baseline": abs(eei - base_eei) < 1e-9,
+        "speedup_from_csv": by["fevs baseline: pandas from CSV"]["wall_s"] / by["fevs item + index, pipeline from CSV"]["wall_s"],
+        "speedup_from_parquet": by["fevs baseline: pandas from CSV"]["wall_s"] / by["fevs item + index SQL (from typed Parquet)"]["wall_s"],
+        "memory_ratio_vs_baseline": by["fevs item + index, pipeline from CSV"]["peak_rss_mb"] / by["fevs baseline: pandas from CSV"]["peak_rss_mb"],
+        "fevs_gx_s": by["fevs GX validation"]["wall_s"],
+        "workforce_month_gx_s": by["workforce month parse + GX"]["gx_s"],
+        "whole_run_s": by["whole run (all sources, Dagster)"]["wall_s"],
+        "whole_run_peak_rss_mb": by["whole run (all sources, Dagster)"]["peak_rss_mb"],
+        "seconds_per_million_rows": [round(by[f"fevs scaling {k}x ({RESPONDENTS // 4 * k:,} respondents)"]["wall_s"]
+                                           / (RESPONDENTS // 4 * k) * 1e6, 1) for k in (1, 2, 4)],
+    }
+    (OUT / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print("\nChecks (targets from the performance issue, at scale 1.0):")
+    for k, v in checks.items():
+        print(f"  {k:<28} {v if not isinstance(v, float) else round(v, 2)}")
+    print(f"\nwritten {OUT / 'results.json'}")
+    return 0 if checks["eei_matches_baseline"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
