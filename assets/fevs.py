@@ -3,20 +3,16 @@
 
 import json
 import time
-from pathlib import Path
 
-import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse import reference, sql
+from warehouse.fevs_scores import compute_index_scores, compute_item_scores, index_items_table  # noqa: F401
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
 from .common import PROVENANCE_META, add_provenance, layout_of, preview, provenance_record, publish_from_staging, read_provenance
 from .partitions import FEVS_YEARS
-from .sources.fevs_prdf import SOURCE, find_fevs_file, parse_prdf, scored_item_columns
+from .sources.fevs_prdf import SOURCE, find_fevs_file, parse_prdf
 
 GROUP = "fevs"
 PARTITION_COL = "survey_year"
@@ -56,39 +52,6 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
         "path": MetadataValue.path(str(out)),
         "seconds": round(time.perf_counter() - started, 3),
     })
-
-
-def compute_item_scores(raw_path: Path, year: int, min_n: int) -> pa.Table:
-    items = scored_item_columns(pq.read_schema(raw_path))
-    if not items:
-        raise ValueError(f"{raw_path}: no scored item columns")
-    query = sql.load("fevs_item_scores").replace("{item_columns}", ", ".join(f'"{c}"' for c in items))
-    with duckdb.connect() as con:
-        return con.sql(query, params={"raw_path": str(raw_path), "survey_year": year, "min_n": min_n}).to_arrow_table()
-
-
-def index_items_table(year: int) -> pa.Table:
-    """index_items(index_code, index_name, leaf_code, item) for `year`, from warehouse/reference/."""
-    defs = reference.index_definitions()
-    indices = reference.indices_for_year(year)  # raises for a year the map does not cover
-    leaf = reference.item_map()[year]
-    rows = []
-    for code in indices:
-        d = defs[code]
-        for lc in (d.components or (code,)):
-            rows += [{"index_code": code, "index_name": d.name, "leaf_code": lc, "item": i} for i in leaf[lc]]
-    return pa.Table.from_pylist(rows)
-
-
-def compute_index_scores(item_scores_path: Path, raw_path: Path, year: int, min_n: int) -> pa.Table:
-    index_items = index_items_table(year)
-    items = sorted(set(index_items.column("item").to_pylist()) & set(scored_item_columns(pq.read_schema(raw_path))),
-                   key=lambda c: int(c[1:]))
-    query = sql.load("ex_index_scores").replace("{item_columns}", ", ".join(f'"{c}"' for c in items))
-    with duckdb.connect() as con:
-        con.register("index_items", index_items)
-        return con.sql(query, params={"item_scores_path": str(item_scores_path), "raw_path": str(raw_path),
-                                      "survey_year": year, "min_n": min_n}).to_arrow_table()
 
 
 @asset(

@@ -46,12 +46,12 @@ t = parse_prdf(Path({csv!r}), {year}).table; write_parquet_atomic(t, Path({raw!r
 """
 FEVS_GX = """
 import pyarrow.parquet as pq; from quality_checks.gx_runner import run_suite
-from quality_checks.fevs_suite import fevs_expectations; from assets.sources.fevs_prdf import scored_item_columns
+from quality_checks.fevs_suite import fevs_expectations; from warehouse.fevs_scores import scored_item_columns
 t = pq.read_table({raw!r}); o = run_suite(t, 'bench', fevs_expectations({year}, scored_item_columns(t.schema)))
 assert o.success, [f.describe() for f in o.failures]; print('{{"expectations": %d}}' % len(o.outcomes))
 """
 FEVS_SQL = """
-from pathlib import Path; from assets.fevs import compute_item_scores, compute_index_scores
+from pathlib import Path; from warehouse.fevs_scores import compute_item_scores, compute_index_scores
 from warehouse.publish import write_parquet_atomic
 i = compute_item_scores(Path({raw!r}), {year}, 10); write_parquet_atomic(i, Path({items!r}))
 x = compute_index_scores(Path({items!r}), Path({raw!r}), {year}, 10); write_parquet_atomic(x, Path({index!r}))
@@ -95,16 +95,16 @@ WHOLE_RUN = "import sys; from pipelines.run import main; sys.exit(main())"
 
 
 def main() -> int:
-    sys.path.insert(0, str(Path.cwd()))
-    from bench.generate import main as generate
-
     data = OUT / "data"
     work = OUT / "work"
     work.mkdir(parents=True, exist_ok=True)
     print(f"cxex bench: scale {SCALE} ({RESPONDENTS:,} FEVS respondents x 100 items x 5 years; "
           f"{EMPLOYEES:,} employees x 12 months) on {os.cpu_count()} cores")
     t = time.perf_counter()
-    generate(["--dir", str(data), "--respondents", str(RESPONDENTS), "--employees", str(EMPLOYEES)])
+    # in a child process, so this (measuring) process stays small: a child's peak RSS counts what
+    # it inherits at fork
+    subprocess.run([PY, "-m", "bench.generate", "--dir", str(data), "--respondents", str(RESPONDENTS),
+                    "--employees", str(EMPLOYEES)], env=ENV, check=True)
     print(f"  (generation, not timed: {time.perf_counter() - t:.0f}s)")
     year, csv = 2024, data / "landing" / "fevs" / "2024" / "FEVS_2024_PRDF_synthetic.csv"
     raw, items, index = work / "raw.parquet", work / "items.parquet", work / "index.parquet"
@@ -123,9 +123,8 @@ def main() -> int:
         n = RESPONDENTS // 4 * k
         part = work / f"fevs_{k}x.csv"
         if not part.exists():
-            import polars as pl
-
-            pl.read_csv(csv, infer_schema=False, n_rows=n).write_csv(part)
+            subprocess.run([PY, "-c", f"import polars as pl; pl.read_csv({str(csv)!r}, infer_schema=False, n_rows={n})"
+                            f".write_csv({str(part)!r})"], env=ENV, check=True)
         st.append(measure(f"fevs scaling {k}x ({n:,} respondents)", FEVS_PIPELINE_FROM_CSV.format(**{**fmt, "csv": str(part)})))
     print("Workforce, one month:")
     st.append(measure("workforce month parse + GX", WORKFORCE_MONTH.format(root=str(data), month="202409")))

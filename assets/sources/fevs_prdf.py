@@ -24,6 +24,7 @@ import polars as pl
 import pyarrow as pa
 
 from warehouse import reference
+from warehouse.fevs_scores import scored_item_columns  # noqa: F401  (re-exported for callers)
 
 from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
 
@@ -127,26 +128,34 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     if n_bad:
         raise SourceFileError(f"{path}: row {row}, column {wt_col}: weight {val!r} is not a number ({n_bad} such rows)")
 
-    scored, unscored = [], []
-    for col, item in sorted(items.items(), key=lambda kv: int(kv[1][1:])):
+    # one pass over every item column: how many values are not numbers, how many numbers fall outside 0-5
+    ordered = sorted(items.items(), key=lambda kv: int(kv[1][1:]))
+
+    def typed_expr(col: str) -> pl.Expr:
         s = pl.col(col).str.strip_chars()
-        typed = (pl.when((s == "") | s.is_null()).then(None)
-                 .when(s.str.to_uppercase() == "X").then(ANSWER_X)
-                 .otherwise(s.cast(pl.Int8, strict=False)))
-        not_int = s.is_not_null() & (s != "") & (s.str.to_uppercase() != "X") & s.cast(pl.Int8, strict=False).is_null()
-        n_bad, row, val = _first_bad(df, col, not_int) if item in required_items else (0, 0, "")
-        if n_bad:
+        return pl.when(s.is_in(["X", "x"])).then(pl.lit(ANSWER_X, pl.Int8)).otherwise(s.cast(pl.Int8, strict=False))
+
+    def not_int_expr(col: str) -> pl.Expr:
+        s = pl.col(col).str.strip_chars()
+        return s.is_not_null() & (s != "") & ~s.is_in(["X", "x"]) & s.cast(pl.Int8, strict=False).is_null()
+
+    stats = df.select([e for col, _ in ordered for e in (
+        not_int_expr(col).sum().alias(f"{col}\0bad"),
+        (~typed_expr(col).is_in([ANSWER_X, *VALID_ANSWERS])).fill_null(False).sum().alias(f"{col}\0out"))]).row(0, named=True)
+    scored, unscored = [], []
+    for col, item in ordered:
+        n_bad, n_out = stats[f"{col}\0bad"], stats[f"{col}\0out"]
+        if item in required_items and n_bad:
+            _, row, val = _first_bad(df, col, not_int_expr(col))
             raise SourceFileError(
                 f"{path}: row {row}, column {col}: answer {val!r} is not 1-5, X or blank ({n_bad} such rows)"
             )
-        if item not in required_items:
-            probe = df.select(typed.alias("v"), not_int.alias("bad"))
-            if probe["bad"].any() or not probe["v"].drop_nulls().is_in([ANSWER_X, *VALID_ANSWERS]).all():
-                unscored.append(item)
-                exprs.append(s.alias(item))  # kept as text, not scored
-                continue
+        if item not in required_items and (n_bad or n_out):
+            unscored.append(item)
+            exprs.append(pl.col(col).str.strip_chars().alias(item))  # kept as text, not scored
+            continue
         scored.append(item)
-        exprs.append(typed.cast(pl.Int8).alias(item))
+        exprs.append(typed_expr(col).alias(item))
     other = [c for c in df.columns if c not in rename and c not in items and c != "source_row"]
     exprs += [pl.col(c) for c in other]
     out = df.select(exprs)
@@ -158,12 +167,6 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     plain = pa.schema([f.with_type(pa.string()) if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type) else f
                        for f in table.schema])
     return ParsedPRDF(table.cast(plain), tuple(scored), tuple(unscored))
-
-
-def scored_item_columns(schema: pa.Schema) -> list[str]:
-    """Scored items of a typed PRDF: the Int8 `Q<n>` columns, in item order."""
-    cols = [f.name for f in schema if re.fullmatch(r"Q\d+", f.name) and f.type == pa.int8()]
-    return sorted(cols, key=lambda c: int(c[1:]))
 
 
 def available_years(layout) -> list[int]:

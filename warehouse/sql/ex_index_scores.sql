@@ -21,19 +21,17 @@ index_scores AS (
     JOIN (SELECT DISTINCT index_code, leaf_code FROM index_items) i USING (leaf_code)
     GROUP BY ALL
 ),
-answers AS (
-    UNPIVOT (
-        SELECT source_row, agency_code, coalesce(level1_code, '') AS level1_code, {item_columns}
-        FROM read_parquet($raw_path)
-    )
-    ON {item_columns} INTO NAME item VALUE answer
-),
--- each respondent sits in one agency × LEVEL1 cell, so these counts roll up by addition
-fine_respondents AS (
-    SELECT a.agency_code, a.level1_code, m.index_code, count(DISTINCT a.source_row) AS n
-    FROM answers a JOIN index_items m USING (item)
-    WHERE a.answer BETWEEN 1 AND 5
+-- respondents who answered at least one of each index's items, per agency × LEVEL1, in one pass;
+-- each respondent sits in one such cell, so the counts roll up by addition
+fine_wide AS (
+    SELECT agency_code, coalesce(level1_code, '') AS level1_code,
+           {index_respondent_counts}
+    FROM read_parquet($raw_path)
     GROUP BY ALL
+),
+fine_respondents AS (
+    SELECT agency_code, level1_code, index_code, n
+    FROM (UNPIVOT fine_wide ON {index_codes} INTO NAME index_code VALUE n)
 ),
 respondents AS (
     SELECT CASE WHEN grouping(agency_code) = 1 THEN 'government'

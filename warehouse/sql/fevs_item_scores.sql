@@ -1,27 +1,23 @@
 -- FEVS item scores for one survey year, from the typed respondent file.
 -- Inputs: $raw_path (typed PRDF Parquet), $survey_year, $min_n (suppression threshold);
--- {item_columns} is the list of scored item columns, filled in by the asset.
+-- The item column list and one struct of counts and weight sums per item are spliced
+-- in by warehouse/fevs_scores.py from the file's schema.
 -- OPM's convention: percent positive = 100 * sum(POSTWT | answer in 4,5) / sum(POSTWT | answer in 1..5);
 -- X (do not know, coded 0) and blanks (NULL) are excluded from numerator and denominator.
--- Counts and weight sums are additive, so cells are computed once at agency × LEVEL1 and rolled up.
+-- One pass over the respondents: counts and weight sums per agency × LEVEL1 for every item at once;
+-- they are additive, so agency and governmentwide cells are rolled up from them.
 -- Weights are summed as DECIMAL (exact), so results do not depend on the order threads add rows up.
-WITH answers AS (
-    UNPIVOT (
-        SELECT agency_code, coalesce(level1_code, '') AS level1_code, postwt::DECIMAL(18, 10) AS postwt, {item_columns}
-        FROM read_parquet($raw_path)
-    )
-    ON {item_columns} INTO NAME item VALUE answer
+WITH wide AS (
+    SELECT agency_code, level1_code,
+           {item_aggregates}
+    FROM (SELECT agency_code, coalesce(level1_code, '') AS level1_code, postwt::DECIMAL(18, 10) AS postwt, {item_columns}
+          FROM read_parquet($raw_path))
+    GROUP BY ALL
 ),
 fine AS (
-    SELECT agency_code, level1_code, item,
-           count(*) FILTER (WHERE answer BETWEEN 1 AND 5)              AS respondents,
-           count(*) FILTER (WHERE answer = 0)                          AS dont_know_respondents,
-           sum(postwt) FILTER (WHERE answer BETWEEN 1 AND 5)           AS weight_sum,
-           coalesce(sum(postwt) FILTER (WHERE answer IN (4, 5)), 0)    AS w_positive,
-           coalesce(sum(postwt) FILTER (WHERE answer = 3), 0)          AS w_neutral,
-           coalesce(sum(postwt) FILTER (WHERE answer IN (1, 2)), 0)    AS w_negative
-    FROM answers
-    GROUP BY ALL
+    SELECT agency_code, level1_code, item, s.n AS respondents, s.x AS dont_know_respondents, s.w AS weight_sum,
+           s.wp AS w_positive, s.wn AS w_neutral, s.wneg AS w_negative
+    FROM (UNPIVOT wide ON {item_columns} INTO NAME item VALUE s)
 ),
 rolled AS (
     SELECT CASE WHEN grouping(agency_code) = 1 THEN 'government'

@@ -1,0 +1,86 @@
+"""Running the FEVS item and index SQL on one year's typed respondent file.
+
+Both queries read the respondent file once: every item's counts and weight sums are conditional
+aggregates of a single GROUP BY over agency × LEVEL1 (the item list is spliced into the SQL from
+the file's schema and the item map), then rolled up. Unpivoting respondents × items first would
+materialise 60 million rows for a national-scale year.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from . import reference, sql
+
+ITEM = re.compile(r"Q\d+")
+
+
+def scored_item_columns(schema: pa.Schema) -> list[str]:
+    """Scored items of a typed PRDF: the Int8 `Q<n>` columns, in item order."""
+    cols = [f.name for f in schema if ITEM.fullmatch(f.name) and f.type == pa.int8()]
+    return sorted(cols, key=lambda c: int(c[1:]))
+
+
+def _q(col: str) -> str:
+    assert ITEM.fullmatch(col), col  # only validated item names are ever spliced into SQL
+    return f'"{col}"'
+
+
+def item_aggregates(items: list[str]) -> str:
+    parts = []
+    for c in items:
+        q = _q(c)
+        # CASE, not FILTER: with hundreds of aggregates DuckDB runs FILTER clauses ~20x slower
+        parts.append(
+            f"struct_pack(n := count(CASE WHEN {q} BETWEEN 1 AND 5 THEN 1 END), x := count(CASE WHEN {q} = 0 THEN 1 END), "
+            f"w := coalesce(sum(CASE WHEN {q} BETWEEN 1 AND 5 THEN postwt END), 0), "
+            f"wp := coalesce(sum(CASE WHEN {q} IN (4, 5) THEN postwt END), 0), "
+            f"wn := coalesce(sum(CASE WHEN {q} = 3 THEN postwt END), 0), "
+            f"wneg := coalesce(sum(CASE WHEN {q} IN (1, 2) THEN postwt END), 0)) AS {q}")
+    return ",\n           ".join(parts)
+
+
+def compute_item_scores(raw_path: Path, year: int, min_n: int) -> pa.Table:
+    items = scored_item_columns(pq.read_schema(raw_path))
+    if not items:
+        raise ValueError(f"{raw_path}: no scored item columns")
+    query = (sql.load("fevs_item_scores").replace("{item_aggregates}", item_aggregates(items))
+             .replace("{item_columns}", ", ".join(_q(c) for c in items)))
+    with duckdb.connect() as con:
+        return con.sql(query, params={"raw_path": str(raw_path), "survey_year": year, "min_n": min_n}).to_arrow_table()
+
+
+def index_items_table(year: int) -> pa.Table:
+    """index_items(index_code, index_name, leaf_code, item) for `year`, from warehouse/reference/."""
+    defs = reference.index_definitions()
+    indices = reference.indices_for_year(year)  # raises for a year the map does not cover
+    leaf = reference.item_map()[year]
+    rows = []
+    for code in indices:
+        d = defs[code]
+        for lc in (d.components or (code,)):
+            rows += [{"index_code": code, "index_name": d.name, "leaf_code": lc, "item": i} for i in leaf[lc]]
+    return pa.Table.from_pylist(rows)
+
+
+def compute_index_scores(item_scores_path: Path, raw_path: Path, year: int, min_n: int) -> pa.Table:
+    index_items = index_items_table(year)
+    present = set(scored_item_columns(pq.read_schema(raw_path)))
+    by_index: dict[str, list[str]] = {}
+    for r in index_items.to_pylist():
+        by_index.setdefault(r["index_code"], []).append(r["item"])
+    counts = []
+    for code, its in by_index.items():
+        answered = " OR ".join(f"{_q(i)} BETWEEN 1 AND 5" for i in its if i in present) or "false"
+        counts.append(f'count(CASE WHEN {answered} THEN 1 END) AS "{code}"')
+    query = (sql.load("ex_index_scores").replace("{index_respondent_counts}", ",\n           ".join(counts))
+             .replace("{index_codes}", ", ".join(f'"{c}"' for c in by_index)))
+    with duckdb.connect() as con:
+        con.register("index_items", index_items)
+        return con.sql(query, params={"item_scores_path": str(item_scores_path), "raw_path": str(raw_path),
+                                      "survey_year": year, "min_n": min_n}).to_arrow_table()
