@@ -20,6 +20,12 @@ from . import reference, sql
 ITEM = re.compile(r"Q\d+")
 
 
+def _connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # it would write into logs and test output
+    return con
+
+
 def scored_item_columns(schema: pa.Schema) -> list[str]:
     """Scored items of a typed PRDF: the Int8 `Q<n>` columns, in item order."""
     cols = [f.name for f in schema if ITEM.fullmatch(f.name) and f.type == pa.int8()]
@@ -51,7 +57,7 @@ def compute_item_scores(raw_path: Path, year: int, min_n: int) -> pa.Table:
         raise ValueError(f"{raw_path}: no scored item columns")
     query = (sql.load("fevs_item_scores").replace("{item_aggregates}", item_aggregates(items))
              .replace("{item_columns}", ", ".join(_q(c) for c in items)))
-    with duckdb.connect() as con:
+    with _connect() as con:
         return con.sql(query, params={"raw_path": str(raw_path), "survey_year": year, "min_n": min_n}).to_arrow_table()
 
 
@@ -80,7 +86,7 @@ def compute_index_scores(item_scores_path: Path, raw_path: Path, year: int, min_
         counts.append(f'count(CASE WHEN {answered} THEN 1 END) AS "{code}"')
     query = (sql.load("ex_index_scores").replace("{index_respondent_counts}", ",\n           ".join(counts))
              .replace("{index_codes}", ", ".join(f'"{c}"' for c in by_index)))
-    with duckdb.connect() as con:
+    with _connect() as con:
         con.register("index_items", index_items)
         return con.sql(query, params={"item_scores_path": str(item_scores_path), "raw_path": str(raw_path),
                                       "survey_year": year, "min_n": min_n}).to_arrow_table()

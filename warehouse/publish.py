@@ -25,6 +25,7 @@ from . import PIPELINE_VERSION
 from .contracts import Contract, conform
 
 KEEP_VERSIONS = 3
+ROW_GROUP_ROWS = 122_880  # DuckDB scans row groups in parallel: one huge group would use one core
 DATA_FILE = "data.parquet"
 
 
@@ -115,7 +116,7 @@ def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] |
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **{k.encode(): v.encode() for k, v in metadata.items()}})
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
