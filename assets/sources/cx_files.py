@@ -136,7 +136,8 @@ def _collect(layout, sub: str) -> tuple[list[Path], bool]:
     from .cx_sample import ensure_samples
 
     folder = layout.landing("cx", sub)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p in set(landed_files(p.parent))) if folder.is_dir() else []
+    files = sorted(f for d in [folder, *(p for p in folder.rglob("*") if p.is_dir())] for f in landed_files(d)) \
+        if folder.is_dir() else []
     if files:
         return files, False
     if any(layout.landing("cx", s).is_dir() and any(layout.landing("cx", s).rglob("*.csv")) for s in ("a11_v1", "a11_v2", "gsa_css")):
