@@ -41,8 +41,9 @@ docs: setup ## regenerate docs/data_dictionary.md from the schema contracts
 
 lock: ## re-resolve pyproject.toml's requirements into requirements.lock
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check .
-	{ head -2 requirements.lock; .lock-venv/bin/python -m pip freeze --exclude cxex | sort -f; } > requirements.lock.new
+	.lock-venv/bin/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' > .lock-venv/requirements.in
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -r .lock-venv/requirements.in
+	{ head -2 requirements.lock; .lock-venv/bin/python -m pip freeze | sort -f; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
 
 clean: ## remove the environment and the local data directory
