@@ -39,6 +39,7 @@ ALIASES = {
     "respondent_id": ("random", "randomid", "random_id"),
 }
 REQUIRED = ("agency_code", "postwt")
+FAST_ANSWERS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "X": ANSWER_X, "x": ANSWER_X}
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,23 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
         s = pl.col(col).str.strip_chars()
         return s.is_not_null() & (s != "") & ~s.is_in(["X", "x"]) & s.cast(pl.Int8, strict=False).is_null()
 
-    stats = df.select([e for col, _ in ordered for e in (
+    # fast path: a clean column maps by lookup alone; only columns with anything else (spaces,
+    # out-of-range numbers, text) take the slower strip-and-cast path below
+    fast = {col: pl.col(col).replace_strict(FAST_ANSWERS, default=None, return_dtype=pl.Int8) for col, _ in ordered}
+    leftovers = df.select([(pl.col(col).is_not_null() & (pl.col(col) != "") & fast[col].is_null()).sum().alias(col)
+                           for col, _ in ordered]).row(0, named=True) \
+        if ordered else {}
+    slow = [col for col, _ in ordered if leftovers[col]]
+    stats = df.select([e for col in slow for e in (
         not_int_expr(col).sum().alias(f"{col}\0bad"),
-        (~typed_expr(col).is_in([ANSWER_X, *VALID_ANSWERS])).fill_null(False).sum().alias(f"{col}\0out"))]).row(0, named=True)
+        (~typed_expr(col).is_in([ANSWER_X, *VALID_ANSWERS])).fill_null(False).sum().alias(f"{col}\0out"))]).row(0, named=True) \
+        if slow else {}
     scored, unscored = [], []
     for col, item in ordered:
+        if col not in slow:
+            scored.append(item)
+            exprs.append(fast[col].alias(item))
+            continue
         n_bad, n_out = stats[f"{col}\0bad"], stats[f"{col}\0out"]
         if item in required_items and n_bad:
             _, row, val = _first_bad(df, col, not_int_expr(col))
