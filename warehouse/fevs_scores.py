@@ -46,8 +46,7 @@ def item_aggregates(items: list[str]) -> str:
             f"struct_pack(n := count(CASE WHEN {q} BETWEEN 1 AND 5 THEN 1 END), x := count(CASE WHEN {q} = 0 THEN 1 END), "
             f"w := coalesce(sum(CASE WHEN {q} BETWEEN 1 AND 5 THEN postwt END), 0), "
             f"wp := coalesce(sum(CASE WHEN {q} IN (4, 5) THEN postwt END), 0), "
-            f"wn := coalesce(sum(CASE WHEN {q} = 3 THEN postwt END), 0), "
-            f"wneg := coalesce(sum(CASE WHEN {q} IN (1, 2) THEN postwt END), 0)) AS {q}")
+            f"wneg := coalesce(sum(CASE WHEN {q} IN (1, 2) THEN postwt END), 0)) AS {q}")  # neutral = w - wp - wneg
     return ",\n           ".join(parts)
 
 

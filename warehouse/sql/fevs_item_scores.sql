@@ -16,7 +16,7 @@ WITH wide AS (
 ),
 fine AS (
     SELECT agency_code, level1_code, item, s.n AS respondents, s.x AS dont_know_respondents, s.w AS weight_sum,
-           s.wp AS w_positive, s.wn AS w_neutral, s.wneg AS w_negative
+           s.wp AS w_positive, s.w - s.wp - s.wneg AS w_neutral, s.wneg AS w_negative  -- exact: DECIMAL
     FROM (UNPIVOT wide ON {item_columns} INTO NAME item VALUE s)
 ),
 rolled AS (
