@@ -10,15 +10,13 @@ import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from warehouse import PIPELINE_VERSION
-from warehouse.contracts import ARROW_TYPES, load as load_contract
+from warehouse.contracts import ARROW_TYPES, load as load_contract, provenance_columns
 from warehouse.layout import DataLayout
 from warehouse.publish import publish_table, with_constant_columns
 
 from .sources.files import SourceFile
 
 PROVENANCE_META = "cxex.provenance"
-PROVENANCE_COLUMNS = ("source", "source_file", "source_sha256", "source_is_sample", "source_retrieved_at",
-                      "pipeline_version", "run_id")
 
 
 def layout_of(context) -> DataLayout:
@@ -43,19 +41,32 @@ def provenance_record(source: str, files: list[SourceFile]) -> dict:
     With several files, source_file lists them (comma-separated) and source_sha256 is the SHA-256
     of their sorted per-file checksums; each file's own checksum stays in the raw file's metadata.
     """
-    if len(files) == 1:
-        f = files[0]
-        sha, name = f.sha256, f.relative
-    else:
-        sha = hashlib.sha256("\n".join(sorted(f.sha256 for f in files)).encode()).hexdigest()
-        name = ", ".join(f.relative for f in files)
     retrieved = [f.retrieved_at for f in files if f.retrieved_at]
+    per_file = {f.relative: {"sha256": f.sha256, "url": f.url, "is_sample": f.is_sample} for f in files}
     return {
-        "source": source, "source_file": name, "source_sha256": sha,
+        "source": source,
+        "source_file": ", ".join(f.relative for f in files),
+        "source_sha256": files[0].sha256 if len(files) == 1 else combined_sha256(per_file),
         "source_is_sample": any(f.is_sample for f in files),
         "source_retrieved_at": max(retrieved).isoformat() if retrieved else None,
-        "files": {f.relative: {"sha256": f.sha256, "url": f.url, "is_sample": f.is_sample} for f in files},
+        "files": per_file,
     }
+
+
+def combined_sha256(files: dict[str, dict]) -> str:
+    """SHA-256 of the sorted per-file checksums: one fingerprint for a set of input files."""
+    return hashlib.sha256("\n".join(sorted(v["sha256"] for v in files.values())).encode()).hexdigest()
+
+
+def merge_provenance(source: str, records: list[dict], source_file: str | None = None) -> dict:
+    """One provenance record for a table computed from several partitions' records."""
+    files: dict[str, dict] = {}
+    for rec in records:
+        files.update(rec.get("files", {}))
+    retrieved = [r["source_retrieved_at"] for r in records if r.get("source_retrieved_at")]
+    return {"source": source, "source_file": source_file or ", ".join(sorted(files)),
+            "source_sha256": combined_sha256(files), "source_is_sample": any(r["source_is_sample"] for r in records),
+            "source_retrieved_at": max(retrieved) if retrieved else None, "files": files}
 
 
 def read_provenance(raw_path: Path) -> dict:
@@ -70,8 +81,7 @@ def add_provenance(table: pa.Table, record: dict, run_id: str) -> pa.Table:
         "source_retrieved_at": datetime.fromisoformat(record["source_retrieved_at"]) if record.get("source_retrieved_at") else None,
         "pipeline_version": PIPELINE_VERSION, "run_id": run_id,
     }
-    prov = {c.name: ARROW_TYPES[c.type] for c in load_contract("fevs_item_scores").columns if c.name in PROVENANCE_COLUMNS}
-    return with_constant_columns(table, values, prov)
+    return with_constant_columns(table, values, {c.name: ARROW_TYPES[c.type] for c in provenance_columns()})
 
 
 def publish_from_staging(context: AssetExecutionContext, table_name: str, partition_col: str) -> MaterializeResult:

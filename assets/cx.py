@@ -14,8 +14,8 @@ from warehouse.contracts import load as load_contract
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
-from .common import (PROVENANCE_META, add_provenance, layout_of, nothing_to_publish, preview, provenance_record,
-                     publish_result, read_provenance)
+from .common import (PROVENANCE_META, add_provenance, layout_of, merge_provenance, nothing_to_publish, preview,
+                     provenance_record, publish_result, read_provenance)
 from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from .sources import cx_files as cf
 from .sources.files import SourceFileError
@@ -225,7 +225,7 @@ def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult
         return nothing_to_publish(context, "cx_index_scores", "no validated A-11 quarter is staged")
     with duckdb.connect() as con:
         table = con.sql(sql.load("cx_index_scores"), params={"scores": list(files.values()), "min_n": cx_min_responses()}).to_arrow_table()
-    prov = read_provenance_many([layout.raw("a11_volumes", QUARTER_COL, k) for k in files])
+    prov = merge_provenance(cf.SOURCE_A11, [read_provenance(layout.raw("a11_volumes", QUARTER_COL, k)) for k in files])
     table = add_provenance(table, prov, context.run_id)
     return publish_result(context, load_contract("cx_index_scores"), table, "fiscal_year")
 
@@ -239,22 +239,6 @@ def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeRes
     files = _staged(layout, "internal_cx_scores", YEAR_COL, [str(y) for y in available_css_years(layout)])
     table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files.values()]) if files else contract.schema.empty_table()
     return publish_result(context, contract, table, "fiscal_year")
-
-
-def read_provenance_many(raw_paths) -> dict:
-    """One provenance record over several partitions' raw files."""
-    import hashlib
-
-    files, sample, retrieved = {}, False, []
-    for p in raw_paths:
-        rec = read_provenance(p)
-        files.update(rec.get("files", {}))
-        sample |= rec["source_is_sample"]
-        if rec.get("source_retrieved_at"):
-            retrieved.append(rec["source_retrieved_at"])
-    return {"source": cf.SOURCE_A11, "source_file": ", ".join(sorted(files)),
-            "source_sha256": hashlib.sha256("\n".join(sorted(v["sha256"] for v in files.values())).encode()).hexdigest(),
-            "source_is_sample": sample, "source_retrieved_at": max(retrieved) if retrieved else None}
 
 
 def available_quarters(layout) -> list[str]:

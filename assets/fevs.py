@@ -6,7 +6,7 @@ import time
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse.fevs_scores import compute_index_scores, compute_item_scores, index_items_table  # noqa: F401
+from warehouse.fevs_scores import compute_index_scores, compute_item_scores
 from warehouse.publish import write_parquet_atomic
 
 from . import keys

@@ -1,12 +1,10 @@
 """Workforce assets: OPM Federal Workforce Data / FedScope → typed monthly Parquet → fiscal-year metrics."""
 
-import hashlib
 import json
 import time
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from warehouse import sql
@@ -14,8 +12,8 @@ from warehouse.contracts import load as load_contract
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
-from .common import (PROVENANCE_META, add_provenance, layout_of, nothing_to_publish, preview, provenance_record,
-                     publish_result, read_provenance)
+from .common import (PROVENANCE_META, add_provenance, layout_of, merge_provenance, nothing_to_publish, preview,
+                     provenance_record, publish_result, read_provenance)
 from .partitions import WORKFORCE_MONTHS
 from .sources.workforce_files import (SOURCE, available_months, codes, empty_actions, find_agency_lookup, month_files,
                                       parse_actions, parse_agency_lookup, parse_employment)
@@ -110,22 +108,14 @@ def staged_months(layout) -> list[str]:
 
 def _staged_provenance(layout, months: list[str]) -> dict:
     """One record for the metrics: every month's files, sample or not."""
-    files, sample, retrieved = {}, False, []
-    for p in [layout.staging("workforce_employment_monthly", PARTITION_COL, m) for m in months]:
-        rec = json.loads((pq.read_schema(p).metadata or {})[PROVENANCE_META.encode()])
-        for part in ("employment", "actions"):
-            files.update(rec[part]["files"])
-            sample |= rec[part]["source_is_sample"]
-            if rec[part].get("source_retrieved_at"):
-                retrieved.append(rec[part]["source_retrieved_at"])
-
-    return {
-        "source": SOURCE,
-        "source_file": f"{next(iter(files)).rsplit('/', 2)[0]}/{{{months[0]}..{months[-1]}}} ({len(files)} files; "
-                       "per-file checksums in the raw Parquet metadata)",
-        "source_sha256": hashlib.sha256("\n".join(sorted(v["sha256"] for v in files.values())).encode()).hexdigest(),
-        "source_is_sample": sample, "source_retrieved_at": max(retrieved) if retrieved else None,
-    }
+    records = []
+    for m in months:
+        rec = read_provenance(layout.staging("workforce_employment_monthly", PARTITION_COL, m))
+        records += [rec["employment"], rec["actions"]]
+    merged = merge_provenance(SOURCE, records)
+    merged["source_file"] = (f"{next(iter(merged['files'])).rsplit('/', 2)[0]}/{{{months[0]}..{months[-1]}}} "
+                             f"({len(merged['files'])} files; per-file checksums in the raw Parquet metadata)")
+    return merged
 
 
 @asset(key=keys.PUBLISH_WORKFORCE_METRICS, deps=[keys.WORKFORCE_MONTHLY], group_name="publish",

@@ -7,7 +7,7 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 from assets import keys
 from assets.common import read_provenance
 from assets.fevs import PARTITION_COL
-from assets.sources.fevs_prdf import scored_item_columns
+from warehouse.fevs_scores import scored_item_columns
 from .fevs_suite import fevs_expectations, suite_name
 from .gx_runner import run_suite
 from .results import check_result

@@ -8,7 +8,8 @@ import zipfile
 import pyarrow as pa
 import pytest
 
-from assets.sources.fevs_prdf import find_fevs_file, parse_prdf, scored_item_columns
+from assets.sources.fevs_prdf import find_fevs_file, parse_prdf
+from warehouse.fevs_scores import scored_item_columns
 from assets.sources.fevs_sample import generate_sample, sample_path
 from assets.sources.files import SourceFileError
 from tests import hand_data

@@ -6,7 +6,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from assets.sources.fevs_prdf import parse_prdf, scored_item_columns
+from assets.sources.fevs_prdf import parse_prdf
+from warehouse.fevs_scores import scored_item_columns
 from quality_checks.fevs_suite import fevs_expectations
 from quality_checks.gx_runner import run_suite
 from tests import hand_data

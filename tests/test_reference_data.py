@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assets.fevs import index_items_table
+from warehouse.fevs_scores import index_items_table
 from warehouse import reference
 
 

@@ -70,6 +70,13 @@ def _columns(raw: list[dict], where: str) -> list[Column]:
     return cols
 
 
+@lru_cache(maxsize=1)
+def provenance_columns() -> tuple[Column, ...]:
+    """The provenance columns every published table ends with (contracts/_provenance.yaml)."""
+    doc = yaml.safe_load((CONTRACTS_DIR / "_provenance.yaml").read_text())
+    return tuple(_columns(doc["columns"], "_provenance.yaml"))
+
+
 @lru_cache(maxsize=None)
 def load(table: str) -> Contract:
     path = CONTRACTS_DIR / f"{table}.yaml"
@@ -78,7 +85,7 @@ def load(table: str) -> Contract:
     doc = yaml.safe_load(path.read_text())
     cols = _columns(doc["columns"], path.name)
     if doc.get("provenance"):
-        cols += _columns(yaml.safe_load((CONTRACTS_DIR / "_provenance.yaml").read_text())["columns"], "_provenance.yaml")
+        cols += provenance_columns()
     names = [c.name for c in cols]
     if len(set(names)) != len(names) or not set(doc["primary_key"]) <= set(names):
         raise ContractError(f"{path.name}: repeated column names, or a primary key column not declared")
@@ -162,7 +169,7 @@ def render_markdown() -> str:
         "Published tables end with the provenance columns listed once at the bottom.",
         "",
     ]
-    prov = {c["name"] for c in yaml.safe_load((CONTRACTS_DIR / "_provenance.yaml").read_text())["columns"]}
+    prov = {c.name for c in provenance_columns()}
     for c in all_contracts():
         out += [f"## `{c.table}` (contract v{c.version})", "", c.description, "",
                 f"- Grain: {c.grain}", f"- Primary key: {', '.join(f'`{k}`' for k in c.primary_key)}", "",
@@ -173,7 +180,7 @@ def render_markdown() -> str:
             out.append("| *provenance columns* | | | see below |")
         out.append("")
     out += ["## Provenance columns", "", "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
-    for col in _columns(yaml.safe_load((CONTRACTS_DIR / "_provenance.yaml").read_text())["columns"], "_provenance.yaml"):
+    for col in provenance_columns():
         out.append(f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {col.description} |")
     return "\n".join(out) + "\n"
 

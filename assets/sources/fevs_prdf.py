@@ -24,7 +24,6 @@ import polars as pl
 import pyarrow as pa
 
 from warehouse import reference
-from warehouse.fevs_scores import scored_item_columns  # noqa: F401  (re-exported for callers)
 
 from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
 
