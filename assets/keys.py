@@ -26,3 +26,7 @@ PUBLISH_INTERNAL_CX_SCORES = AssetKey(["publish", "internal_cx_scores"])
 PUBLISH_AGENCY_CROSSWALK = AssetKey(["publish", "agency_crosswalk"])
 PUBLISH_AGENCY_SCORECARD = AssetKey(["publish", "agency_scorecard"])
 PUBLISH_CX_EX_LINKAGE = AssetKey(["publish", "cx_ex_linkage"])
+
+# Remote sources: observed (ETag / Last-Modified), then fetched into the landing folders.
+SOURCE_REMOTE_FILES = AssetKey(["source", "remote_files"])
+LANDING_REMOTE_FILES = AssetKey(["landing", "remote_files"])

@@ -4,24 +4,63 @@ import os
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules  # noqa: E402
+from datetime import timedelta  # noqa: E402
 
-from assets import catalog, cross_agency, cx, fevs, workforce  # noqa: E402
+from dagster import (AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions,  # noqa: E402
+                     FreshnessPolicy, load_asset_checks_from_modules, load_assets_from_modules, map_asset_specs)
+
+from assets import catalog, cross_agency, cx, fevs, keys, remote, workforce  # noqa: E402
 from quality_checks import cross_agency_checks, cx_checks, fevs_checks, workforce_checks  # noqa: E402
 
+from .alerts import run_failure_alert  # noqa: E402
 from .jobs import a11_quarterly, css_yearly, fevs_yearly, publish, workforce_monthly  # noqa: E402
-from .resources import CxexResource  # noqa: E402
+from .resources import CxexResource, HttpResource  # noqa: E402
+from .schedules import SCHEDULES, observe_remote_sources  # noqa: E402
+from .sensors import SENSORS  # noqa: E402
 
-ASSET_MODULES = [fevs, workforce, cx, cross_agency, catalog]
+ASSET_MODULES = [fevs, workforce, cx, cross_agency, catalog, remote]
 CHECK_MODULES = [fevs_checks, workforce_checks, cx_checks, cross_agency_checks]
 
+# How old a published table may get before the UI marks it stale: each source's release cadence
+# plus its publication lag (warn first, fail later). Tables rebuilt from every source follow the
+# fastest one (workforce, monthly).
+DAY = timedelta(days=1)
+FRESHNESS = {
+    keys.PUBLISH_WORKFORCE_METRICS: (45 * DAY, 75 * DAY),
+    keys.PUBLISH_WORKFORCE_AGENCIES: (45 * DAY, 75 * DAY),
+    keys.PUBLISH_CX_SERVICE_SCORES: (100 * DAY, 130 * DAY),
+    keys.PUBLISH_CX_INDEX_SCORES: (100 * DAY, 130 * DAY),
+    keys.PUBLISH_INTERNAL_CX_SCORES: (380 * DAY, 430 * DAY),
+    keys.PUBLISH_FEVS_ITEM_SCORES: (400 * DAY, 550 * DAY),  # FEVS was not fielded in 2025: a gap is normal
+    keys.PUBLISH_EX_INDEX_SCORES: (400 * DAY, 550 * DAY),
+    keys.PUBLISH_AGENCY_CROSSWALK: (45 * DAY, 75 * DAY),
+    keys.PUBLISH_AGENCY_SCORECARD: (45 * DAY, 75 * DAY),
+    keys.PUBLISH_CX_EX_LINKAGE: (45 * DAY, 75 * DAY),
+    keys.WAREHOUSE_CATALOG: (45 * DAY, 75 * DAY),
+}
 
-def build_definitions(cxex: CxexResource | None = None) -> Definitions:
+
+def _with_freshness(spec):
+    windows = FRESHNESS.get(spec.key)
+    if windows is None:
+        return spec
+    warn, fail = windows
+    return spec.replace_attributes(freshness_policy=FreshnessPolicy.time_window(fail_window=fail, warn_window=warn))
+
+
+automation = AutomationConditionSensorDefinition(
+    "cxex_automation", target=AssetSelection.all(), default_status=DefaultSensorStatus.STOPPED,
+    description="Declarative automation (off by default): fetches remote files when their observed version changes.")
+
+
+def build_definitions(cxex: CxexResource | None = None, http: HttpResource | None = None) -> Definitions:
     return Definitions(
-        assets=load_assets_from_modules(ASSET_MODULES),
+        assets=map_asset_specs(_with_freshness, load_assets_from_modules(ASSET_MODULES)),
         asset_checks=load_asset_checks_from_modules(CHECK_MODULES),
-        jobs=[fevs_yearly, workforce_monthly, a11_quarterly, css_yearly, publish],
-        resources={"cxex": cxex or CxexResource.from_env()},
+        jobs=[fevs_yearly, workforce_monthly, a11_quarterly, css_yearly, publish, observe_remote_sources],
+        schedules=SCHEDULES,
+        sensors=[*SENSORS, run_failure_alert, automation],
+        resources={"cxex": cxex or CxexResource.from_env(), "http": http or HttpResource()},
     )
 
 

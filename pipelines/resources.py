@@ -35,3 +35,32 @@ class CxexResource(ConfigurableResource):
     def from_env(cls) -> "CxexResource":
         return cls(data_dir=os.environ.get("CXEX_DATA_DIR", DEFAULT_DATA_DIR),
                    min_respondents=suppression_threshold())
+
+
+class HttpResource(ConfigurableResource):
+    """The shared HTTP client (assets/sources/download.py): retries with exponential backoff,
+    timeouts, resumable transfers, checksums, a size limit, and a cache of validators so a re-run
+    sends conditional requests and fetches nothing that has not changed.
+
+    `cache_dir` defaults to $CXEX_DATA_DIR/cache/http. Configure in the UI's launchpad or in code.
+    """
+
+    cache_dir: str = ""
+    retries: int = 4
+    backoff_seconds: float = 2.0
+    timeout_seconds: float = 60.0
+    max_bytes: int = 4 * 1024**3
+    remote_sources_file: str = ""  # default: warehouse/reference/remote_sources.csv or $CXEX_REMOTE_SOURCES
+
+    def client(self, layout: DataLayout | None = None):
+        from pathlib import Path
+
+        from assets.sources.download import HttpClient
+
+        cache = Path(self.cache_dir) if self.cache_dir else (layout or DataLayout.from_env()).http_cache
+        return HttpClient(cache, self.retries, self.backoff_seconds, self.timeout_seconds, self.max_bytes)
+
+    def sources(self):
+        from warehouse.reference import remote_sources
+
+        return remote_sources(self.remote_sources_file or None)

@@ -31,33 +31,6 @@ def _instance():
     return DagsterInstance.get()
 
 
-def _failure_messages(result) -> list[str]:
-    msgs = []
-    for ev in result.all_events:
-        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = ev.event_specific_data
-            if not data.passed:
-                msgs.append(f"check {data.check_name} failed: {data.description}")
-        elif ev.is_step_failure:
-            err = ev.event_specific_data.error
-            while err is not None and err.cause is not None:
-                err = err.cause  # the user code's own exception, not Dagster's wrapper
-            if err and "blocking asset check failed" not in err.message:
-                msgs.append(f"step {ev.step_key} failed: {err.message.strip()}")
-    return msgs
-
-
-def _warnings(result) -> list[str]:
-    """Failed non-blocking (WARN) checks: reported, never fatal."""
-    out = []
-    for ev in result.all_events:
-        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = ev.event_specific_data
-            if not data.passed and data.severity.value == "WARN":
-                out.append(f"{data.check_name}: {data.description}")
-    return out
-
-
 def summary(data_dir: Path) -> str:
     import duckdb
 
@@ -180,6 +153,7 @@ def main() -> int:
     from assets.cx import available_css_years, available_quarters
     from assets.sources.fevs_prdf import available_years
     from assets.sources.workforce_files import available_months
+    from pipelines.alerts import failure_messages, warning_messages
     from pipelines.definitions import build_definitions
     from pipelines.jobs import A11_QUARTERLY_JOB, CSS_YEARLY_JOB, FEVS_YEARLY_JOB, PUBLISH_JOB, WORKFORCE_MONTHLY_JOB
 
@@ -204,10 +178,10 @@ def main() -> int:
             result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET)
             if not result.success:
                 print(f"cxex: {label} {key} failed; nothing was published, the last good tables are untouched:", file=sys.stderr)
-                for msg in _failure_messages(result) or ["see the run in the Dagster UI (make ui)"]:
+                for msg in failure_messages(result.all_events) or ["see the run in the Dagster UI (make ui)"]:
                     print(f"  {msg}", file=sys.stderr)
                 return 1
-            for warning in _warnings(result):
+            for warning in warning_messages(result.all_events):
                 print(f"cxex: {label} {key} warning: {warning}")
             mats = result.asset_materializations_for_node(raw_node)
             if mats:
@@ -219,7 +193,7 @@ def main() -> int:
     result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
     if not result.success:
         print("cxex: publication failed; the last good tables are untouched:", file=sys.stderr)
-        for msg in _failure_messages(result):
+        for msg in failure_messages(result.all_events):
             print(f"  {msg}", file=sys.stderr)
         return 1
     print(summary(data_dir))

@@ -15,17 +15,31 @@ def test_definitions_load_with_every_asset_check_and_job():
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assert len(graph.get_all_asset_keys()) == 21
+    assert len(graph.get_all_asset_keys()) == 23
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.description and node.group_name in ("fevs", "workforce", "cx", "publish", "cross_agency"), key
-        assert key.path[0] in ("raw", "warehouse", "publish"), key  # keys mirror where the data lives
+        assert node.description and node.group_name in ("fevs", "workforce", "cx", "publish", "cross_agency", "sources"), key
+        assert key.path[0] in ("source", "landing", "raw", "warehouse", "publish"), key  # keys mirror where the data lives
+    assert graph.get(keys.SOURCE_REMOTE_FILES).is_observable
+    # every published table (and the catalog) says how stale it may get before the UI flags it
+    assert all(graph.get(k).freshness_policy is not None for k in graph.get_all_asset_keys() if k.path[0] == "publish")
     blocking = {s.name: s.blocking for c in defs.asset_checks for s in c.check_specs}
     assert blocking == {"fevs_responses_expectations": True, "workforce_employment_expectations": True,
                         "workforce_actions_expectations": True, "workforce_employment_codes_known": False,
                         "workforce_actions_codes_known": False, "workforce_headcount_change": False,
                         "a11_cx_expectations": True, "gsa_css_expectations": True, "agency_crosswalk_complete": False}
-    assert all(defs.resolve_job_def(j) for j in ("fevs_yearly", "workforce_monthly", "a11_quarterly", "css_yearly", "publish"))
+    assert all(defs.resolve_job_def(j) for j in ("fevs_yearly", "workforce_monthly", "a11_quarterly", "css_yearly", "publish",
+                                                 "observe_remote_sources"))
+    # schedules exist for every cadence and are off until someone turns them on; so are the trigger sensors
+    from dagster import DefaultScheduleStatus, DefaultSensorStatus
+
+    assert {s.name: s.default_status for s in defs.schedules} == {
+        n: DefaultScheduleStatus.STOPPED for n in ("workforce_monthly_schedule", "a11_quarterly_schedule",
+                                                   "fevs_yearly_schedule", "css_yearly_schedule",
+                                                   "observe_remote_sources_schedule")}
+    assert {s.name: s.default_status for s in defs.sensors} == {
+        "landing_files": DefaultSensorStatus.STOPPED, "publish_after_partitions": DefaultSensorStatus.STOPPED,
+        "cxex_automation": DefaultSensorStatus.STOPPED, "run_failure_alert": DefaultSensorStatus.RUNNING}
     assert defs.resolve_job_def("fevs_yearly").partitions_def.get_partition_keys() == [str(y) for y in range(2018, 2025)]
     months = defs.resolve_job_def("workforce_monthly").partitions_def.get_partition_keys()
     assert months[0] == "201910" and "202409" in months

@@ -4,67 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import os
+import time
 
 import pyarrow.parquet as pq
 import pytest
 
-from assets.sources.download import DownloadError, download, fevs_url, main as download_main
+from assets.sources.download import DownloadError, HttpClient, download, fevs_url, main as download_main
 from tests import hand_data
 from tests.conftest import make_defs, run_year, write_prdf
-
-
-class _Server:
-    """Serves `files` by path; `plan[path]` is a list of statuses to answer before succeeding."""
-
-    def __init__(self):
-        self.files: dict[str, bytes] = {}
-        self.plan: dict[str, list] = {}
-        self.hits: dict[str, int] = {}
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                outer.hits[self.path] = outer.hits.get(self.path, 0) + 1
-                todo = outer.plan.get(self.path)
-                if todo:
-                    step = todo.pop(0)
-                    if step == "short":  # promise more bytes than we send, then hang up
-                        body = outer.files[self.path]
-                        self.send_response(200)
-                        self.send_header("Content-Length", str(len(body) + 100))
-                        self.end_headers()
-                        self.wfile.write(body[: len(body) // 2])
-                        return
-                    self.send_error(step)
-                    return
-                if self.path not in outer.files:
-                    self.send_error(404)
-                    return
-                body = outer.files[self.path]
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("ETag", '"v1"')
-                self.send_header("Last-Modified", "Wed, 01 Oct 2025 12:00:00 GMT")
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+from tests.http_server import Server
 
 
 @pytest.fixture
 def server():
-    s = _Server()
+    s = Server()
     yield s
     s.close()
 
@@ -81,7 +35,7 @@ def test_download_records_checksum_and_provenance(server, tmp_path):
     assert target.read_bytes() == body
     assert rec.sha256 == hashlib.sha256(body).hexdigest() and rec.bytes == len(body) and rec.attempts == 1
     meta = json.loads((tmp_path / "2024_prdf.csv.provenance.json").read_text())
-    assert meta["url"].endswith("/files/2024_prdf.csv") and meta["etag"] == '"v1"'
+    assert meta["url"].endswith("/files/2024_prdf.csv") and meta["etag"] == '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
     assert meta["last_modified"].startswith("Wed, 01 Oct 2025") and meta["retrieved_at"]
     assert not list(tmp_path.glob("*.part"))
 
@@ -116,7 +70,8 @@ def test_checksum_mismatch_and_size_limit_leave_nothing_behind(server, tmp_path)
         download(f"{server.url}/f.csv", tmp_path, expected_sha256="0" * 64, sleep=_no_sleep)
     with pytest.raises(DownloadError, match="limit"):
         download(f"{server.url}/f.csv", tmp_path, max_bytes=3, sleep=_no_sleep)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
+    assert not list(tmp_path.rglob("*.part"))
 
 
 def test_downloaded_file_feeds_the_pipeline_with_provenance(server, data_dir, monkeypatch):
@@ -135,3 +90,69 @@ def test_downloaded_file_feeds_the_pipeline_with_provenance(server, data_dir, mo
 def test_known_urls_are_https_on_opm():
     assert fevs_url(2024).startswith("https://www.opm.gov/")
     assert fevs_url(2019) is None
+
+
+def _client(tmp_path, **kw) -> HttpClient:
+    return HttpClient(tmp_path / "cache", sleep=_no_sleep, **kw)
+
+
+def test_rerun_sends_conditional_request_and_leaves_the_landed_file_alone(server, tmp_path):
+    server.files["/f.csv"] = b"a,b\n1,2\n" * 1000
+    client, dest = _client(tmp_path), tmp_path / "landing"
+    first = client.fetch(f"{server.url}/f.csv", dest)
+    mtime = os.stat(first.path).st_mtime_ns
+    time.sleep(0.01)
+    second = client.fetch(f"{server.url}/f.csv", dest)
+    assert not first.from_cache and second.from_cache and second.sha256 == first.sha256
+    gets = server.gets("/f.csv")
+    assert "If-None-Match" not in gets[0] and gets[1]["If-None-Match"] == first.etag
+    assert gets[1]["If-Modified-Since"] == first.last_modified
+    assert os.stat(first.path).st_mtime_ns == mtime  # nothing rewritten: a landing sensor sees no change
+    server.files["/f.csv"] = b"a,b\n3,4\n"  # the publisher replaces the file
+    third = client.fetch(f"{server.url}/f.csv", dest)
+    assert not third.from_cache and open(third.path, "rb").read() == b"a,b\n3,4\n"
+    os.unlink(third.path)  # someone deleted the landed copy: fetch it again, unconditionally
+    fourth = client.fetch(f"{server.url}/f.csv", dest)
+    assert not fourth.from_cache and "If-None-Match" not in server.gets("/f.csv")[-1]
+
+
+def test_interrupted_transfer_resumes_from_where_it_stopped(server, tmp_path):
+    body = bytes(range(256)) * 400  # 102,400 bytes
+    server.files["/big.zip"] = body
+    server.plan["/big.zip"] = ["cut"]
+    rec = _client(tmp_path).fetch(f"{server.url}/big.zip", tmp_path / "landing")
+    assert rec.attempts == 2 and rec.resumed_from == len(body) // 2
+    retry = server.gets("/big.zip")[1]
+    assert retry["Range"] == f"bytes={len(body) // 2}-" and retry["If-Range"] == rec.etag
+    assert open(rec.path, "rb").read() == body and rec.sha256 == hashlib.sha256(body).hexdigest()
+
+
+def test_resume_restarts_when_the_remote_file_changed(server, tmp_path):
+    server.files["/big.zip"] = b"A" * 10_000
+    server.plan["/big.zip"] = ["cut"]
+    client = _client(tmp_path, retries=0)
+    with pytest.raises(DownloadError):
+        client.fetch(f"{server.url}/big.zip", tmp_path / "landing")
+    server.files["/big.zip"] = b"B" * 8_000  # new version: If-Range no longer matches, server sends it whole
+    rec = client.fetch(f"{server.url}/big.zip", tmp_path / "landing")
+    assert rec.resumed_from == 0 and open(rec.path, "rb").read() == b"B" * 8_000
+
+
+def test_timeouts_are_retried(server, tmp_path):
+    server.files["/f.csv"] = b"x,y\n"
+    server.plan["/f.csv"] = ["slow"]
+    rec = _client(tmp_path, timeout=0.3).fetch(f"{server.url}/f.csv", tmp_path / "landing")
+    assert rec.attempts == 2
+
+
+def test_probe_reads_validators_without_the_body(server, tmp_path):
+    server.files["/f.zip"] = b"z" * 5000
+    client = _client(tmp_path)
+    p1 = client.probe(f"{server.url}/f.zip")
+    assert p1.status == 200 and p1.content_length == 5000 and p1.etag and p1.last_modified
+    server.head_allowed = False  # some servers refuse HEAD: a one-byte ranged GET tells the same
+    p2 = client.probe(f"{server.url}/f.zip")
+    assert p2.status == 206 and p2.content_length == 5000 and p2.version == p1.version
+    assert server.gets("/f.zip")[-1]["Range"] == "bytes=0-0"
+    server.files["/f.zip"] = b"y" * 5000
+    assert client.probe(f"{server.url}/f.zip").version != p1.version

@@ -141,3 +141,47 @@ def required_items(year: int) -> tuple[str, ...]:
     if sy and sy.scale_items:
         items |= set(sy.scale_items)
     return tuple(sorted(items, key=lambda s: int(s[1:])))
+
+
+REMOTE_SOURCES_FILE = REFERENCE_DIR / "remote_sources.csv"
+REMOTE_SOURCE_KINDS = ("fevs", "workforce", "a11_v1", "a11_v2", "gsa_css")
+
+
+@dataclass(frozen=True)
+class RemoteSource:
+    """One published file cxex can fetch: which source, which partition folder, where from."""
+
+    source: str     # fevs | workforce | a11_v1 | a11_v2 | gsa_css
+    partition: str  # survey year, yyyymm (or `lookups`), or a label for CX files (any text)
+    url: str
+    sha256: str | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.source}/{self.partition}"
+
+
+def remote_sources(path: str | Path | None = None) -> list[RemoteSource]:
+    """Rows of remote_sources.csv (or $CXEX_REMOTE_SOURCES) that have a URL, checked."""
+    import os
+
+    path = Path(path or os.environ.get("CXEX_REMOTE_SOURCES") or REMOTE_SOURCES_FILE)
+    out, seen = [], set()
+    for n, row in enumerate(_rows(path), start=2):
+        url = (row.get("url") or "").strip()
+        if not url:
+            continue
+        where = f"{path}, row {n}"
+        source, partition = row["source"].strip(), row["partition"].strip()
+        if source not in REMOTE_SOURCE_KINDS:
+            raise ReferenceError(f"{where}, column source: {source!r} is not one of {', '.join(REMOTE_SOURCE_KINDS)}")
+        if not re.match(r"^(https?|file)://", url):
+            raise ReferenceError(f"{where}, column url: {url!r} is not an http(s) URL")
+        sha = (row.get("sha256") or "").strip().lower() or None
+        if sha and not re.fullmatch(r"[0-9a-f]{64}", sha):
+            raise ReferenceError(f"{where}, column sha256: not a SHA-256 hex digest")
+        if (source, partition, url) in seen:
+            raise ReferenceError(f"{where}: duplicate of an earlier row")
+        seen.add((source, partition, url))
+        out.append(RemoteSource(source, partition, url, sha))
+    return out

@@ -1,10 +1,21 @@
-"""Downloading a published file into a landing folder: retries, checksum, provenance.
+"""HTTP for every source: retries, timeouts, resume, checksums, a size limit, a cache, provenance.
 
-`download()` streams to `<name>.part`, checks size and (when known) SHA-256, renames into place
-and writes `<name>.provenance.json` beside it (URL, time, size, checksum, ETag, Last-Modified).
-Transient failures (connection errors, timeouts, HTTP 408/429/5xx, a short body) are retried with
-exponential backoff; a 4xx other than those is final. Nothing here runs during `make run` or the
-tests unless asked: the tests point it at a server on 127.0.0.1.
+`HttpClient` is the one way cxex talks to the network (the Dagster resource `HttpResource` in
+pipelines/resources.py builds one from its config):
+
+- `fetch(url, dest_dir)` streams to a `.part` file in the cache folder, checks size and (when
+  known) SHA-256, moves the file into `dest_dir` and writes `<name>.provenance.json` beside it
+  (URL, time, size, checksum, ETag, Last-Modified). The cache remembers each URL's validators, so
+  a re-run sends `If-None-Match` / `If-Modified-Since` and a `304 Not Modified` fetches nothing and
+  leaves the landed file (and its modification time) untouched. An interrupted transfer resumes
+  with `Range` + `If-Range`; a server that ignores ranges (or a changed file) starts it over.
+- `probe(url)` asks for the validators only (HEAD; a ranged GET of one byte where HEAD is refused):
+  the observable source assets use it to tell whether anything changed without downloading.
+- `post_json(url, payload)` sends an alert to a webhook, with the same retries.
+
+Transient failures (connection errors, timeouts, HTTP 408/425/429/5xx, a short body) are retried
+with exponential backoff; other 4xx are final. Nothing here runs during `make run` or the tests
+unless asked: the tests point it at servers on 127.0.0.1.
 
 CLI: `python -m assets.sources.download fevs --year 2024 [--url URL] [--sha256 HEX]`.
 """
@@ -16,24 +27,31 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlparse
 
 from .files import PROVENANCE_SUFFIX
 
-USER_AGENT = "cxex/0.1 (+https://github.com/; open federal CX/EX pipeline)"
+USER_AGENT = "cxex/0.1 (open federal CX/EX pipeline)"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 CHUNK = 1 << 20
+DEFAULT_MAX_BYTES = 2 * 1024**3
 
 
 class DownloadError(RuntimeError):
     """The file could not be fetched, or what arrived is not what was expected."""
+
+
+class _ShortBody(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -47,6 +65,29 @@ class Downloaded:
     etag: str | None
     last_modified: str | None
     content_type: str | None
+    from_cache: bool = False  # the server said 304: nothing was transferred, the landed file is unchanged
+    resumed_from: int = 0     # bytes kept from an interrupted transfer
+
+
+@dataclass(frozen=True)
+class Probe:
+    url: str
+    status: int
+    etag: str | None
+    last_modified: str | None
+    content_length: int | None
+    checked_at: str
+
+    @property
+    def version(self) -> str:
+        """What identifies this revision of the remote file (ETag first, Last-Modified and size otherwise)."""
+        if self.etag:
+            return f"etag:{self.etag}"
+        return f"modified:{self.last_modified or '?'}|bytes:{self.content_length if self.content_length is not None else '?'}"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
 
 
 def _filename(url: str, headers) -> str:
@@ -58,77 +99,197 @@ def _filename(url: str, headers) -> str:
     return os.path.basename(unquote(urlparse(url).path)) or "download"
 
 
-def download(url: str, dest_dir: Path, *, filename: str | None = None, expected_sha256: str | None = None,
-             retries: int = 4, backoff: float = 1.0, timeout: float = 60.0,
-             max_bytes: int = 2 * 1024**3, sleep=time.sleep) -> Downloaded:
-    """Fetch `url` into `dest_dir` and record its provenance; returns what was recorded."""
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    last_error: Exception | None = None
-    for attempt in range(1, retries + 2):
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass
+class HttpClient:
+    cache_dir: Path
+    retries: int = 4
+    backoff: float = 1.0
+    timeout: float = 60.0
+    max_bytes: int = DEFAULT_MAX_BYTES
+    user_agent: str = USER_AGENT
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    # -- the retry loop shared by every request -------------------------------------------------
+    def _with_retries(self, url: str, once: Callable[[int], object]):
+        last_error: Exception | None = None
+        for attempt in range(1, self.retries + 2):
+            try:
+                return once(attempt)
+            except urllib.error.HTTPError as e:
+                if e.code not in RETRYABLE_STATUS:
+                    raise DownloadError(f"{url}: HTTP {e.code} {e.reason} (not retried)") from None
+                last_error = e
+            except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException, _ShortBody) as e:
+                last_error = e
+            if attempt <= self.retries:
+                self.sleep(self.backoff * 2 ** (attempt - 1))
+        raise DownloadError(f"{url}: failed after {self.retries + 1} attempts: {last_error}")
+
+    def _request(self, url: str, method: str = "GET", headers: dict | None = None, data: bytes | None = None):
+        req = urllib.request.Request(url, method=method, data=data,
+                                     headers={"User-Agent": self.user_agent, **(headers or {})})
+        return urllib.request.urlopen(req, timeout=self.timeout)
+
+    # -- cache entries: validators of the last good download and an unfinished .part --------------
+    def _entry(self, url: str) -> Path:
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        return self.cache_dir / hashlib.sha256(url.encode()).hexdigest()[:40]
+
+    @staticmethod
+    def _read_json(path: Path) -> dict | None:
         try:
-            return _fetch_once(url, dest_dir, filename, expected_sha256, timeout, max_bytes, attempt)
+            return json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    @staticmethod
+    def _write_json(path: Path, obj: dict) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(obj, indent=2) + "\n")
+        os.replace(tmp, path)
+
+    # -- probe ------------------------------------------------------------------------------------
+    def probe(self, url: str) -> Probe:
+        def once(attempt: int) -> Probe:
+            try:
+                resp = self._request(url, "HEAD")
+            except urllib.error.HTTPError as e:
+                if e.code not in (405, 501):
+                    raise
+                resp = self._request(url, headers={"Range": "bytes=0-0"})
+            with resp:
+                h = resp.headers
+                length = h.get("Content-Length")
+                if resp.status == 206 and "/" in (h.get("Content-Range") or ""):
+                    total = h["Content-Range"].rsplit("/", 1)[1]
+                    length = total if total.isdigit() else None
+                return Probe(url, resp.status, h.get("ETag"), h.get("Last-Modified"),
+                             int(length) if length and str(length).isdigit() else None, _now())
+        return self._with_retries(url, once)
+
+    # -- fetch ------------------------------------------------------------------------------------
+    def fetch(self, url: str, dest_dir: Path, *, filename: str | None = None,
+              expected_sha256: str | None = None) -> Downloaded:
+        """Fetch `url` into `dest_dir` unless the landed copy is current; returns its provenance."""
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        entry = self._entry(url)
+        return self._with_retries(url, lambda attempt: self._fetch_once(
+            url, dest_dir, filename, expected_sha256, entry, attempt))
+
+    def _fetch_once(self, url, dest_dir, filename, expected_sha256, entry: Path, attempt: int) -> Downloaded:
+        done_meta, part_meta_path = entry.with_suffix(".json"), entry.with_suffix(".part.json")
+        part = entry.with_suffix(".part")
+        cached = self._read_json(done_meta)
+        landed = Path(cached["path"]) if cached else None
+        headers: dict[str, str] = {}
+        if cached and landed and landed.exists() and landed.parent.resolve() == dest_dir.resolve() and sha256_of(landed) == cached["sha256"]:
+            if cached.get("etag"):
+                headers["If-None-Match"] = cached["etag"]
+            if cached.get("last_modified"):
+                headers["If-Modified-Since"] = cached["last_modified"]
+        else:
+            cached = None
+        part_meta = self._read_json(part_meta_path) if part.exists() else None
+        offset = part.stat().st_size if part_meta else 0
+        if offset and (part_meta.get("etag") or part_meta.get("last_modified")):
+            headers["Range"] = f"bytes={offset}-"
+            headers["If-Range"] = part_meta.get("etag") or part_meta["last_modified"]
+        else:
+            offset = 0
+        try:
+            resp = self._request(url, headers=headers)
         except urllib.error.HTTPError as e:
-            if e.code not in RETRYABLE_STATUS:
-                raise DownloadError(f"{url}: HTTP {e.code} {e.reason} (not retried)") from None
-            last_error = e
-        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.IncompleteRead, _ShortBody) as e:
-            last_error = e
-        if attempt <= retries:
-            sleep(backoff * 2 ** (attempt - 1))
-    raise DownloadError(f"{url}: failed after {retries + 1} attempts: {last_error}")
-
-
-class _ShortBody(Exception):
-    pass
-
-
-def _fetch_once(url, dest_dir, filename, expected_sha256, timeout, max_bytes, attempt) -> Downloaded:
-    req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:
-        name = filename or _filename(url, resp.headers)
-        target = dest_dir / name
-        part = target.with_name(target.name + ".part")
-        declared = resp.headers.get("Content-Length")
-        if declared and int(declared) > max_bytes:
-            raise DownloadError(f"{url}: {int(declared):,} bytes is over the {max_bytes:,}-byte limit")
-        h, size = hashlib.sha256(), 0
-        try:
-            with open(part, "wb") as f:
+            if e.code == 304 and cached:
+                return Downloaded(**{**cached, "attempts": attempt, "from_cache": True, "resumed_from": 0})
+            if e.code == 416:  # our partial file does not fit the remote one any more: start over
+                part.unlink(missing_ok=True)
+                part_meta_path.unlink(missing_ok=True)
+                raise _ShortBody("range not satisfiable; restarting") from None
+            raise
+        with resp:
+            h = resp.headers
+            name = filename or _filename(url, h)
+            etag, modified = h.get("ETag"), h.get("Last-Modified")
+            if resp.status == 206:
+                start = int((h.get("Content-Range") or "bytes 0-").split()[1].split("-")[0])
+                if start != offset:
+                    raise _ShortBody(f"server resumed at byte {start}, expected {offset}")
+                mode = "ab"
+            else:
+                offset, mode = 0, "wb"
+            declared = h.get("Content-Length")
+            expected_total = offset + int(declared) if declared else None
+            if expected_total and expected_total > self.max_bytes:
+                self._discard(part, part_meta_path)
+                raise DownloadError(f"{url}: {expected_total:,} bytes is over the {self.max_bytes:,}-byte limit")
+            self._write_json(part_meta_path, {"url": url, "etag": etag, "last_modified": modified})
+            size = offset
+            with open(part, mode) as f:
                 while block := resp.read(CHUNK):
                     size += len(block)
-                    if size > max_bytes:
-                        raise DownloadError(f"{url}: more than the {max_bytes:,}-byte limit")
-                    h.update(block)
+                    if size > self.max_bytes:
+                        f.close()
+                        self._discard(part, part_meta_path)
+                        raise DownloadError(f"{url}: more than the {self.max_bytes:,}-byte limit")
                     f.write(block)
-            if declared and size != int(declared):
-                raise _ShortBody(f"got {size} of {declared} bytes")
-            digest = h.hexdigest()
+            if expected_total is not None and size != expected_total:
+                raise _ShortBody(f"got {size} of {expected_total} bytes")  # .part kept: the next attempt resumes
+            digest = sha256_of(part)
             if expected_sha256 and digest != expected_sha256.lower():
+                self._discard(part, part_meta_path)
                 raise DownloadError(f"{url}: SHA-256 {digest} does not match the expected {expected_sha256}")
-            os.replace(part, target)
-        finally:
-            part.unlink(missing_ok=True)
-        record = Downloaded(
-            path=str(target), url=url, sha256=digest, bytes=size,
-            retrieved_at=datetime.now(timezone.utc).isoformat(), attempts=attempt,
-            etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"),
-            content_type=resp.headers.get("Content-Type"),
-        )
-    sidecar = target.with_name(target.name + PROVENANCE_SUFFIX)
-    sidecar.write_text(json.dumps(asdict(record), indent=2) + "\n")
-    return record
+            target = dest_dir / name
+            tmp = dest_dir / f".{name}.incoming"
+            shutil.move(str(part), tmp)
+            os.replace(tmp, target)
+            part_meta_path.unlink(missing_ok=True)
+            record = Downloaded(path=str(target), url=url, sha256=digest, bytes=size, retrieved_at=_now(),
+                                attempts=attempt, etag=etag, last_modified=modified,
+                                content_type=h.get("Content-Type"), resumed_from=offset)
+        sidecar = target.with_name(target.name + PROVENANCE_SUFFIX)
+        self._write_json(sidecar, asdict(record))
+        self._write_json(done_meta, {k: v for k, v in asdict(record).items()
+                                     if k not in ("attempts", "from_cache", "resumed_from")})
+        return record
+
+    @staticmethod
+    def _discard(part: Path, part_meta: Path) -> None:
+        part.unlink(missing_ok=True)
+        part_meta.unlink(missing_ok=True)
+
+    # -- webhooks ---------------------------------------------------------------------------------
+    def post_json(self, url: str, payload: dict) -> int:
+        body = json.dumps(payload).encode()
+
+        def once(attempt: int) -> int:
+            with self._request(url, "POST", {"Content-Type": "application/json"}, body) as resp:
+                return resp.status
+        return self._with_retries(url, once)
+
+
+def download(url: str, dest_dir: Path, *, filename: str | None = None, expected_sha256: str | None = None,
+             cache_dir: Path | None = None, retries: int = 4, backoff: float = 1.0, timeout: float = 60.0,
+             max_bytes: int = DEFAULT_MAX_BYTES, sleep=time.sleep) -> Downloaded:
+    """One-off fetch with a client of its own (cache in `cache_dir`, else `dest_dir/.http_cache`)."""
+    client = HttpClient(cache_dir or dest_dir / ".http_cache", retries, backoff, timeout, max_bytes, sleep=sleep)
+    return client.fetch(url, dest_dir, filename=filename, expected_sha256=expected_sha256)
 
 
 def fevs_url(year: int) -> str | None:
-    """OPM's published PRDF URL for `year` from warehouse/reference/fevs_sources.csv, if known."""
-    import csv
+    """OPM's published PRDF URL for `year` from warehouse/reference/remote_sources.csv, if known."""
+    from warehouse.reference import remote_sources
 
-    from warehouse.reference import REFERENCE_DIR
-
-    with open(REFERENCE_DIR / "fevs_sources.csv", newline="") as f:
-        for row in csv.DictReader(f):
-            if int(row["survey_year"]) == year and row["url"].strip():
-                return row["url"].strip()
+    for s in remote_sources():
+        if s.source == "fevs" and s.partition == str(year):
+            return s.url
     return None
 
 
@@ -138,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m assets.sources.download", description=__doc__.split("\n")[0])
     ap.add_argument("source", choices=["fevs"])
     ap.add_argument("--year", type=int, required=True)
-    ap.add_argument("--url", help="override the URL in warehouse/reference/fevs_sources.csv")
+    ap.add_argument("--url", help="override the URL in warehouse/reference/remote_sources.csv")
     ap.add_argument("--sha256", help="expected SHA-256 of the file")
     args = ap.parse_args(argv)
     url = args.url or fevs_url(args.year)
@@ -147,8 +308,10 @@ def main(argv: list[str] | None = None) -> int:
               "and pass --url, or place it in the landing folder by hand.", file=sys.stderr)
         return 2
     layout = DataLayout.from_env()
-    rec = download(url, layout.landing("fevs", str(args.year)), expected_sha256=args.sha256)
-    print(f"{rec.path}: {rec.bytes:,} bytes, sha256 {rec.sha256}")
+    client = HttpClient(layout.http_cache)
+    rec = client.fetch(url, layout.landing("fevs", str(args.year)), expected_sha256=args.sha256)
+    state = "unchanged (304 Not Modified)" if rec.from_cache else f"{rec.bytes:,} bytes"
+    print(f"{rec.path}: {state}, sha256 {rec.sha256}")
     return 0
 
 
