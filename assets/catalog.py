@@ -21,5 +21,5 @@ def warehouse_catalog(context: AssetExecutionContext) -> MaterializeResult:
     rebuilt into a temporary file and renamed into place, so open connections are never disturbed.
     """
     layout = context.resources.cxex.layout
-    views = build_catalog(layout.warehouse_file, layout.publish_root, layout.validation_glob)
+    views = build_catalog(layout.warehouse_file, context.resources.cxex.store, layout.validation_glob)
     return MaterializeResult(metadata={"views": MetadataValue.json(views), "path": MetadataValue.path(str(layout.warehouse_file))})

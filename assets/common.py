@@ -12,7 +12,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 from warehouse import PIPELINE_VERSION
 from warehouse.contracts import ARROW_TYPES, load as load_contract, provenance_columns
 from warehouse.layout import DataLayout
-from warehouse.publish import publish_table, with_constant_columns
+from warehouse.publish import with_constant_columns
 
 from .sources.files import SourceFile
 
@@ -102,7 +102,7 @@ def nothing_to_publish(context: AssetExecutionContext, table_name: str, reason: 
 
 
 def publish_result(context: AssetExecutionContext, contract, table: pa.Table, partition_col: str) -> MaterializeResult:
-    pub = publish_table(layout_of(context).publish_root, contract, table, context.run_id)
+    pub = context.resources.cxex.store.publish(contract, table, context.run_id)
     parts = sorted(set(table.column(partition_col).to_pylist()))
     sample_parts = sorted({r[partition_col] for r in table.select([partition_col, "source_is_sample"]).to_pylist()
                            if r["source_is_sample"]}) if "source_is_sample" in table.column_names else []

@@ -9,7 +9,6 @@ import os
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from warehouse import sql
@@ -17,7 +16,7 @@ from warehouse.contracts import load as load_contract
 from warehouse.reference import REFERENCE_DIR
 
 from . import keys
-from .common import add_provenance, layout_of, preview, publish_result
+from .common import add_provenance, preview, publish_result
 from .sources.cx_files import registry_table
 
 GROUP = "cross_agency"
@@ -42,27 +41,24 @@ def min_coverage() -> float:
     return float(os.environ.get("CXEX_MIN_COVERAGE", 0.5))
 
 
-def _published(layout, table: str) -> pa.Table:
+def _published(store, table: str) -> pa.Table:
     """A published table, or an empty one with its contract's columns when it was not published."""
-    path = layout.publish_root / table
-    return pq.read_table(path) if path.is_symlink() else load_contract(table).schema.empty_table()
+    return store.read_table(table) if store.exists(table) else load_contract(table).schema.empty_table()
 
 
-def _sources(layout) -> dict[str, pa.Table]:
-    return {t: _published(layout, t) for t in SOURCE_TABLES}
+def _sources(store) -> dict[str, pa.Table]:
+    return {t: _published(store, t) for t in SOURCE_TABLES}
 
 
-def _provenance(layout) -> dict:
+def _provenance(store) -> dict:
     """The cross-agency tables derive from published tables: their versions are the provenance."""
     import hashlib
-    import json
 
-    manifest_path = layout.publish_root / "_manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"tables": {}}
+    manifest = store.read_manifest()
     used = {t: manifest["tables"][t] for t in SOURCE_TABLES if t in manifest["tables"]}
     sample = False
     for t in SOURCE_TABLES:
-        tab = _published(layout, t)
+        tab = _published(store, t)
         if "source_is_sample" in tab.column_names and tab.num_rows:
             sample |= bool(pa.compute.any(tab.column("source_is_sample")).as_py())
     return {"source": SOURCE,
@@ -81,14 +77,14 @@ def agency_crosswalk(context: AssetExecutionContext) -> MaterializeResult:
     FedScope sub-elements, FEVS LEVEL1 codes, A-11 service providers, GSA CSS codes. Rows whose code is
     not in the curated list are kept with `mapped = false` and reported by a warning check.
     """
-    layout = layout_of(context)
+    store = context.resources.cxex.store
     with duckdb.connect() as con:
         con.register("agencies", curated_agencies())
         con.register("registry", registry_table())
-        for name, table in _sources(layout).items():
+        for name, table in _sources(store).items():
             con.register(name, table)
         table = con.sql(sql.load("agency_crosswalk")).to_arrow_table()
-    table = add_provenance(table, _provenance(layout), context.run_id)
+    table = add_provenance(table, _provenance(store), context.run_id)
     result = publish_result(context, load_contract("agency_crosswalk"), table, "identifier_source")
     unmapped = [r["identifier_source"] + ":" + r["identifier"] for r in table.to_pylist() if not r["mapped"]]
     result.metadata["unmapped"] = MetadataValue.json(unmapped)
@@ -104,9 +100,9 @@ def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
     rate is better), combined with the weights in warehouse/reference/composite_weights.csv, never
     imputed. Method: docs/methodology.md.
     """
-    layout = layout_of(context)
-    table = compute_scorecard(_sources(layout), min_coverage())
-    table = add_provenance(table, _provenance(layout), context.run_id)
+    store = context.resources.cxex.store
+    table = compute_scorecard(_sources(store), min_coverage())
+    table = add_provenance(table, _provenance(store), context.run_id)
     result = publish_result(context, load_contract("agency_scorecard"), table, "year")
     result.metadata["preview"] = preview(table.select(["year", "agency_code", "ex_index", "ex_rank", "cx_index", "cx_rank"])
                                          .filter(pa.compute.is_valid(table.column("ex_index"))))
@@ -132,7 +128,7 @@ def compute_linkage(scorecard: pa.Table, min_n: int = 5) -> pa.Table:
        deps=[keys.PUBLISH_AGENCY_SCORECARD])
 def cx_ex_linkage(context: AssetExecutionContext) -> MaterializeResult:
     """Per year, the correlation of every EX measure with every CX measure across agencies (Pearson, Spearman, n, 95 % CI)."""
-    layout = layout_of(context)
-    scorecard = pq.read_table(layout.publish_root / "agency_scorecard")
-    table = add_provenance(compute_linkage(scorecard), _provenance(layout), context.run_id)
+    store = context.resources.cxex.store
+    scorecard = store.read_table("agency_scorecard")
+    table = add_provenance(compute_linkage(scorecard), _provenance(store), context.run_id)
     return publish_result(context, load_contract("cx_ex_linkage"), table, "year")

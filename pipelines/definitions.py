@@ -7,7 +7,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 from datetime import timedelta  # noqa: E402
 
 from dagster import (AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions,  # noqa: E402
-                     FreshnessPolicy, load_asset_checks_from_modules, load_assets_from_modules, map_asset_specs)
+                     FreshnessPolicy, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules, map_asset_specs)
 
 from assets import catalog, cross_agency, cx, fevs, keys, remote, workforce  # noqa: E402
 from quality_checks import cross_agency_checks, cx_checks, fevs_checks, workforce_checks  # noqa: E402
@@ -61,6 +61,7 @@ def build_definitions(cxex: CxexResource | None = None, http: HttpResource | Non
         schedules=SCHEDULES,
         sensors=[*SENSORS, run_failure_alert, automation],
         resources={"cxex": cxex or CxexResource.from_env(), "http": http or HttpResource()},
+        executor=in_process_executor,  # see pipelines/jobs.py
     )
 
 

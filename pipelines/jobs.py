@@ -1,6 +1,13 @@
-"""Jobs: one per partitioning, so a run never mixes a survey year's steps with publication."""
+"""Jobs: one per partitioning, so a run never mixes a survey year's steps with publication.
 
-from dagster import AssetSelection, define_asset_job
+Executors: a partition's steps form a chain over one large file (parse → validate → score), so the
+partitioned jobs run their steps in one process (`in_process_executor`); parallelism comes from
+running partitions as separate runs (a backfill, or the run queue). The publish job fans out into
+independent publication steps and uses the multiprocess executor (one process per core by default).
+Definitions' default executor is in-process too, for ad-hoc materializations from the UI.
+"""
+
+from dagster import AssetSelection, define_asset_job, in_process_executor, multiprocess_executor
 
 from assets import keys
 from assets.partitions import A11_QUARTERS, CSS_YEARS, FEVS_YEARS, WORKFORCE_MONTHS
@@ -15,28 +22,33 @@ fevs_yearly = define_asset_job(
     FEVS_YEARLY_JOB,
     selection=AssetSelection.keys(keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES),
     partitions_def=FEVS_YEARS,
+    executor_def=in_process_executor,
     description="One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores.",
 )
 workforce_monthly = define_asset_job(
     WORKFORCE_MONTHLY_JOB,
     selection=AssetSelection.keys(keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS, keys.WORKFORCE_MONTHLY),
     partitions_def=WORKFORCE_MONTHS,
+    executor_def=in_process_executor,
     description="One month of OPM workforce data: parse, validate (blocking GX checks, non-blocking warnings), aggregate.",
 )
 a11_quarterly = define_asset_job(
     A11_QUARTERLY_JOB,
     selection=AssetSelection.keys(keys.RAW_A11, keys.CX_SERVICE_SCORES),
     partitions_def=A11_QUARTERS,
+    executor_def=in_process_executor,
     description="One fiscal quarter of OMB A-11 Section 280 data (both eras): parse, validate (blocking), score.",
 )
 css_yearly = define_asset_job(
     CSS_YEARLY_JOB,
     selection=AssetSelection.keys(keys.RAW_GSA_CSS, keys.INTERNAL_CX_SCORES),
     partitions_def=CSS_YEARS,
+    executor_def=in_process_executor,
     description="One fiscal year of GSA Mission-Support CSS results (optional source): parse, validate, score.",
 )
 publish = define_asset_job(
     PUBLISH_JOB,
     selection=AssetSelection.groups("publish", "cross_agency"),
+    executor_def=multiprocess_executor,
     description="Publish every staged table atomically and rebuild the analysts' DuckDB catalog.",
 )

@@ -13,12 +13,14 @@ from warehouse.layout import DEFAULT_DATA_DIR, DataLayout, suppression_threshold
 class CxexResource(ConfigurableResource):
     """Where the data directory is and how strict publication is.
 
-    Defaults come from the environment when the definitions load: CXEX_DATA_DIR (./data) and
-    CXEX_MIN_RESPONDENTS (10, never lower). Tests pass their own temporary data_dir.
+    Defaults come from the environment when the definitions load: CXEX_DATA_DIR (./data),
+    CXEX_MIN_RESPONDENTS (10, never lower) and CXEX_PUBLISH_URL (where tables are published:
+    <data_dir>/publish unless set, e.g. s3://bucket/cxex). Tests pass their own temporary data_dir.
     """
 
     data_dir: str = DEFAULT_DATA_DIR
     min_respondents: int = 10
+    publish_url: str = ""  # empty: <data_dir>/publish; else a folder or an fsspec URL such as s3://bucket/cxex
 
     @field_validator("min_respondents")
     @classmethod
@@ -31,10 +33,19 @@ class CxexResource(ConfigurableResource):
 
         return DataLayout(Path(self.data_dir).resolve())
 
+    @property
+    def store(self):
+        """Where tables are published (warehouse/publish.py: LocalStore or ObjectStore)."""
+        from warehouse.publish import open_store
+
+        layout = self.layout
+        return open_store(self.publish_url, layout.publish_root, layout.root)
+
     @classmethod
     def from_env(cls) -> "CxexResource":
         return cls(data_dir=os.environ.get("CXEX_DATA_DIR", DEFAULT_DATA_DIR),
-                   min_respondents=suppression_threshold())
+                   min_respondents=suppression_threshold(),
+                   publish_url=os.environ.get("CXEX_PUBLISH_URL", ""))
 
 
 class HttpResource(ConfigurableResource):

@@ -32,18 +32,19 @@ def _instance():
 
 
 def summary(data_dir: Path) -> str:
-    import duckdb
+    from warehouse.catalog import connect
 
     from warehouse.layout import DataLayout
-    from warehouse.publish import read_manifest
+    from warehouse.publish import open_store
 
     layout = DataLayout(data_dir)
-    manifest = read_manifest(layout.publish_root)
-    lines = [f"Published tables ({layout.publish_root}):"]
+    store = open_store(os.environ.get("CXEX_PUBLISH_URL", ""), layout.publish_root, layout.root)
+    manifest = store.read_manifest()
+    lines = [f"Published tables ({store}):"]
     for name, t in sorted(manifest["tables"].items()):
         lines.append(f"  {name:<20} {t['rows']:>9,} rows  version {t['version']}")
     lines.append(f"Analysts' catalog: duckdb -readonly {layout.warehouse_file}")
-    con = duckdb.connect(str(layout.warehouse_file), read_only=True)
+    con = connect(layout.warehouse_file)
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     con.close()
     if "ex_index_scores" in views:
@@ -58,9 +59,9 @@ def summary(data_dir: Path) -> str:
 
 
 def _scorecard_summary(layout) -> list[str]:
-    import duckdb
+    from warehouse.catalog import connect
 
-    con = duckdb.connect(str(layout.warehouse_file), read_only=True)
+    con = connect(layout.warehouse_file)
     try:
         year = con.execute("SELECT max(year) FROM agency_scorecard WHERE ex_index IS NOT NULL").fetchone()[0]
         if year is None:
@@ -79,9 +80,9 @@ def _scorecard_summary(layout) -> list[str]:
 
 
 def _cx_summary(layout) -> list[str]:
-    import duckdb
+    from warehouse.catalog import connect
 
-    con = duckdb.connect(str(layout.warehouse_file), read_only=True)
+    con = connect(layout.warehouse_file)
     try:
         row = con.execute("""SELECT max(fiscal_year), bool_or(source_is_sample) FROM cx_index_scores
                              WHERE index_code = 'cx_trust' AND NOT suppressed""").fetchone()
@@ -97,10 +98,10 @@ def _cx_summary(layout) -> list[str]:
 
 
 def _fevs_summary(layout) -> list[str]:
-    import duckdb
+    from warehouse.catalog import connect
 
     lines = []
-    con = duckdb.connect(str(layout.warehouse_file), read_only=True)
+    con = connect(layout.warehouse_file)
     try:
         year, any_sample = con.execute(
             "SELECT max(survey_year), bool_or(source_is_sample) FROM ex_index_scores").fetchone()
@@ -125,10 +126,10 @@ def _fevs_summary(layout) -> list[str]:
 
 
 def _workforce_summary(layout) -> list[str]:
-    import duckdb
+    from warehouse.catalog import connect
 
     lines = []
-    con = duckdb.connect(str(layout.warehouse_file), read_only=True)
+    con = connect(layout.warehouse_file)
     try:
         fy = con.execute("SELECT max(fiscal_year) FROM workforce_metrics WHERE months_observed = 12").fetchone()[0]
         if fy is not None:

@@ -76,3 +76,31 @@ def test_dagster_ge_is_not_locked():
             if l and not l.startswith("#")]
     assert "dagster-ge" not in pins and "great-expectations" in pins
     assert all("==" in l for l in (REPO / "requirements.lock").read_text().splitlines() if l and not l.startswith("#"))
+
+
+def test_downstream_tables_depend_on_every_partition_of_their_inputs():
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for pub, staged in [(keys.PUBLISH_FEVS_ITEM_SCORES, keys.FEVS_ITEM_SCORES), (keys.PUBLISH_EX_INDEX_SCORES, keys.EX_INDEX_SCORES),
+                        (keys.PUBLISH_WORKFORCE_METRICS, keys.WORKFORCE_MONTHLY), (keys.PUBLISH_CX_INDEX_SCORES, keys.CX_SERVICE_SCORES)]:
+        node = graph.get(pub)
+        assert staged in node.parent_keys and node.partitions_def is None
+        assert graph.get(staged).partitions_def is not None  # unpartitioned child of a partitioned parent: all partitions
+    assert keys.PUBLISH_AGENCY_CROSSWALK in graph.get(keys.PUBLISH_AGENCY_SCORECARD).parent_keys
+    assert keys.PUBLISH_AGENCY_SCORECARD in graph.get(keys.PUBLISH_CX_EX_LINKAGE).parent_keys
+    assert keys.SOURCE_REMOTE_FILES in graph.get(keys.LANDING_REMOTE_FILES).parent_keys
+
+
+def test_deploy_dagster_yaml_is_a_valid_instance_config(tmp_path):
+    """deploy/dagster.yaml minus its Postgres storage (dagster-postgres is not installed here) loads."""
+    from dagster import DagsterInstance
+
+    cfg = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())
+    assert "postgres" in cfg.pop("storage")
+    cfg["compute_logs"]["config"]["base_dir"] = str(tmp_path / "logs")
+    (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(cfg))
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 4
+        assert instance.run_retries_enabled and instance.run_retries_max_retries == 1

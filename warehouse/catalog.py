@@ -2,7 +2,13 @@
 
 The file holds no data, only views, so it is rebuilt whole into a temporary file and renamed over
 the old one: an analyst's open read-only connection keeps reading the file it opened, and a run
-never waits on, or breaks, that connection.
+never waits on, or breaks, that connection. Only this module writes a DuckDB file, under a file
+lock, so parallel steps (the multiprocess executor) never meet DuckDB's single-writer lock.
+
+When tables are published to object storage, the views read `s3://...` (or another fsspec URL).
+`connect()` opens the catalog read-only and registers that filesystem with the connection, so it
+works without DuckDB's httpfs extension; the DuckDB CLI can read the same views after
+`INSTALL httpfs; LOAD httpfs; CREATE SECRET (TYPE s3, ...)`.
 """
 
 from __future__ import annotations
@@ -23,20 +29,26 @@ def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def build_catalog(warehouse_file: Path, publish_root: Path, validation_glob: str | None = None) -> list[str]:
-    """Rebuild `warehouse_file` with a view per published table; returns the views created."""
+def build_catalog(warehouse_file: Path, store, validation_glob: str | None = None) -> list[str]:
+    """Rebuild `warehouse_file` with a view per table published in `store`; returns the views created.
+
+    `store` is a warehouse.publish LocalStore / ObjectStore (a plain folder path is taken as local).
+    """
+    from .publish import LocalStore
+
+    store = LocalStore(Path(store)) if isinstance(store, (str, Path)) else store
     warehouse_file.parent.mkdir(parents=True, exist_ok=True)
     created: list[str] = []
     with FileLock(str(warehouse_file) + ".lock"):
         tmp = warehouse_file.with_name(f".{warehouse_file.name}.{uuid.uuid4().hex}.tmp")
         try:
             con = duckdb.connect(str(tmp))
+            store.register(con)
             con.execute(f"CREATE SCHEMA {QUALITY_SCHEMA}")
             for c in all_contracts():
-                target = publish_root / c.table
-                if c.table == "validation_results" or not target.is_symlink():
+                if c.table == "validation_results" or not store.exists(c.table):
                     continue
-                pattern = str((target / "*.parquet").absolute())
+                pattern = store.scan_pattern(c.table)
                 con.execute(f'CREATE VIEW main."{c.table}" AS SELECT * FROM read_parquet({_q(pattern)})')
                 _comment(con, f'main."{c.table}"', c)
                 created.append(f"main.{c.table}")
@@ -59,3 +71,20 @@ def _comment(con: duckdb.DuckDBPyConnection, view: str, contract) -> None:
     con.execute(f"COMMENT ON VIEW {view} IS {_q(contract.description + ' Grain: ' + contract.grain + '.')}")
     for col in contract.columns:
         con.execute(f'COMMENT ON COLUMN {view}."{col.name}" IS {_q(col.description)}')
+
+
+def connect(warehouse_file: Path | str | None = None, publish_url: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the analysts' catalog that can also read remote publications.
+
+    Defaults: $CXEX_DATA_DIR/warehouse.duckdb and $CXEX_PUBLISH_URL.
+    """
+    import os
+
+    from .layout import DataLayout
+    from .publish import open_store
+
+    layout = DataLayout.from_env()
+    con = duckdb.connect(str(warehouse_file or layout.warehouse_file), read_only=True)
+    url = publish_url if publish_url is not None else os.environ.get("CXEX_PUBLISH_URL", "")
+    open_store(url, layout.publish_root, layout.root).register(con)
+    return con

@@ -1,9 +1,18 @@
-"""Atomic, versioned publication of Parquet tables.
+"""Atomic, versioned publication of Parquet tables, to a local folder or any fsspec location.
 
-Each publication of a table is written to `publish/.versions/<table>/<version>/` and only then made
-current by atomically replacing the symlink `publish/<table>` (rename(2) over a symlink). Readers
-see the old version or the new one, never a half-written one; a failure before the swap leaves the
-last good version in place. `publish/_manifest.json` records what is current.
+Local (the default, $CXEX_DATA_DIR/publish): each publication of a table is written to
+`publish/.versions/<table>/<version>/` and only then made current by atomically replacing the
+symlink `publish/<table>` (rename(2) over a symlink). Readers see the old version or the new one,
+never a half-written one; a failure before the swap leaves the last good version in place.
+
+Object storage (CXEX_PUBLISH_URL=s3://bucket/prefix, or gs://, az://, ... through fsspec): the
+version is written to `<prefix>/.versions/<table>/<version>/data.parquet`, then copied server-side
+over `<prefix>/<table>/data.parquet`. An object store replaces one object atomically, so a reader of
+that key gets the old file or the new one, never a mix. Nothing is written to the stable key before
+the version is complete and conformed. Credentials and endpoints come from the usual environment
+(AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL, ...) or CXEX_PUBLISH_OPTIONS (JSON storage options).
+
+Both keep `_manifest.json` (what is current, row counts, checksums) beside the tables.
 """
 
 from __future__ import annotations
@@ -107,6 +116,131 @@ def _prune(versions: Path, keep: int, current: str) -> None:
 def read_manifest(publish_root: Path) -> dict:
     path = publish_root / "_manifest.json"
     return json.loads(path.read_text()) if path.exists() else {"tables": {}}
+
+
+class LocalStore:
+    """Publication into a local folder, swapped in by symlink."""
+
+    remote = False
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def __str__(self) -> str:
+        return str(self.root)
+
+    def publish(self, contract: Contract, table: pa.Table, run_id: str) -> Publication:
+        return publish_table(self.root, contract, table, run_id)
+
+    def exists(self, table: str) -> bool:
+        return (self.root / table).is_symlink()
+
+    def read_table(self, table: str) -> pa.Table:
+        return pq.read_table(self.root / table)
+
+    def read_manifest(self) -> dict:
+        return read_manifest(self.root)
+
+    def scan_pattern(self, table: str) -> str:
+        """What DuckDB's read_parquet() should read for the current version of `table`."""
+        return str((self.root / table / "*.parquet").absolute())
+
+    def register(self, con) -> None:
+        """Nothing to do: DuckDB reads local files itself."""
+
+
+class ObjectStore:
+    """Publication into an fsspec location (s3://bucket/prefix, ...): versioned objects, one atomic copy."""
+
+    remote = True
+
+    def __init__(self, url: str, lock_dir: Path, storage_options: dict | None = None):
+        import fsspec
+
+        self.url = url.rstrip("/")
+        self.protocol = self.url.split("://", 1)[0]
+        self.fs, self.root = fsspec.core.url_to_fs(self.url, **(storage_options or {}))
+        self.root = self.root.rstrip("/")
+        self.lock_dir = lock_dir
+
+    def __str__(self) -> str:
+        return self.url
+
+    def _key(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    def _uri(self, *parts: str) -> str:
+        return f"{self.protocol}://{self._key(*parts)}"
+
+    def publish(self, contract: Contract, table: pa.Table, run_id: str) -> Publication:
+        import io
+
+        table = conform(table, contract)  # raises before anything is written
+        now = datetime.now(timezone.utc)
+        version = f"{now:%Y%m%dT%H%M%S%fZ}_{run_id[:8]}"
+        buf = io.BytesIO()
+        pq.write_table(table, buf, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        body = buf.getvalue()
+        digest = hashlib.sha256(body).hexdigest()
+        versioned = self._key(".versions", contract.table, version, DATA_FILE)
+        with self.fs.open(versioned, "wb") as f:
+            f.write(body)
+        if self.fs.info(versioned)["size"] != len(body):
+            raise RuntimeError(f"{self._uri('.versions', contract.table, version, DATA_FILE)}: short write")
+        current = self._key(contract.table, DATA_FILE)
+        self.fs.copy(versioned, current)  # server-side copy: the one atomic replacement readers see
+        pub = Publication(contract.table, version, table.num_rows, digest, contract.version, run_id,
+                          now.isoformat(), self._uri(contract.table, DATA_FILE), PIPELINE_VERSION)
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.lock_dir / ".remote_manifest.lock")):
+            manifest = self.read_manifest()
+            manifest["tables"][pub.table] = asdict(pub)
+            manifest["updated_at"] = pub.published_at
+            self.fs.pipe(self._key("_manifest.json"), (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+        self._prune(contract.table, version)
+        return pub
+
+    def _prune(self, table: str, current: str, keep: int = KEEP_VERSIONS) -> None:
+        try:
+            versions = sorted(p.rsplit("/", 1)[1] for p in self.fs.ls(self._key(".versions", table), detail=False))
+        except FileNotFoundError:
+            return
+        for v in versions[:-keep]:
+            if v != current:
+                self.fs.rm(self._key(".versions", table, v), recursive=True)
+
+    def exists(self, table: str) -> bool:
+        return self.fs.exists(self._key(table, DATA_FILE))
+
+    def read_table(self, table: str) -> pa.Table:
+        with self.fs.open(self._key(table, DATA_FILE), "rb") as f:
+            return pq.read_table(f)
+
+    def read_manifest(self) -> dict:
+        try:
+            return json.loads(self.fs.cat_file(self._key("_manifest.json")))
+        except FileNotFoundError:
+            return {"tables": {}}
+
+    def scan_pattern(self, table: str) -> str:
+        return self._uri(table, DATA_FILE)
+
+    def register(self, con) -> None:
+        """Let a DuckDB connection read this location through fsspec (no httpfs extension needed)."""
+        if not con.filesystem_is_registered(self.fs.protocol if isinstance(self.fs.protocol, str) else self.fs.protocol[0]):
+            con.register_filesystem(self.fs)
+
+
+def open_store(publish_url: str | None, local_root: Path, lock_dir: Path):
+    """The publication target: a local folder unless `publish_url` names an fsspec location."""
+    if publish_url and "://" in publish_url and not publish_url.startswith("file://"):
+        import os
+
+        options = json.loads(os.environ.get("CXEX_PUBLISH_OPTIONS") or "{}")
+        return ObjectStore(publish_url, lock_dir, options)
+    if publish_url:
+        return LocalStore(Path(publish_url.removeprefix("file://")))
+    return LocalStore(local_root)
 
 
 def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] | None = None) -> None:

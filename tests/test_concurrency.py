@@ -1,0 +1,78 @@
+"""DuckDB's single writer vs parallel steps and analysts: runs in real subprocesses.
+
+The pipeline's steps compute in in-memory DuckDB and write Parquet; the only DuckDB *file* is the
+analysts' catalog, rebuilt into a temporary file under a file lock and renamed into place. So the
+multiprocess executor never meets DuckDB's lock, and an analyst's open connection (read-only, or
+even read-write) never blocks a run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+
+import duckdb
+from dagster import DagsterInstance, execute_job, reconstructable
+
+from assets import keys
+from tests import hand_data
+from tests.conftest import QUIET, land, make_defs, run_publish, run_year, write_prdf
+
+
+def publish_job():
+    """Module-level, so the multiprocess executor's child processes can rebuild the job."""
+    from pipelines.definitions import build_definitions
+
+    return build_definitions().resolve_job_def("publish")
+
+
+def _rebuild(args):
+    from warehouse.catalog import build_catalog
+
+    warehouse_file, publish_root = args
+    return len(build_catalog(warehouse_file, publish_root))
+
+
+def test_parallel_publish_steps_with_analysts_connected(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
+    write_prdf(land(data_dir, 2018), hand_data.rows(), hand_data.COLUMNS)
+    defs = make_defs(data_dir)
+    assert run_year(defs, 2018).success and run_publish(defs).success
+    catalog = data_dir / "warehouse.duckdb"
+    reader = duckdb.connect(str(catalog), read_only=True)  # an analyst, read-only
+    before = reader.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0]
+    writer = duckdb.connect(str(tmp_path / "analyst_copy.duckdb"))  # and one with a scratch database of their own
+    writer.execute(f"ATTACH '{catalog}' AS cx (READ_ONLY)")
+
+    with DagsterInstance.get() as instance:
+        result = execute_job(reconstructable(publish_job), instance=instance, raise_on_error=False,
+                             asset_selection=[keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES,
+                                              keys.PUBLISH_WORKFORCE_METRICS, keys.WAREHOUSE_CATALOG],
+                             run_config={**QUIET, "execution": {"config": {"max_concurrent": 3}}})
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+        step_pids = {r.dagster_event.pid for r in instance.all_logs(result.run_id)
+                     if r.dagster_event and r.dagster_event.event_type_value == "STEP_START"}
+    assert len(step_pids) > 1  # really in parallel processes
+    # the analysts' connections were not broken and still answer
+    assert reader.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == before
+    assert writer.execute("SELECT count(*) FROM cx.ex_index_scores").fetchone()[0] == before
+    reader.close(), writer.close()
+    fresh = duckdb.connect(str(catalog), read_only=True)
+    assert fresh.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == before
+    fresh.close()
+
+
+def test_catalog_rebuilds_from_many_processes_while_an_analyst_holds_the_file(data_dir):
+    write_prdf(land(data_dir, 2018), hand_data.rows(), hand_data.COLUMNS)
+    defs = make_defs(data_dir)
+    assert run_year(defs, 2018).success and run_publish(defs).success
+    catalog = data_dir / "warehouse.duckdb"
+    analyst = duckdb.connect(str(catalog))  # read-WRITE: DuckDB's exclusive lock on this file
+    with mp.get_context("spawn").Pool(4) as pool:
+        views = pool.map(_rebuild, [(catalog, data_dir / "publish")] * 8)
+    assert len(set(views)) == 1 and views[0] >= 2
+    assert analyst.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] > 0
+    analyst.close()
+    con = duckdb.connect(str(catalog), read_only=True)
+    assert con.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] > 0
+    con.close()
