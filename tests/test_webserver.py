@@ -92,6 +92,15 @@ def test_webserver_loads_the_asset_graph(dagster_dev):
     paths = {"/".join(n["assetKey"]["path"]) for n in data["assetNodes"]}
     assert paths == {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {"raw/fevs_responses", "publish/workforce_metrics", "publish/cx_index_scores", "warehouse/catalog"} <= paths
+    # the UI shows each table's freshness policy and the fetch asset's automation condition
+    node = graphql(dagster_dev["url"], """{ assetNodeOrError(assetKey: {path: ["publish", "workforce_metrics"]}) {
+        ... on AssetNode { internalFreshnessPolicy { ... on TimeWindowFreshnessPolicy { failWindowSeconds warnWindowSeconds } }
+                           freshnessStatusInfo { freshnessStatus } } } }""")["assetNodeOrError"]
+    assert node["internalFreshnessPolicy"] == {"failWindowSeconds": 75 * 86400, "warnWindowSeconds": 45 * 86400}
+    assert node["freshnessStatusInfo"]["freshnessStatus"] in ("UNKNOWN", "PASS", "WARN", "FAIL")
+    auto = graphql(dagster_dev["url"], """{ assetNodeOrError(assetKey: {path: ["landing", "remote_files"]}) {
+        ... on AssetNode { automationCondition { label } } } }""")["assetNodeOrError"]
+    assert auto["automationCondition"]["label"] == "eager"
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
