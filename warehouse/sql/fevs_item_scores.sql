@@ -6,17 +6,18 @@
 -- X (do not know, coded 0) and blanks (NULL) are excluded from numerator and denominator.
 -- One pass over the respondents: counts and weight sums per agency × LEVEL1 for every item at once;
 -- they are additive, so agency and governmentwide cells are rolled up from them.
--- Weights are summed as DECIMAL (exact), so results do not depend on the order threads add rows up.
+-- Weights are summed as integers (POSTWT × 10^10, exact), so results do not depend on the order
+-- threads add rows up; the answer classes are arithmetic on the answer (see item_aggregates()).
 WITH wide AS (
     SELECT agency_code, level1_code,
            {item_aggregates}
-    FROM (SELECT agency_code, coalesce(level1_code, '') AS level1_code, postwt::DECIMAL(18, 10) AS postwt, {item_columns}
+    FROM (SELECT agency_code, coalesce(level1_code, '') AS level1_code, round(postwt * 1e10)::BIGINT AS w10, {item_columns}
           FROM read_parquet($raw_path))
     GROUP BY ALL
 ),
 fine AS (
-    SELECT agency_code, level1_code, item, s.n AS respondents, s.x AS dont_know_respondents, s.w AS weight_sum,
-           s.wp AS w_positive, s.w - s.wp - s.wneg AS w_neutral, s.wneg AS w_negative  -- exact: DECIMAL
+    SELECT agency_code, level1_code, item, s.n AS respondents, s.c - s.n AS dont_know_respondents, s.w AS weight_sum,
+           s.wp AS w_positive, s.wneu AS w_neutral, s.w - s.wp - s.wneu AS w_negative  -- exact: integers
     FROM (UNPIVOT wide ON {item_columns} INTO NAME item VALUE s)
 ),
 rolled AS (
@@ -36,7 +37,7 @@ SELECT $survey_year::SMALLINT                                   AS survey_year,
        item,
        n                                                        AS respondents,
        n_x                                                      AS dont_know_respondents,
-       CASE WHEN n >= $min_n THEN w::DOUBLE END                 AS weight_sum,
+       CASE WHEN n >= $min_n THEN w::DOUBLE / 1e10 END          AS weight_sum,
        CASE WHEN n >= $min_n THEN 100 * wp::DOUBLE / w::DOUBLE END             AS pct_positive,
        CASE WHEN n >= $min_n THEN 100 * wn::DOUBLE / w::DOUBLE END             AS pct_neutral,
        CASE WHEN n >= $min_n THEN 100 * wneg::DOUBLE / w::DOUBLE END            AS pct_negative,
