@@ -20,15 +20,20 @@ from .resources import HttpResource
 LOG = logging.getLogger("cxex.alerts")
 
 
-def failure_messages(events: Iterable) -> list[str]:
-    """What failed, in words: failed check evaluations (with their description) and step errors."""
-    msgs = []
+def _failed_checks(events: Iterable, severity: str):
     for ev in events:
         if ev.event_type_value == "ASSET_CHECK_EVALUATION":
             data = ev.event_specific_data
-            if not data.passed and data.severity.value == "ERROR":
-                msgs.append(f"check {data.check_name} failed: {data.description}")
-        elif ev.is_step_failure:
+            if not data.passed and data.severity.value == severity:
+                yield data
+
+
+def failure_messages(events: Iterable) -> list[str]:
+    """What failed, in words: failed blocking checks (with their description) and step errors."""
+    events = list(events)
+    msgs = [f"check {c.check_name} failed: {c.description}" for c in _failed_checks(events, "ERROR")]
+    for ev in events:
+        if ev.is_step_failure:
             err = ev.event_specific_data.error
             while err is not None and err.cause is not None:
                 err = err.cause  # the user code's own exception, not Dagster's wrapper
@@ -39,13 +44,7 @@ def failure_messages(events: Iterable) -> list[str]:
 
 def warning_messages(events: Iterable) -> list[str]:
     """Failed non-blocking (WARN) checks: reported, never fatal."""
-    out = []
-    for ev in events:
-        if ev.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = ev.event_specific_data
-            if not data.passed and data.severity.value == "WARN":
-                out.append(f"{data.check_name}: {data.description}")
-    return out
+    return [f"{c.check_name}: {c.description}" for c in _failed_checks(events, "WARN")]
 
 
 def run_events(instance, run_id: str) -> list:
