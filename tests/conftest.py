@@ -15,6 +15,15 @@ REPO = Path(__file__).resolve().parents[1]
 QUIET = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now, for servers the tests start."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def reference_dir() -> Path | None:
     env = os.environ.get("CXEX_REFERENCE_DIR")
     path = Path(env) if env else REPO.parent / "shared" / "reference"

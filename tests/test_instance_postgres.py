@@ -9,7 +9,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,15 +18,10 @@ import pytest
 import yaml
 
 from tests import hand_data
-from tests.conftest import QUIET, REPO, land, make_defs, write_prdf
+from tests.conftest import QUIET, REPO, free_port, land, make_defs, write_prdf
 
 PG_BIN = next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)), None)
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _as_pg_user(cmd: list[str]) -> list[str]:
@@ -44,7 +38,7 @@ def postgres():
     base.chmod(0o755)
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
-    data, port = base / "data", _free_port()
+    data, port = base / "data", free_port()
     subprocess.run(_as_pg_user([str(bindir / "initdb"), "-D", str(data), "-U", "cxex", "-A", "trust", "--no-sync"]),
                    check=True, capture_output=True, timeout=120)
     subprocess.run(_as_pg_user([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w", "-t", "60",

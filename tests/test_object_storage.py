@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import socket
 
 import pyarrow.parquet as pq
 import pytest
 
 from pipelines.resources import CxexResource
 from tests import hand_data
-from tests.conftest import land, run_publish, run_year, write_prdf
+from tests.conftest import free_port, land, run_publish, run_year, write_prdf
 
 BUCKET = "cxex-test"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"

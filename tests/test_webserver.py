@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, free_port
 
 QUERY = """{
   workspaceOrError { __typename ... on Workspace { locationEntries { name
@@ -32,11 +31,6 @@ QUERY = """{
 }"""
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def graphql(url: str, query: str, variables: dict | None = None) -> dict:
@@ -50,7 +44,7 @@ def graphql(url: str, query: str, variables: dict | None = None) -> dict:
 @pytest.fixture(scope="module")
 def dagster_dev(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ui")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(tmp / "home"), "CXEX_DATA_DIR": str(tmp / "data"),
            "DAGSTER_DISABLE_TELEMETRY": "1", "GX_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(REPO)}
     Path(env["DAGSTER_HOME"]).mkdir()
