@@ -4,7 +4,8 @@
   changed (size or modification time) and has not been touched for CXEX_LANDING_SETTLE_SECONDS
   (60 by default, so a copy in progress is not read half-way) requests one run per partition it
   belongs to: landing/fevs/<year>/ → that survey year; landing/workforce/<yyyymm>/ → that month;
-  an A-11 or GSA CSS file under landing/cx/ → the fiscal quarters or years found in it. A file whose
+  an A-11 or GSA CSS file under landing/cx/ → the fiscal quarters or years found in it (for A-11
+  collection details and response uploads, the quarters of their collections). A file whose
   partition cannot be told is reported in the sensor's log and skipped until it changes again.
 - `publish_after_partitions` (STOPPED by default) requests the `publish` job when a partitioned
   run succeeds and no other partitioned run is still queued or running, so a backfill of twelve
@@ -80,12 +81,19 @@ def partitions_of(landing: Path, rel: str) -> list[tuple[str, str]]:
             return [(CSS_YEARLY_JOB, y) for y in sorted(years)]
         parser = {"v1_volumes": cf.parse_v1_volumes, "v1_questions": cf.parse_v1_questions,
                   "v2_collections": cf.parse_v2_collections}.get(kind)
-        if parser is None:  # details / responses: keyed by collection, not by period; rerun what has data
-            from assets.cx import available_quarters
-            from warehouse.layout import DataLayout
-
-            return [(A11_QUARTERLY_JOB, q) for q in available_quarters(DataLayout(landing.parent))]
-        found = parser(src).select("fiscal_year", "quarter").unique().to_dicts()
+        if parser is None:  # details / responses carry collection ids: their quarters come from the collections
+            ids = set(cf.parse_v2_details(src)["collection_id"].to_list()) if kind == "v2_details" \
+                else set(cf.parse_v2_responses(src)["collection_id"].unique().to_list())
+            found = []
+            for coll in sorted((landing / "cx" / "a11_v2").rglob("*.csv")):
+                if cf.kind_of(coll) == "v2_collections":
+                    rows = cf.parse_v2_collections(SourceFile(coll, str(coll), "", False, None, None))
+                    found += rows.filter(rows["collection_id"].is_in(list(ids))).select("fiscal_year", "quarter").to_dicts()
+            if not found:
+                raise ValueError(f"{path}: none of its collection ids ({', '.join(sorted(ids)[:5])}) is in a landed "
+                                 "collections file, so its quarter cannot be told")
+        else:
+            found = parser(src).select("fiscal_year", "quarter").unique().to_dicts()
         keys = {f"FY{r['fiscal_year']}Q{r['quarter']}" for r in found} & set(A11_QUARTERS.get_partition_keys())
         return [(A11_QUARTERLY_JOB, k) for k in sorted(keys)]
     raise ValueError(f"{path}: not in a folder cxex reads (landing/fevs/<year>/, landing/workforce/<yyyymm>/, "
