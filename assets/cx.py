@@ -69,7 +69,9 @@ def a11_quarter(files: cf.A11Files, fy: int, q: int) -> dict[str, pl.DataFrame]:
             vols.append(d.with_columns(pl.lit("a11_v2").alias("era"), pl.lit(None, pl.String).alias("hisp"),
                                        pl.lit(None, pl.String).alias("service")))
             ids = list(set(colls["collection_id"].to_list()))
-            resp = _concat([cf.parse_v2_responses(f).filter(pl.col("collection_id").is_in(ids)) for f in files.v2_responses])
+            # response uploads are the big files: one named for a collection of another quarter is not read
+            wanted = [f for f in files.v2_responses if cf.response_file_collection(f.path) in (None, *ids)]
+            resp = _concat([cf.parse_v2_responses(f).filter(pl.col("collection_id").is_in(ids)) for f in wanted])
             if resp is not None:
                 responses = resp.join(d.select("collection_id", "fiscal_year", "quarter", "service_provider_id",
                                                "service_id", "agency_code", "survey_type", "trust_question_text"),

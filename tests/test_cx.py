@@ -162,6 +162,16 @@ def test_thumbs_answer_out_of_range_is_blocked_and_publication_kept(tmp_path):
     assert pq.read_table(tmp_path / "publish" / "cx_service_scores").drop_columns(["run_id"]).equals(before)
 
 
+def test_a_quarter_does_not_read_uploads_of_other_quarters_collections(tmp_path):
+    cx_data.v2(tmp_path)
+    # an upload for a collection of some other quarter, unreadable for this one: never opened for FY2024Q3
+    cx_data.write(tmp_path / "landing" / "cx" / "a11_v2" / "responses_c9.csv", ["external_id,question_1", "r1,not-a-number"])
+    [r] = run_cx(make_defs(tmp_path), ["FY2024Q3"])
+    assert r.success
+    raw = pq.read_table(tmp_path / "raw" / "a11_responses" / "fiscal_quarter=FY2024Q3" / "data.parquet")
+    assert raw.num_rows == 80 and set(raw.column("collection_id").to_pylist()) == {"c1"}
+
+
 def test_real_va_dashboard_files(reference, tmp_path):
     import shutil
 

@@ -76,9 +76,13 @@ def _read(path: Path) -> pl.DataFrame:
     return df.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int32))
 
 
-def kind_of(path: Path) -> str:
+def _header_columns(path: Path) -> set[str]:
     with open(path, "rb") as f:
-        header = {c.strip().strip('"').lower() for c in f.readline().decode("utf-8", "replace").lstrip("\ufeff").strip().split(",")}
+        return {c.strip().strip('"').lower() for c in f.readline().decode("utf-8", "replace").lstrip("\ufeff").strip().split(",")}
+
+
+def kind_of(path: Path) -> str:
+    header = _header_columns(path)
     for kind, needed in KINDS.items():
         if needed <= header:
             return kind
@@ -238,6 +242,15 @@ def parse_v2_details(src: SourceFile) -> pl.DataFrame:
         pl.col("trust_question_text").alias("trust_question_text"),
         pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
     )
+
+
+def response_file_collection(path: Path) -> str | None:
+    """The collection a `responses_<id>.csv` upload belongs to, read from its name without parsing it,
+    or None when the file names its collections in a `collection_id` column (then it must be read)."""
+    m = re.fullmatch(r"responses_(.+)\.csv", path.name, re.IGNORECASE)
+    if not m:
+        return None
+    return None if "collection_id" in _header_columns(path) else m.group(1)
 
 
 def parse_v2_responses(src: SourceFile) -> pl.DataFrame:
