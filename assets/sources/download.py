@@ -99,6 +99,15 @@ def _filename(url: str, headers) -> str:
     return os.path.basename(unquote(urlparse(url).path)) or "download"
 
 
+def _stamp(path: Path) -> str | None:
+    """Size and modification time: tells a landed file was replaced without reading gigabytes."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -188,9 +197,10 @@ class HttpClient:
         done_meta, part_meta_path = entry.with_suffix(".json"), entry.with_suffix(".part.json")
         part = entry.with_suffix(".part")
         cached = self._read_json(done_meta)
-        landed = Path(cached["path"]) if cached else None
+        landed_stamp = cached.pop("landed_stamp", None) if cached else None
         headers: dict[str, str] = {}
-        if cached and landed and landed.exists() and landed.parent.resolve() == dest_dir.resolve() and sha256_of(landed) == cached["sha256"]:
+        if cached and Path(cached["path"]).parent.resolve() == dest_dir.resolve() \
+                and landed_stamp is not None and _stamp(Path(cached["path"])) == landed_stamp:  # the landed copy is the one we delivered
             if cached.get("etag"):
                 headers["If-None-Match"] = cached["etag"]
             if cached.get("last_modified"):
@@ -256,8 +266,9 @@ class HttpClient:
                                 content_type=h.get("Content-Type"), resumed_from=offset)
         sidecar = target.with_name(target.name + PROVENANCE_SUFFIX)
         self._write_json(sidecar, asdict(record))
-        self._write_json(done_meta, {k: v for k, v in asdict(record).items()
-                                     if k not in ("attempts", "from_cache", "resumed_from")})
+        self._write_json(done_meta, {**{k: v for k, v in asdict(record).items()
+                                        if k not in ("attempts", "from_cache", "resumed_from")},
+                                     "landed_stamp": _stamp(target)})
         return record
 
     @staticmethod
