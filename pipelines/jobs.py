@@ -18,34 +18,26 @@ A11_QUARTERLY_JOB = "a11_quarterly"
 CSS_YEARLY_JOB = "css_yearly"
 PUBLISH_JOB = "publish"
 
-fevs_yearly = define_asset_job(
-    FEVS_YEARLY_JOB,
-    selection=AssetSelection.keys(keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES),
-    partitions_def=FEVS_YEARS,
-    executor_def=in_process_executor,
-    description="One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores.",
-)
-workforce_monthly = define_asset_job(
-    WORKFORCE_MONTHLY_JOB,
-    selection=AssetSelection.keys(keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS, keys.WORKFORCE_MONTHLY),
-    partitions_def=WORKFORCE_MONTHS,
-    executor_def=in_process_executor,
-    description="One month of OPM workforce data: parse, validate (blocking GX checks, non-blocking warnings), aggregate.",
-)
-a11_quarterly = define_asset_job(
-    A11_QUARTERLY_JOB,
-    selection=AssetSelection.keys(keys.RAW_A11, keys.CX_SERVICE_SCORES),
-    partitions_def=A11_QUARTERS,
-    executor_def=in_process_executor,
-    description="One fiscal quarter of OMB A-11 Section 280 data (both eras): parse, validate (blocking), score.",
-)
-css_yearly = define_asset_job(
-    CSS_YEARLY_JOB,
-    selection=AssetSelection.keys(keys.RAW_GSA_CSS, keys.INTERNAL_CX_SCORES),
-    partitions_def=CSS_YEARS,
-    executor_def=in_process_executor,
-    description="One fiscal year of GSA Mission-Support CSS results (optional source): parse, validate, score.",
-)
+
+def _partition_job(name: str, asset_keys: tuple, partitions_def, description: str):
+    """A job over one source's partitioned assets, its steps in one process (see above)."""
+    return define_asset_job(name, selection=AssetSelection.keys(*asset_keys), partitions_def=partitions_def,
+                            executor_def=in_process_executor, description=description)
+
+
+fevs_yearly = _partition_job(
+    FEVS_YEARLY_JOB, (keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES), FEVS_YEARS,
+    "One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores.")
+workforce_monthly = _partition_job(
+    WORKFORCE_MONTHLY_JOB, (keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS, keys.WORKFORCE_MONTHLY),
+    WORKFORCE_MONTHS,
+    "One month of OPM workforce data: parse, validate (blocking GX checks, non-blocking warnings), aggregate.")
+a11_quarterly = _partition_job(
+    A11_QUARTERLY_JOB, (keys.RAW_A11, keys.CX_SERVICE_SCORES), A11_QUARTERS,
+    "One fiscal quarter of OMB A-11 Section 280 data (both eras): parse, validate (blocking), score.")
+css_yearly = _partition_job(
+    CSS_YEARLY_JOB, (keys.RAW_GSA_CSS, keys.INTERNAL_CX_SCORES), CSS_YEARS,
+    "One fiscal year of GSA Mission-Support CSS results (optional source): parse, validate, score.")
 publish = define_asset_job(
     PUBLISH_JOB,
     selection=AssetSelection.groups("publish", "cross_agency"),
