@@ -25,7 +25,7 @@ from dagster import (DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilt
                      SensorEvaluationContext, SensorResult, SkipReason, run_status_sensor, sensor)
 
 from assets.partitions import A11_QUARTERS, CSS_YEARS, FEVS_YEARS, WORKFORCE_MONTHS
-from assets.sources.files import DATA_SUFFIXES, PROVENANCE_SUFFIX
+from assets.sources.files import is_data_file
 
 from .jobs import (A11_QUARTERLY_JOB, CSS_YEARLY_JOB, FEVS_YEARLY_JOB, PUBLISH_JOB, WORKFORCE_MONTHLY_JOB, a11_quarterly,
                    css_yearly, fevs_yearly, publish, workforce_monthly)
@@ -45,8 +45,7 @@ def landed_fingerprints(landing: Path, settle: float, now: float | None = None) 
         return prints, settling
     for p in sorted(landing.rglob("*")):
         rel = p.relative_to(landing)
-        if not p.is_file() or any(part.startswith(".") for part in rel.parts) or p.name.endswith(PROVENANCE_SUFFIX) \
-                or not p.name.lower().endswith(DATA_SUFFIXES):
+        if not is_data_file(p) or any(part.startswith(".") for part in rel.parts):  # hidden folders: caches
             continue
         st = p.stat()
         if settle > 0 and now - st.st_mtime < settle:

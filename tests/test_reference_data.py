@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from warehouse.fevs_scores import index_items_table
+from warehouse.fevs_scores import index_items_rows
 from warehouse import reference
 
 
@@ -26,7 +26,7 @@ def test_composites_and_unknown_years():
     with pytest.raises(reference.ReferenceError, match="2025 is not in fevs_item_map.csv"):
         reference.indices_for_year(2025)
     with pytest.raises(reference.ReferenceError):
-        index_items_table(2017)
+        index_items_rows(2017)
 
 
 def test_item_ranges_parse_strictly():
@@ -36,7 +36,7 @@ def test_item_ranges_parse_strictly():
             reference._expand_items(bad, "x")
 
 
-def test_index_items_table_lists_leaf_items_of_composites():
-    t = index_items_table(2018).to_pylist()
+def test_index_items_list_leaf_items_of_composites():
+    t = index_items_rows(2018)
     eei = [r for r in t if r["index_code"] == "eei"]
     assert len(eei) == 15 and {r["leaf_code"] for r in eei} == {"eei_leaders_lead", "eei_supervisors", "eei_intrinsic_work_experience"}

@@ -82,10 +82,6 @@ def index_items_rows(year: int) -> list[dict]:
     return rows
 
 
-def index_items_table(year: int) -> pa.Table:
-    return pa.Table.from_pylist(index_items_rows(year))
-
-
 def compute_index_scores(item_scores_path: Path, raw_path: Path, year: int, min_n: int) -> pa.Table:
     index_items = index_items_rows(year)
     present = set(scored_item_columns(pq.read_schema(raw_path)))

@@ -42,14 +42,16 @@ class SourceFile:
         return cls(path, relative, sha256_file(path), is_sample, retrieved_at, url)
 
 
+def is_data_file(path: Path) -> bool:
+    """A landed data file: any name with a data suffix; hidden files and provenance records are not."""
+    return path.is_file() and not path.name.startswith(".") and path.name.lower().endswith(DATA_SUFFIXES)
+
+
 def landed_files(folder: Path) -> list[Path]:
-    """Data files in a landing folder: any name, hidden files and provenance records excluded."""
+    """Data files in a landing folder."""
     if not folder.is_dir():
         return []
-    return sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(DATA_SUFFIXES)
-    )
+    return sorted(p for p in folder.iterdir() if is_data_file(p))
 
 
 def use_sample_policy() -> str:
