@@ -14,7 +14,6 @@ import warnings
 from dagster import (AssetExecutionContext, AutomationCondition, DataVersion, MaterializeResult, MetadataValue,
                      ObserveResult, asset, observable_source_asset)
 
-
 from . import keys
 from .common import layout_of
 
