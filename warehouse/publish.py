@@ -71,8 +71,7 @@ def publish_table(publish_root: Path, contract: Contract, table: pa.Table, run_i
     publish_root.mkdir(parents=True, exist_ok=True)
     versions = publish_root / ".versions" / contract.table
     versions.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(timezone.utc)
-    version = f"{now:%Y%m%dT%H%M%S%fZ}_{run_id[:8]}"
+    now, version = _new_version(run_id)
     tmp = versions / f".tmp-{uuid.uuid4().hex}"
     tmp.mkdir()
     try:
@@ -99,11 +98,22 @@ def _update_manifest(publish_root: Path, pub: Publication) -> None:
     path = publish_root / "_manifest.json"
     with FileLock(str(publish_root / ".manifest.lock")):
         manifest = json.loads(path.read_text()) if path.exists() else {"tables": {}}
-        manifest["tables"][pub.table] = asdict(pub)
-        manifest["updated_at"] = pub.published_at
         tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        tmp.write_text(_manifest_with(manifest, pub))
         os.replace(tmp, path)
+
+
+def _new_version(run_id: str) -> tuple[datetime, str]:
+    """The publication time and the version name (sortable: time first, then the run)."""
+    now = datetime.now(timezone.utc)
+    return now, f"{now:%Y%m%dT%H%M%S%fZ}_{run_id[:8]}"
+
+
+def _manifest_with(manifest: dict, pub: Publication) -> str:
+    """`manifest` with `pub` as its table's current version, as the JSON text to write."""
+    manifest["tables"][pub.table] = asdict(pub)
+    manifest["updated_at"] = pub.published_at
+    return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
 
 
 def _prune(versions: Path, keep: int, current: str) -> None:
@@ -176,8 +186,7 @@ class ObjectStore:
         import io
 
         table = conform(table, contract)  # raises before anything is written
-        now = datetime.now(timezone.utc)
-        version = f"{now:%Y%m%dT%H%M%S%fZ}_{run_id[:8]}"
+        now, version = _new_version(run_id)
         buf = io.BytesIO()
         pq.write_table(table, buf, compression="zstd", row_group_size=ROW_GROUP_ROWS)
         body = buf.getvalue()
@@ -193,10 +202,7 @@ class ObjectStore:
                           now.isoformat(), self._uri(contract.table, DATA_FILE), PIPELINE_VERSION)
         self.lock_dir.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.lock_dir / ".remote_manifest.lock")):
-            manifest = self.read_manifest()
-            manifest["tables"][pub.table] = asdict(pub)
-            manifest["updated_at"] = pub.published_at
-            self.fs.pipe(self._key("_manifest.json"), (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+            self.fs.pipe(self._key("_manifest.json"), _manifest_with(self.read_manifest(), pub).encode())
         self._prune(contract.table, version)
         return pub
 
