@@ -10,7 +10,8 @@ from warehouse.fevs_scores import compute_index_scores, compute_item_scores
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
-from .common import PROVENANCE_META, add_provenance, layout_of, preview, provenance_record, publish_from_staging, read_provenance
+from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
+                     publish_from_staging, range_result, read_provenance)
 from .partitions import FEVS_YEARS
 from .sources.fevs_prdf import SOURCE, find_fevs_file, parse_prdf
 
@@ -24,6 +25,7 @@ PARTITION_COL = "survey_year"
     group_name=GROUP,
     kinds={"polars", "parquet"},
     required_resource_keys={"cxex"},
+    backfill_policy=SINGLE_RUN,
 )
 def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
     """OPM FEVS public release data file for one survey year, parsed to typed Parquet.
@@ -33,7 +35,10 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
     `source_row` keeps the file's row number for error messages.
     """
     layout = layout_of(context)
-    year = int(context.partition_key)
+    return range_result({key: _fevs_responses(context, layout, int(key)) for key in partition_keys(context)})
+
+
+def _fevs_responses(context, layout, year: int) -> dict:
     started = time.perf_counter()
     src = find_fevs_file(layout, year)
     parsed = parse_prdf(src, year)
@@ -42,7 +47,7 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
     write_parquet_atomic(parsed.table, out, {PROVENANCE_META: json.dumps(provenance)})
     if src.is_sample:
         context.log.info(f"FEVS {year}: no file in {layout.landing('fevs', str(year))}; using the generated sample")
-    return MaterializeResult(metadata={
+    return {
         "rows": parsed.table.num_rows,
         "source_file": src.relative,
         "source_sha256": src.sha256,
@@ -51,7 +56,7 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
         "unscored_items": MetadataValue.json(list(parsed.unscored_items)),
         "path": MetadataValue.path(str(out)),
         "seconds": round(time.perf_counter() - started, 3),
-    })
+    }
 
 
 @asset(
@@ -61,6 +66,7 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
     group_name=GROUP,
     kinds={"duckdb", "parquet"},
     required_resource_keys={"cxex"},
+    backfill_policy=SINGLE_RUN,
 )
 def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     """Weighted percent positive/neutral/negative per item, governmentwide, by agency and by LEVEL1.
@@ -68,7 +74,11 @@ def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     POSTWT-weighted, X and blanks excluded from numerator and denominator (OPM's convention);
     cells of fewer respondents than the suppression threshold are published as null, flagged.
     """
-    layout, year = layout_of(context), int(context.partition_key)
+    layout = layout_of(context)
+    return range_result({key: _fevs_item_scores(context, layout, int(key)) for key in partition_keys(context)})
+
+
+def _fevs_item_scores(context, layout, year: int) -> dict:
     raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
     started = time.perf_counter()
     table = compute_item_scores(raw, year, context.resources.cxex.min_respondents)
@@ -76,12 +86,12 @@ def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     out = layout.staging("fevs_item_scores", PARTITION_COL, str(year))
     write_parquet_atomic(table, out)
     suppressed = sum(table.column("suppressed").to_pylist())
-    return MaterializeResult(metadata={
+    return {
         "rows": table.num_rows, "suppressed_cells": suppressed,
         "seconds": round(time.perf_counter() - started, 3),
         "preview": preview(table.select(["org_level", "agency_code", "item", "respondents", "pct_positive", "suppressed"])),
         "path": MetadataValue.path(str(out)),
-    })
+    }
 
 
 @asset(
@@ -91,6 +101,7 @@ def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     group_name=GROUP,
     kinds={"duckdb", "parquet"},
     required_resource_keys={"cxex"},
+    backfill_policy=SINGLE_RUN,
 )
 def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """OPM's EX indices (EEI and subindices, Global Satisfaction, Performance Confidence, Employee Experience).
@@ -98,7 +109,11 @@ def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     Each index is the plain mean of its items' percent positive, EEI the plain mean of its three
     subindices, for every year whose survey carried the items (warehouse/reference/fevs_item_map.csv).
     """
-    layout, year = layout_of(context), int(context.partition_key)
+    layout = layout_of(context)
+    return range_result({key: _ex_index_scores(context, layout, int(key)) for key in partition_keys(context)})
+
+
+def _ex_index_scores(context, layout, year: int) -> dict:
     raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
     items_path = layout.staging("fevs_item_scores", PARTITION_COL, str(year))
     started = time.perf_counter()
@@ -107,13 +122,13 @@ def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     out = layout.staging("ex_index_scores", PARTITION_COL, str(year))
     write_parquet_atomic(table, out)
     gov = {r["index_code"]: r["score"] for r in table.to_pylist() if r["org_level"] == "government"}
-    return MaterializeResult(metadata={
+    return {
         "rows": table.num_rows,
         "suppressed_cells": sum(table.column("suppressed").to_pylist()),
         **{f"governmentwide_{k}": round(v, 2) for k, v in gov.items() if v is not None},
         "seconds": round(time.perf_counter() - started, 3),
         "path": MetadataValue.path(str(out)),
-    })
+    }
 
 
 @asset(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",

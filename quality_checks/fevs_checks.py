@@ -5,12 +5,12 @@ import pyarrow.parquet as pq
 from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 
 from assets import keys
-from assets.common import read_provenance
+from assets.common import partition_keys, read_provenance
 from assets.fevs import PARTITION_COL
 from warehouse.fevs_scores import scored_item_columns
 from .fevs_suite import fevs_expectations, suite_name
 from .gx_runner import run_suite
-from .results import check_result
+from .results import check_result, combine_results
 
 FEVS_RESPONSES_EXPECTATIONS = "fevs_responses_expectations"
 
@@ -26,11 +26,13 @@ FEVS_RESPONSES_EXPECTATIONS = "fevs_responses_expectations"
 )
 def fevs_responses_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
     layout = context.resources.cxex.layout
-    partition = context.op_execution_context.partition_key
-    raw = layout.raw("fevs_responses", PARTITION_COL, partition)
-    source_file = read_provenance(raw)["source_file"]
-    table = pq.read_table(raw)
-    specs = fevs_expectations(int(partition), scored_item_columns(table.schema))
-    outcome = run_suite(table, suite_name(int(partition)), specs)
-    return check_result(context, outcome, asset=keys.RAW_FEVS_RESPONSES.to_user_string(), table="fevs_responses",
-                        partition_col=PARTITION_COL, partition=partition, source_file=source_file)
+    results = []
+    for partition in partition_keys(context):  # a year's items differ: one suite per year
+        raw = layout.raw("fevs_responses", PARTITION_COL, partition)
+        source_file = read_provenance(raw)["source_file"]
+        table = pq.read_table(raw)
+        specs = fevs_expectations(int(partition), scored_item_columns(table.schema))
+        outcome = run_suite(table, suite_name(int(partition)), specs)
+        results.append(check_result(context, outcome, asset=keys.RAW_FEVS_RESPONSES.to_user_string(), table="fevs_responses",
+                                    partition_col=PARTITION_COL, partition=partition, source_file=source_file))
+    return combine_results(results)
