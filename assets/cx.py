@@ -1,7 +1,6 @@
 """CX assets: OMB A-11 Section 280 (both eras) and GSA CSS → service, agency and internal CX scores."""
 
 import json
-import os
 
 import duckdb
 import polars as pl
@@ -23,14 +22,6 @@ from .sources.files import SourceFileError
 GROUP = "cx"
 QUARTER_COL, YEAR_COL = "fiscal_quarter", "fiscal_year"
 A11_TABLES = ("a11_volumes", "a11_driver_results", "a11_responses")
-
-
-def cx_min_responses() -> int:
-    """CXEX_CX_MIN_RESPONSES: fewest responses behind a published CX cell (default 30)."""
-    n = int(os.environ.get("CXEX_CX_MIN_RESPONSES", 30))
-    if n < 10:
-        raise ValueError(f"CXEX_CX_MIN_RESPONSES={n} is below the floor of 10")
-    return n
 
 
 def _registry() -> pl.DataFrame:
@@ -155,7 +146,7 @@ def _cx_service_scores(context, layout, key: str) -> dict:
         con.execute(sql.load("cx_macros"))
         table = con.sql(sql.load("cx_service_scores"), params={
             "volumes_path": str(paths["a11_volumes"]), "drivers_path": str(paths["a11_driver_results"]),
-            "responses_path": str(paths["a11_responses"]), "min_n": cx_min_responses()}).to_arrow_table()
+            "responses_path": str(paths["a11_responses"]), "min_n": context.resources.cxex.cx_min_responses}).to_arrow_table()
     table = add_provenance(table, read_provenance(paths["a11_volumes"]), context.run_id)
     write_parquet_atomic(table, layout.staging("cx_service_scores", QUARTER_COL, key))
     return {"rows": table.num_rows, "suppressed_cells": sum(table.column("suppressed").to_pylist()),
@@ -202,7 +193,7 @@ def _internal_cx_scores(context, layout, year: str) -> dict:
     raw = layout.raw("gsa_css", YEAR_COL, year)
     with duckdb.connect() as con:
         con.execute(sql.load("cx_macros"))
-        table = con.sql(sql.load("internal_cx_scores"), params={"css_path": str(raw), "min_n": cx_min_responses()}).to_arrow_table()
+        table = con.sql(sql.load("internal_cx_scores"), params={"css_path": str(raw), "min_n": context.resources.cxex.cx_min_responses}).to_arrow_table()
     out = layout.staging("internal_cx_scores", YEAR_COL, year)
     if table.num_rows == 0:
         out.unlink(missing_ok=True)  # absent means absent
@@ -239,7 +230,7 @@ def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult
     if not files:
         return nothing_to_publish(context, "cx_index_scores", "no validated A-11 quarter is staged")
     with duckdb.connect() as con:
-        table = con.sql(sql.load("cx_index_scores"), params={"scores": list(files.values()), "min_n": cx_min_responses()}).to_arrow_table()
+        table = con.sql(sql.load("cx_index_scores"), params={"scores": list(files.values()), "min_n": context.resources.cxex.cx_min_responses}).to_arrow_table()
     prov = merge_provenance(cf.SOURCE_A11, [read_provenance(layout.raw("a11_volumes", QUARTER_COL, k)) for k in files])
     table = add_provenance(table, prov, context.run_id)
     return publish_result(context, load_contract("cx_index_scores"), table, "fiscal_year")

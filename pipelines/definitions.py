@@ -54,13 +54,15 @@ automation = AutomationConditionSensorDefinition(
 
 
 def build_definitions(cxex: CxexResource | None = None, http: HttpResource | None = None) -> Definitions:
+    """The definitions over `cxex`'s settings (default: the environment's, validated here, before any work)."""
+    cxex = cxex or CxexResource.from_env()
     return Definitions(
         assets=map_asset_specs(_with_freshness, load_assets_from_modules(ASSET_MODULES)),
         asset_checks=load_asset_checks_from_modules(CHECK_MODULES),
         jobs=[fevs_yearly, workforce_monthly, a11_quarterly, css_yearly, publish, observe_remote_sources],
         schedules=SCHEDULES,
         sensors=[*SENSORS, run_failure_alert, automation],
-        resources={"cxex": cxex or CxexResource.from_env(), "http": http or HttpResource()},
+        resources={"cxex": cxex, "http": http or HttpResource(cxex=cxex)},
         executor=in_process_executor,  # see pipelines/jobs.py
     )
 

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from warehouse.settings import other
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
@@ -118,7 +120,7 @@ def _workforce_summary(con) -> list[str]:
     return lines
 
 
-QUIET = {"loggers": {"console": {"config": {"log_level": os.environ.get("CXEX_LOG_LEVEL", "WARNING")}}}}
+QUIET = {"loggers": {"console": {"config": {"log_level": other("log_level", "WARNING")}}}}
 
 
 def _sources():

@@ -31,7 +31,7 @@ def fevs_responses_expectations(context: AssetCheckExecutionContext) -> AssetChe
         raw = layout.raw("fevs_responses", PARTITION_COL, partition)
         source_file = read_provenance(raw)["source_file"]
         table = pq.read_table(raw)
-        specs = fevs_expectations(int(partition), scored_item_columns(table.schema))
+        specs = fevs_expectations(int(partition), scored_item_columns(table.schema), context.resources.cxex.fevs_respondent_bounds)
         outcome = run_suite(table, suite_name(int(partition)), specs)
         results.append(check_result(context, outcome, asset=keys.RAW_FEVS_RESPONSES.to_user_string(), table="fevs_responses",
                                     partition_col=PARTITION_COL, partition=partition, source_file=source_file))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from warehouse import reference
 
 from .gx_runner import ExpectationSpec as E
@@ -13,22 +11,15 @@ AGENCY_CODE_PATTERN = r"^[A-Z]{2}$"
 MAX_WEIGHT = 100_000.0  # POSTWT is respondents-to-population; no agency is that large per respondent
 
 
-def respondent_bounds() -> tuple[int, int]:
-    """Plausible respondents in one year's file: CXEX_FEVS_MIN_RESPONDENTS..CXEX_FEVS_MAX_RESPONDENTS.
-
-    Real PRDFs hold ~300,000-700,000 respondents; the lower bound is low by default so
-    subsets and samples pass, and raised in production to catch truncated downloads.
-    """
-    return (int(os.environ.get("CXEX_FEVS_MIN_RESPONDENTS", 10)),
-            int(os.environ.get("CXEX_FEVS_MAX_RESPONDENTS", 1_500_000)))
-
-
 def suite_name(year: int) -> str:
     return f"fevs_responses_{year}"
 
 
-def fevs_expectations(year: int, item_columns: list[str]) -> list[E]:
-    lo, hi = respondent_bounds()
+def fevs_expectations(year: int, item_columns: list[str], bounds: tuple[int, int] = (10, 1_500_000)) -> list[E]:
+    """`bounds`: plausible respondents in the year's file (the cxex resource's fevs_min/max_respondents:
+    real PRDFs hold ~300,000-700,000; the lower bound is low by default so subsets and samples pass,
+    and raised in production to catch truncated downloads)."""
+    lo, hi = bounds
     specs = [
         E("ExpectTableRowCountToBeBetween", {"min_value": lo, "max_value": hi}),
         E("ExpectColumnToExist", {"column": "agency_code"}),
