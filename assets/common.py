@@ -84,12 +84,22 @@ def add_provenance(table: pa.Table, record: dict, run_id: str) -> pa.Table:
     return with_constant_columns(table, values, {c.name: ARROW_TYPES[c.type] for c in provenance_columns()})
 
 
-def publish_from_staging(context: AssetExecutionContext, table_name: str, partition_col: str) -> MaterializeResult:
-    """Publish every staged partition of `table_name` as one contract-checked table."""
+def staged_partitions(layout, table: str, partition_col: str, available: list[str], *also: str) -> dict[str, str]:
+    """The one rule for what is published, the same for every source: the partitions that exist now
+    (`available`: landed, or the sample where the layout's sample rule allows it) whose validated
+    output is staged (for `table` and any tables in `also`). A partition staged earlier from a file
+    that is no longer available (a sample after CXEX_USE_SAMPLE=never) is not published."""
+    return {k: str(layout.staging(table, partition_col, k)) for k in available
+            if all(layout.staging(t, partition_col, k).exists() for t in (table, *also))}
+
+
+def publish_from_staging(context: AssetExecutionContext, table_name: str, partition_col: str,
+                         available: list[str]) -> MaterializeResult:
+    """Publish the staged partitions of `table_name` that are available now, as one contract-checked table."""
     layout = layout_of(context)
-    files = sorted((layout.root / "staging" / table_name).glob("*/data.parquet"))
+    files = list(staged_partitions(layout, table_name, partition_col, available).values())
     if not files:
-        return nothing_to_publish(context, table_name, f"nothing staged under {layout.root / 'staging' / table_name}")
+        return nothing_to_publish(context, table_name, f"no available partition is staged under {layout.root / 'staging' / table_name}")
     contract = load_contract(table_name)
     table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files])
     return publish_result(context, contract, table, partition_col)

@@ -14,7 +14,8 @@ from warehouse.publish import write_parquet_atomic
 
 from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
-                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance)
+                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
+                     staged_partitions)
 from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from .sources import cx_files as cf
 from .sources.files import SourceFileError
@@ -203,17 +204,12 @@ def _internal_cx_scores(context, layout, year: str) -> dict:
     return {"rows": table.num_rows, "preview": preview(table)}
 
 
-def _staged(layout, table: str, col: str, keys_: list[str]) -> dict[str, str]:
-    """{partition key: staged file} for the keys that have one."""
-    return {k: str(layout.staging(table, col, k)) for k in keys_ if layout.staging(table, col, k).exists()}
-
-
 @asset(key=keys.PUBLISH_CX_SERVICE_SCORES, deps=[keys.CX_SERVICE_SCORES], group_name="publish", kinds={"parquet"},
        required_resource_keys={"cxex"})
 def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
     """cx_service_scores for every quarter that has data now, contract-checked and swapped in atomically."""
     layout = layout_of(context)
-    files = _staged(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
+    files = staged_partitions(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
     if not files:
         return nothing_to_publish(context, "cx_service_scores", "no validated A-11 quarter is staged")
     contract = load_contract("cx_service_scores")
@@ -226,7 +222,7 @@ def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResu
 def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """CX indices per agency × fiscal year (drivers of era 1, trust across eras, era-2 mentions), with coverage."""
     layout = layout_of(context)
-    files = _staged(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
+    files = staged_partitions(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
     if not files:
         return nothing_to_publish(context, "cx_index_scores", "no validated A-11 quarter is staged")
     with duckdb.connect() as con:
@@ -242,7 +238,7 @@ def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeRes
     """internal_cx_scores for every fiscal year with GSA CSS data; an empty table when the source is absent."""
     layout = layout_of(context)
     contract = load_contract("internal_cx_scores")
-    files = _staged(layout, "internal_cx_scores", YEAR_COL, [str(y) for y in available_css_years(layout)])
+    files = staged_partitions(layout, "internal_cx_scores", YEAR_COL, [str(y) for y in available_css_years(layout)])
     table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files.values()]) if files else contract.schema.empty_table()
     return publish_result(context, contract, table, "fiscal_year")
 

@@ -13,7 +13,7 @@ from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
                      publish_from_staging, range_result, read_provenance)
 from .partitions import FEVS_YEARS
-from .sources.fevs_prdf import SOURCE, find_fevs_file, parse_prdf
+from .sources.fevs_prdf import SOURCE, available_years, find_fevs_file, parse_prdf
 
 GROUP = "fevs"
 PARTITION_COL = "survey_year"
@@ -135,11 +135,11 @@ def _ex_index_scores(context, layout, year: int) -> dict:
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_item_scores for every staged survey year, checked against its contract and swapped in atomically."""
-    return publish_from_staging(context, "fevs_item_scores", PARTITION_COL)
+    return publish_from_staging(context, "fevs_item_scores", PARTITION_COL, [str(y) for y in available_years(layout_of(context))])
 
 
 @asset(key=keys.PUBLISH_EX_INDEX_SCORES, deps=[keys.EX_INDEX_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """ex_index_scores for every staged survey year, checked against its contract and swapped in atomically."""
-    return publish_from_staging(context, "ex_index_scores", PARTITION_COL)
+    return publish_from_staging(context, "ex_index_scores", PARTITION_COL, [str(y) for y in available_years(layout_of(context))])

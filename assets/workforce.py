@@ -13,7 +13,8 @@ from warehouse.publish import write_parquet_atomic
 
 from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
-                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance)
+                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
+                     staged_partitions)
 from .partitions import WORKFORCE_MONTHS
 from .sources.workforce_files import (SOURCE, available_months, codes, empty_actions, find_agency_lookup, month_files,
                                       parse_actions, parse_agency_lookup, parse_employment)
@@ -115,8 +116,7 @@ def _workforce_monthly(layout, month: str) -> dict:
 def staged_months(layout) -> list[str]:
     """Months that are both available now (landed, or the sample) and staged by a validated run."""
     months, _ = available_months(layout)
-    return [m for m in months if layout.staging("workforce_employment_monthly", PARTITION_COL, m).exists()
-            and layout.staging("workforce_actions_monthly", PARTITION_COL, m).exists()]
+    return list(staged_partitions(layout, "workforce_employment_monthly", PARTITION_COL, months, "workforce_actions_monthly"))
 
 
 def _staged_provenance(layout, months: list[str]) -> dict:

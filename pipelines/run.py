@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from warehouse.settings import other
+from warehouse.settings import SettingError, other
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
@@ -202,6 +202,16 @@ def failed_partitions(result) -> list[str]:
     return bad
 
 
+def check_data_dir(root: Path) -> None:
+    """The data directory exists (or can be made) and is writable, else one clear line."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(f"data directory {root} cannot be created ({e.strerror}); set CXEX_DATA_DIR to a writable folder") from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise OSError(f"data directory {root} is not writable; set CXEX_DATA_DIR to a writable folder")
+
+
 def _changes(before: dict, after: dict) -> tuple[list[str], list[str]]:
     changed = sorted(t for t, v in after["tables"].items() if before["tables"].get(t, {}).get("version") != v["version"])
     kept = sorted(t for t in before["tables"] if t not in changed)
@@ -211,15 +221,21 @@ def _changes(before: dict, after: dict) -> tuple[list[str], list[str]]:
 def main(argv: list[str] | None = None) -> int:
     from assets import keys
     from pipelines.alerts import failure_messages, warning_messages
-    from pipelines.definitions import build_definitions
     from pipelines.jobs import PUBLISH_JOB
 
     args = parse_args(argv)
     started = time.perf_counter()
-    defs = build_definitions()  # reads CXEX_* now, not at first import
-    cxex = defs.resources["cxex"]
+    try:
+        from pipelines.definitions import build_definitions  # its module-level defs validate the settings too
+
+        defs = build_definitions()  # reads and validates every CXEX_* setting now, before any work
+        cxex = defs.resources["cxex"]
+        layout = cxex.layout
+        check_data_dir(layout.root)
+    except (SettingError, OSError) as e:
+        print(f"cxex: {e}", file=sys.stderr)
+        return 2
     instance = _instance()
-    layout = cxex.layout
     print(f"cxex: data directory {layout.root}")
     sources = _sources()
     chosen = [s.strip() for s in args.source.split(",") if s.strip()] or list(sources)
