@@ -117,7 +117,7 @@ def publish_result(context: AssetExecutionContext, contract, table: pa.Table, pa
     sample_parts = sorted({r[partition_col] for r in table.select([partition_col, "source_is_sample"]).to_pylist()
                            if r["source_is_sample"]}) if "source_is_sample" in table.column_names else []
     return MaterializeResult(metadata={
-        "rows": pub.rows, "version": pub.version, "sha256": pub.sha256, "contract_version": pub.contract_version,
+        "dagster/row_count": pub.rows, "rows": pub.rows, "version": pub.version, "sha256": pub.sha256, "contract_version": pub.contract_version,
         partition_col + "s": MetadataValue.json(parts), "sample_" + partition_col + "s": MetadataValue.json(sample_parts),
         "path": MetadataValue.path(pub.path), "preview": preview(table),
     })
@@ -137,7 +137,8 @@ def partition_keys(context) -> list[str]:
 def range_result(per_partition: dict[str, dict]) -> MaterializeResult:
     """One MaterializeResult for a range: a single partition's metadata as is, else totals and a table."""
     if len(per_partition) == 1:
-        return MaterializeResult(metadata=next(iter(per_partition.values())))
+        meta = next(iter(per_partition.values()))
+        return MaterializeResult(metadata={**({"dagster/row_count": meta["rows"]} if isinstance(meta.get("rows"), int) else {}), **meta})
     plain = {k: {m: v for m, v in meta.items() if isinstance(v, (int, float, str, bool)) and not isinstance(v, MetadataValue)}
              for k, meta in per_partition.items()}
     cols = sorted({c for meta in plain.values() for c in meta})
