@@ -6,7 +6,7 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeve
 
 from assets import keys
 from assets.common import read_provenance
-from assets.sources.workforce_files import find_agency_lookup, parse_agency_lookup
+from assets.sources.workforce_files import find_agency_lookup, month_files, parse_agency_lookup
 from assets.workforce import PARTITION_COL
 from assets.partitions import WORKFORCE_MONTHS
 
@@ -32,7 +32,8 @@ def _validate(context, asset_key, table_name, specs, suite, severity=AssetCheckS
                          "sub-element codes, non-negative counts (suppressed = null allowed), age/service brackets known.")
 def workforce_employment_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
     month = context.op_execution_context.partition_key
-    return _validate(context, keys.RAW_WORKFORCE_EMPLOYMENT, "workforce_employment", employment_expectations(month),
+    has_snapshot = month_files(context.resources.cxex.layout, month).employment is not None
+    return _validate(context, keys.RAW_WORKFORCE_EMPLOYMENT, "workforce_employment", employment_expectations(month, has_snapshot),
                      f"workforce_employment_{month}")
 
 
