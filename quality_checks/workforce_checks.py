@@ -6,7 +6,7 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeve
 
 from assets import keys
 from assets.common import read_provenance
-from assets.sources.workforce_files import find_agency_lookup, month_files, parse_agency_lookup
+from assets.sources.workforce_files import agency_lookup, month_files
 from assets.workforce import PARTITION_COL
 from assets.partitions import WORKFORCE_MONTHS
 
@@ -48,7 +48,7 @@ def workforce_actions_expectations(context: AssetCheckExecutionContext) -> Asset
 
 
 def _subelements(context) -> list[str]:
-    lookup = parse_agency_lookup(find_agency_lookup(context.resources.cxex.layout))
+    lookup = agency_lookup(context.resources.cxex.layout)  # empty for FWD without a DTagy: nothing to check against
     return sorted(lookup.column("agency_subelement_code").to_pylist())
 
 
