@@ -8,7 +8,6 @@ from assets import keys
 from assets.common import read_provenance
 from assets.sources.workforce_files import agency_lookup, month_files
 from assets.workforce import PARTITION_COL
-from assets.partitions import WORKFORCE_MONTHS
 
 from .gx_runner import run_suite
 from .results import check_result
@@ -74,20 +73,30 @@ def workforce_actions_codes_known(context: AssetCheckExecutionContext) -> AssetC
                      severity=AssetCheckSeverity.WARN)
 
 
+def _previous_snapshot(layout, month: str, lookback: int = 3):
+    """The latest earlier month (up to `lookback` back: FedScope snapshots are quarterly) with a
+    non-empty typed snapshot, as (yyyymm, path); (None, None) when there is none."""
+    y, m = int(month[:4]), int(month[4:])
+    for _ in range(lookback):
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+        path = layout.raw("workforce_employment", PARTITION_COL, f"{y}{m:02d}")
+        if path.exists() and pq.read_metadata(path).num_rows:
+            return f"{y}{m:02d}", path
+    return None, None
+
+
 @asset_check(asset=keys.RAW_WORKFORCE_EMPLOYMENT, name="workforce_headcount_change", blocking=False,
              required_resource_keys={"cxex"},
              description="Warning, never blocking: agencies whose headcount moved more than ±10 % since the "
-                         "previous month's snapshot (a reorganisation, or a truncated file).")
+                         "previous snapshot (up to 3 months back: FedScope's are quarterly) (a reorganisation, or a truncated file).")
 def workforce_headcount_change(context: AssetCheckExecutionContext) -> AssetCheckResult:
     layout = context.resources.cxex.layout
     month = context.op_execution_context.partition_key
-    keys_ = WORKFORCE_MONTHS.get_partition_keys()
-    prev = keys_[keys_.index(month) - 1] if keys_.index(month) > 0 else None
     cur_path = layout.raw("workforce_employment", PARTITION_COL, month)
-    prev_path = layout.raw("workforce_employment", PARTITION_COL, prev) if prev else None
-    if prev_path is None or not prev_path.exists():
+    prev, prev_path = _previous_snapshot(layout, month)
+    if prev_path is None:
         return AssetCheckResult(passed=True, severity=AssetCheckSeverity.WARN,
-                                description=f"no snapshot for the month before {month} to compare with",
+                                description=f"no snapshot in the three months before {month} to compare with",
                                 metadata={"compared_with": "none"})
     with duckdb.connect() as con:
         rows = con.execute("""
