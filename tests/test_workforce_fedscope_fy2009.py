@@ -127,3 +127,33 @@ def test_fy2009_separations_publish_and_equal_a_count_of_the_file(fy2009):
     assert published[(2009, "agency", "DL", None)]["terminations"] < expected[("DL", "separations")] - expected[("DL", "quits")]
     print({a: {c: published[(2009, "agency", a, None)][c] for c in ("separations", "quits", "retirements", "terminations")}
            for a in ("DL", "EP", "SB")})
+
+
+def test_fy2009_through_dagster_once_the_partitions_admit_it(fy2009):
+    """The same figures from real Dagster runs of the workforce job for 200810..200909 and publish.
+
+    Skips while assets/partitions.py's workforce partitions do not include 2009 months; with
+    dynamic partitions the months are registered here the way the landing sensor would."""
+    from dagster import DagsterInstance, DynamicPartitionsDefinition
+
+    from assets.partitions import WORKFORCE_MONTHS
+    from tests.conftest import make_defs, run_publish
+    from tests.test_workforce_formulas import run_months
+
+    layout, cube = fy2009
+    instance = DagsterInstance.ephemeral()
+    if isinstance(WORKFORCE_MONTHS, DynamicPartitionsDefinition):
+        instance.add_dynamic_partitions(WORKFORCE_MONTHS.name, available_months(layout)[0])
+    elif "200909" not in WORKFORCE_MONTHS.get_partition_keys():
+        pytest.skip("the workforce partitions do not admit 2009 months yet (assets/partitions.py)")
+    defs = make_defs(layout.root)
+    results = run_months(defs, FY2009, instance)
+    assert all(r.success for r in results)
+    assert run_publish(defs, instance).success
+    rows = pq.read_table(layout.root / "publish" / "workforce_metrics").to_pylist()
+    published = {(r["fiscal_year"], r["org_level"], r["agency_code"]): r for r in rows if r["org_level"] != "subelement"}
+    expected = _independent_counts(cube)
+    for agency in ("DL", "EP", "SB"):
+        for col in ("separations", "quits", "retirements", "terminations"):
+            assert published[(2009, "agency", agency)][col] == expected[(agency, col)]
+    assert published[(2009, "government", "ALL")]["quit_rate"] is None
