@@ -129,6 +129,10 @@ def main() -> int:
         st.append(measure(f"fevs scaling {k}x ({n:,} respondents)", FEVS_PIPELINE_FROM_CSV.format(**{**fmt, "csv": str(part)})))
     print("Workforce, one month:")
     st.append(measure("workforce month parse + GX", WORKFORCE_MONTH.format(root=str(data), month="202409")))
+    print("One national FEVS year through Dagster, CSV to published Parquet, as `make run SOURCE=fevs PARTITIONS=2024` does it:")
+    st.append(measure("fevs year through Dagster (CSV -> published)", WHOLE_RUN.replace("main()", "main(['--source', 'fevs', '--partitions', '2024'])"),
+                      env={"CXEX_DATA_DIR": str(data), "CXEX_USE_SAMPLE": "never", "DAGSTER_HOME": str(OUT / "dagster_home"),
+                           "CXEX_FEVS_MIN_RESPONDENTS": "1000"}))
     print("Whole national-scale run through Dagster (make run on the bench data):")
     st.append(measure("whole run (all sources, Dagster)", WHOLE_RUN,
                       env={"CXEX_DATA_DIR": str(data), "CXEX_USE_SAMPLE": "never", "DAGSTER_HOME": str(OUT / "dagster_home"),
@@ -151,6 +155,11 @@ def main() -> int:
         "memory_ratio_vs_baseline": by["fevs item + index, pipeline from CSV"]["peak_rss_mb"] / by["fevs baseline: pandas from CSV"]["peak_rss_mb"],
         "fevs_gx_s": by["fevs GX validation"]["wall_s"],
         "workforce_month_gx_s": by["workforce month parse + GX"]["gx_s"],
+        "fevs_year_dagster_s": by["fevs year through Dagster (CSV -> published)"]["wall_s"],
+        "fevs_year_dagster_vs_baseline_wall": by["fevs year through Dagster (CSV -> published)"]["wall_s"]
+        / by["fevs baseline: pandas from CSV"]["wall_s"],
+        "fevs_year_dagster_vs_baseline_peak": by["fevs year through Dagster (CSV -> published)"]["peak_rss_mb"]
+        / by["fevs baseline: pandas from CSV"]["peak_rss_mb"],
         "whole_run_s": by["whole run (all sources, Dagster)"]["wall_s"],
         "whole_run_peak_rss_mb": by["whole run (all sources, Dagster)"]["peak_rss_mb"],
         "seconds_per_million_rows": [round(by[f"fevs scaling {k}x ({RESPONDENTS // 4 * k:,} respondents)"]["wall_s"]

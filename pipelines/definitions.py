@@ -6,7 +6,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from datetime import timedelta  # noqa: E402
 
-from dagster import (AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions,  # noqa: E402
+from dagster import (AssetSelection, AutomationCondition, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions,  # noqa: E402
                      FreshnessPolicy, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules, map_asset_specs)
 
 from assets import catalog, cross_agency, cx, fevs, keys, remote, workforce  # noqa: E402
@@ -50,12 +50,25 @@ def _column_schema(table: str) -> TableSchema:
                                 for c in contract.columns])
 
 
+# Declarative publication (replaces a hand-written "publish after partitions" sensor): a published or
+# cross-agency table is requested once something it depends on was updated, nothing it depends on is
+# still running, and it is not running itself. A partition whose blocking check failed never updates
+# its staged tables, so only what depends on it waits; every other source still publishes. Evaluated
+# by the `cxex_automation` sensor (off by default: turn it on in the UI's Automation tab).
+PUBLISH_CONDITION = (AutomationCondition.any_deps_updated().since_last_handled()
+                     & ~AutomationCondition.any_deps_in_progress() & ~AutomationCondition.in_progress()
+                     ).with_label("deps updated, none in progress")
+
+
 def _with_freshness_and_schema(spec):
-    """Freshness windows, and the column schema of every asset whose table has a contract."""
+    """Freshness windows, the column schema of every asset whose table has a contract, and the
+    publication condition on every published, cross-agency and catalog asset."""
     windows = FRESHNESS.get(spec.key)
     if windows is not None:
         warn, fail = windows
         spec = spec.replace_attributes(freshness_policy=FreshnessPolicy.time_window(fail_window=fail, warn_window=warn))
+    if spec.group_name in ("publish", "cross_agency"):
+        spec = spec.replace_attributes(automation_condition=PUBLISH_CONDITION)
     table = spec.key.path[-1]
     if spec.key.path[0] in ("publish", "warehouse") and contract_exists(table):
         spec = spec.merge_attributes(metadata={"dagster/column_schema": _column_schema(table)})
@@ -64,7 +77,9 @@ def _with_freshness_and_schema(spec):
 
 automation = AutomationConditionSensorDefinition(
     "cxex_automation", target=AssetSelection.all(), default_status=DefaultSensorStatus.STOPPED,
-    description="Declarative automation (off by default): fetches remote files when their observed version changes.")
+    description="Declarative automation (off by default): fetches remote files when their observed version changes, "
+                "and publishes a source's tables (then the cross-agency tables and the catalog) once its partitions "
+                "succeed with their blocking checks passed.")
 
 
 def build_definitions(cxex: CxexResource | None = None, http: HttpResource | None = None) -> Definitions:

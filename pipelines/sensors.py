@@ -1,4 +1,4 @@
-"""Sensors: run exactly the partitions new files belong to, and publish once they are done.
+"""Sensors: run exactly the partitions new files belong to.
 
 - `landing_files` (STOPPED by default) watches $CXEX_DATA_DIR/landing/. A file that is new or
   changed (size or modification time) and has not been touched for CXEX_LANDING_SETTLE_SECONDS
@@ -7,9 +7,9 @@
   an A-11 or GSA CSS file under landing/cx/ → the fiscal quarters or years found in it (for A-11
   collection details and response uploads, the quarters of their collections). A file whose
   partition cannot be told is reported in the sensor's log and skipped until it changes again.
-- `publish_after_partitions` (STOPPED by default) requests the `publish` job when a partitioned
-  run succeeds and no other partitioned run is still queued or running, so a backfill of twelve
-  months publishes once, at its end.
+  Consecutive partitions of one job are requested as one run over the range.
+- Publication is declarative (pipelines/definitions.py PUBLISH_CONDITION, evaluated by the
+  `cxex_automation` sensor): a source's tables publish once its partitions succeed.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ import re
 import time
 from pathlib import Path
 
-from dagster import (DagsterRunStatus, DefaultSensorStatus, RunRequest, RunsFilter, RunStatusSensorContext,
-                     SensorEvaluationContext, SensorResult, SkipReason, run_status_sensor, sensor)
+from dagster import (DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor)
 
 from assets.partitions import A11_QUARTERS, CSS_YEARS, FEVS_YEARS, WORKFORCE_MONTHS
 from assets.sources.files import is_data_file
@@ -118,26 +117,30 @@ def landing_files(context: SensorEvaluationContext):
     if not wanted:
         reason = f"no new files ({len(now)} known" + (f", {len(settling)} still being written" if settling else "") + ")"
         return SensorResult(skip_reason=SkipReason(reason), cursor=cursor)
+    return SensorResult(run_requests=range_requests(wanted, now), cursor=cursor)
+
+
+def range_requests(wanted: dict[tuple[str, str], list[str]], fingerprints: dict[str, str]) -> list[RunRequest]:
+    """One run per job and run of consecutive partitions (the assets take a range in one run): twelve
+    months landed at once are one run, not twelve."""
+    from .run import contiguous_ranges
+
+    jobs = {j.name: j for j in PARTITIONED_JOBS}
+    by_job: dict[str, list[str]] = {}
+    for job, key in wanted:
+        by_job.setdefault(job, []).append(key)
     requests = []
-    for (job, key), files in sorted(wanted.items()):
-        stamp = hashlib.sha256("|".join(f"{f}={now[f]}" for f in files).encode()).hexdigest()[:12]
-        requests.append(RunRequest(job_name=job, partition_key=key or None, run_key=f"{job}:{key}:{stamp}",
-                                   tags={"cxex/trigger": "landing_files", "cxex/files": ", ".join(files)[:1000]}))
-    return SensorResult(run_requests=requests, cursor=cursor)
+    for job, keys_ in sorted(by_job.items()):
+        spans = contiguous_ranges(keys_, jobs[job].partitions_def.get_partition_keys()) if job in jobs else [("", "")]
+        for start, end in spans:
+            files = sorted({f for (j, k), fs in wanted.items() if j == job and start <= k <= end for f in fs})
+            stamp = hashlib.sha256("|".join(f"{f}={fingerprints[f]}" for f in files).encode()).hexdigest()[:12]
+            tags = {"cxex/trigger": "landing_files", "cxex/files": ", ".join(files)[:1000]}
+            if start != end:
+                tags |= {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+            requests.append(RunRequest(job_name=job, partition_key=(start or None) if start == end else None,
+                                       run_key=f"{job}:{start}..{end}:{stamp}", tags=tags))
+    return requests
 
 
-IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED]
-
-
-@run_status_sensor(name="publish_after_partitions", run_status=DagsterRunStatus.SUCCESS, monitored_jobs=PARTITIONED_JOBS,
-                   request_job=publish, default_status=DefaultSensorStatus.STOPPED,
-                   description="A partitioned run succeeded and none is still in flight → publish once.")
-def publish_after_partitions(context: RunStatusSensorContext):
-    pending = context.instance.get_runs(filters=RunsFilter(job_name=None, statuses=IN_FLIGHT))
-    others = [r for r in pending if r.job_name in {j.name for j in PARTITIONED_JOBS} and r.run_id != context.dagster_run.run_id]
-    if others:
-        return SkipReason(f"{len(others)} partitioned run(s) still in flight; the last one to finish publishes")
-    return RunRequest(run_key=f"publish-after-{context.dagster_run.run_id}", tags={"cxex/trigger": "publish_after_partitions"})
-
-
-SENSORS = [landing_files, publish_after_partitions]
+SENSORS = [landing_files]  # publication is declarative: pipelines/definitions.py PUBLISH_CONDITION

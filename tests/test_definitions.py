@@ -38,7 +38,7 @@ def test_definitions_load_with_every_asset_check_and_job():
                                                    "fevs_yearly_schedule", "css_yearly_schedule",
                                                    "observe_remote_sources_schedule")}
     assert {s.name: s.default_status for s in defs.sensors} == {
-        "landing_files": DefaultSensorStatus.STOPPED, "publish_after_partitions": DefaultSensorStatus.STOPPED,
+        "landing_files": DefaultSensorStatus.STOPPED, 
         "cxex_automation": DefaultSensorStatus.STOPPED, "run_failure_alert": DefaultSensorStatus.RUNNING}
     assert defs.resolve_job_def("fevs_yearly").partitions_def.get_partition_keys() == [str(y) for y in range(2018, 2025)]
     months = defs.resolve_job_def("workforce_monthly").partitions_def.get_partition_keys()
