@@ -1,18 +1,19 @@
-"""Blocking asset checks on the typed FEVS respondent file."""
+"""Asset checks on the typed FEVS respondent file: blocking rules, and warnings that never block."""
 
 
 import pyarrow.parquet as pq
-from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from assets import keys
 from assets.common import read_provenance
 from assets.fevs import PARTITION_COL
 from warehouse.fevs_scores import scored_item_columns
-from .fevs_suite import fevs_expectations, suite_name
+from .fevs_suite import fevs_expectations, fevs_warning_expectations, suite_name
 from .gx_runner import run_suite
 from .results import check_result
 
 FEVS_RESPONSES_EXPECTATIONS = "fevs_responses_expectations"
+FEVS_RESPONSES_WARNINGS = "fevs_responses_warnings"
 
 
 @asset_check(
@@ -20,17 +21,33 @@ FEVS_RESPONSES_EXPECTATIONS = "fevs_responses_expectations"
     name=FEVS_RESPONSES_EXPECTATIONS,
     blocking=True,
     required_resource_keys={"cxex"},
-    description="GX suite: required columns and index items present, answers 1-5/X/blank, weights positive "
-                "and finite, agency codes well-formed, plausible respondent count, unique respondent ids. "
+    description="GX suite: required columns and index items present, every declared scale item answered "
+                "1-5/X/blank, weights positive and finite, agency codes well-formed, plausible respondent count. "
                 "Blocking: a failure stops the scores from being recomputed and keeps the published tables.",
 )
 def fevs_responses_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    return _validate(context, lambda year, table: fevs_expectations(year, scored_item_columns(table.schema)), "")
+
+
+@asset_check(
+    asset=keys.RAW_FEVS_RESPONSES,
+    name=FEVS_RESPONSES_WARNINGS,
+    blocking=False,
+    required_resource_keys={"cxex"},
+    description="Warning, never blocking: repeated respondent ids (OPM's RandomID went through Excel and is not "
+                "a key) and Q columns the item map does not declare for the year (kept as text, never scored).",
+)
+def fevs_responses_warnings(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    return _validate(context, lambda year, table: fevs_warning_expectations(year, table.column_names), "_warnings",
+                     AssetCheckSeverity.WARN)
+
+
+def _validate(context, specs_for, suffix: str, severity=AssetCheckSeverity.ERROR) -> AssetCheckResult:
     layout = context.resources.cxex.layout
     partition = context.op_execution_context.partition_key
     raw = layout.raw("fevs_responses", PARTITION_COL, partition)
     source_file = read_provenance(raw)["source_file"]
     table = pq.read_table(raw)
-    specs = fevs_expectations(int(partition), scored_item_columns(table.schema))
-    outcome = run_suite(table, suite_name(int(partition)), specs)
+    outcome = run_suite(table, suite_name(int(partition)) + suffix, specs_for(int(partition), table))
     return check_result(context, outcome, asset=keys.RAW_FEVS_RESPONSES.to_user_string(), table="fevs_responses",
-                        partition_col=PARTITION_COL, partition=partition, source_file=source_file)
+                        partition_col=PARTITION_COL, partition=partition, source_file=source_file, severity=severity)
