@@ -6,7 +6,7 @@ import time
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse.fevs_scores import compute_index_scores, compute_item_scores
+from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave, compute_item_scores
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
@@ -49,6 +49,7 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
         "source_is_sample": src.is_sample,
         "scored_items": len(parsed.scored_items),
         "unscored_items": MetadataValue.json(list(parsed.unscored_items)),
+        "unknown_items": MetadataValue.json(list(parsed.unknown_items)),
         "path": MetadataValue.path(str(out)),
         "seconds": round(time.perf_counter() - started, 3),
     })
@@ -116,6 +117,30 @@ def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     })
 
 
+@asset(
+    key=keys.FEVS_INTENT_TO_LEAVE,
+    deps=[keys.RAW_FEVS_RESPONSES],
+    partitions_def=FEVS_YEARS,
+    group_name=GROUP,
+    kinds={"duckdb", "parquet"},
+    required_resource_keys={"cxex"},
+)
+def fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
+    """Intent to leave (DLEAVING; 2020 DLEAVINGB): weighted shares of no / within / outside government / other.
+
+    Governmentwide and by agency, each year's code order from warehouse/reference/fevs_survey_years.csv;
+    cells of fewer respondents than the suppression threshold are published as null, flagged.
+    """
+    layout, year = layout_of(context), int(context.partition_key)
+    raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
+    table = add_provenance(compute_intent_to_leave(raw, year, context.resources.cxex.min_respondents),
+                           read_provenance(raw), context.run_id)
+    out = layout.staging("fevs_intent_to_leave", PARTITION_COL, str(year))
+    write_parquet_atomic(table, out)
+    return MaterializeResult(metadata={"rows": table.num_rows, "path": MetadataValue.path(str(out)),
+                                       "suppressed_cells": sum(table.column("suppressed").to_pylist())})
+
+
 @asset(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
@@ -128,3 +153,10 @@ def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResul
 def publish_ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """ex_index_scores for every staged survey year, checked against its contract and swapped in atomically."""
     return publish_from_staging(context, "ex_index_scores", PARTITION_COL)
+
+
+@asset(key=keys.PUBLISH_FEVS_INTENT_TO_LEAVE, deps=[keys.FEVS_INTENT_TO_LEAVE], group_name="publish",
+       kinds={"parquet"}, required_resource_keys={"cxex"})
+def publish_fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
+    """fevs_intent_to_leave for every staged survey year, checked against its contract and swapped in atomically."""
+    return publish_from_staging(context, "fevs_intent_to_leave", PARTITION_COL)

@@ -22,11 +22,12 @@ FEVS_RESPONSES_WARNINGS = "fevs_responses_warnings"
     blocking=True,
     required_resource_keys={"cxex"},
     description="GX suite: required columns and index items present, every declared scale item answered "
-                "1-5/X/blank, weights positive and finite, agency codes well-formed, plausible respondent count. "
+                "1-5/X/blank, intent to leave in the year's codes, weights positive and finite, agency codes "
+                "well-formed, plausible respondent count. "
                 "Blocking: a failure stops the scores from being recomputed and keeps the published tables.",
 )
 def fevs_responses_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    return _validate(context, lambda year, table: fevs_expectations(year, scored_item_columns(table.schema)), "")
+    return _validate(context, lambda year, table: fevs_expectations(year, scored_item_columns(table.schema), table.column_names), "")
 
 
 @asset_check(

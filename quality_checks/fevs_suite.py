@@ -29,7 +29,7 @@ def suite_name(year: int) -> str:
     return f"fevs_responses_{year}"
 
 
-def fevs_expectations(year: int, item_columns: list[str]) -> list[E]:
+def fevs_expectations(year: int, item_columns: list[str], columns: list[str] = ()) -> list[E]:
     lo, hi = respondent_bounds()
     specs = [
         E("ExpectTableRowCountToBeBetween", {"min_value": lo, "max_value": hi}),
@@ -45,6 +45,11 @@ def fevs_expectations(year: int, item_columns: list[str]) -> list[E]:
     specs += [E("ExpectColumnToExist", {"column": item}) for item in reference.required_items(year)]
     # ... and every declared scale item the file carries answered 1-5, X or blank
     specs += [E("ExpectColumnValuesToBeInSet", {"column": c, "value_set": ALLOWED_ANSWERS}) for c in item_columns]
+    # intent to leave, when the file carries the year's question: one of the year's codes or blank
+    sy = reference.survey_years()[year]
+    leaving = next((c for c in columns if c.lower() == sy.leaving_column.lower()), None)
+    if leaving:
+        specs.append(E("ExpectColumnValuesToBeInSet", {"column": leaving, "value_set": sorted(sy.leaving_codes)}))
     return specs
 
 

@@ -115,3 +115,23 @@ def compute_index_scores(item_scores_path: Path, raw_path: Path, year: int, min_
                         [(r["index_code"], r["index_name"], r["leaf_code"], r["item"]) for r in index_items])
         return con.sql(query, params={"item_scores_path": str(item_scores_path), "raw_path": str(raw_path),
                                       "survey_year": year, "min_n": min_n}).to_arrow_table()
+
+
+def compute_intent_to_leave(raw_path: Path, year: int, min_n: int) -> pa.Table:
+    """fevs_intent_to_leave for one year: weighted shares of the year's intent-to-leave answers A-D.
+
+    The question column and its code order are data (fevs_survey_years.csv). A file without that
+    column (the 2018 reference extract replaced DLEAVING by a yes/no column) yields no rows.
+    """
+    sy = reference.survey_years()[year]
+    columns = {c.lower(): c for c in pq.read_schema(raw_path).names}
+    col = columns.get(sy.leaving_column.lower())
+    if col is None or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", col):
+        category = "NULL::VARCHAR"
+    else:
+        whens = " ".join(f"WHEN '{code}' THEN '{cat}'" for code, cat in sorted(sy.leaving_codes.items()))
+        category = f'CASE upper(trim("{col}")) {whens} END'
+    query = sql.load("fevs_intent_to_leave").replace("{leaving_category}", category)
+    with _connect() as con:
+        return con.sql(query, params={"raw_path": str(raw_path), "survey_year": year, "min_n": min_n,
+                                      "question": sy.leaving_column}).to_arrow_table()
