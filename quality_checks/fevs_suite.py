@@ -49,7 +49,7 @@ def fevs_expectations(year: int, item_columns: list[str], columns: list[str] = (
     sy = reference.survey_years()[year]
     leaving = next((c for c in columns if c.lower() == sy.leaving_column.lower()), None)
     if leaving:
-        specs.append(E("ExpectColumnValuesToBeInSet", {"column": leaving, "value_set": sorted(sy.leaving_codes)}))
+        specs.append(E("ExpectColumnValuesToBeInSet", {"column": leaving, "value_set": ["", *sorted(sy.leaving_codes)]}))
     return specs
 
 

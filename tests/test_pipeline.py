@@ -52,7 +52,8 @@ def test_full_graph_materializes_with_dagster(data_dir):
                         "global_satisfaction", "performance_confidence", "employee_experience"}
     comments = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'ex_index_scores' AND comment IS NOT NULL AND comment <> ''").fetchone()[0]
     assert comments == len(pq.read_schema(path / "data.parquet"))
-    assert con.execute("SELECT bool_and(success), count(*) FROM quality.validation_results").fetchone()[0] is True
+    # blocking suites all pass; the warnings suite flags the sample's Excel-mangled RandomID, as on OPM's files
+    assert con.execute("SELECT bool_and(success) FROM quality.validation_results WHERE suite NOT LIKE '%warnings'").fetchone()[0] is True
     assert con.execute("SELECT bool_and(source_is_sample) FROM fevs_item_scores").fetchone()[0] is True
     con.close()
     manifest = json.loads((data_dir / "publish" / "_manifest.json").read_text())
@@ -116,7 +117,8 @@ def test_bad_partition_is_blocked_and_published_tables_survive(data_dir, capsys,
     assert (data_dir / "staging" / "ex_index_scores" / "survey_year=2019" / "data.parquet").read_bytes() == staged
     assert _published_state(data_dir) == before
     results = pq.read_table(data_dir / "quality" / "validation_results" / "fevs_responses").to_pandas()
-    assert results.loc[~results.success, "column_name"].tolist() == ["Q12"]
+    blocking = ~results.suite.str.endswith("_warnings")
+    assert results.loc[~results.success & blocking, "column_name"].tolist() == ["Q12"]
 
     # and `make run` says so, exits non-zero, and publishes nothing
     monkeypatch.delenv("DAGSTER_HOME", raising=False)

@@ -146,8 +146,10 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
         return pl.when(s.is_in(["X", "x"])).then(pl.lit(ANSWER_X, pl.Int8)).otherwise(s.cast(pl.Int8, strict=False))
 
     def not_int_expr(col: str) -> pl.Expr:
+        # not a whole number, or a literal 0: typed, it would be indistinguishable from X (stored as 0)
         s = pl.col(col).str.strip_chars()
-        return s.is_not_null() & (s != "") & ~s.is_in(["X", "x"]) & s.cast(pl.Int8, strict=False).is_null()
+        n = s.cast(pl.Int8, strict=False)
+        return s.is_not_null() & (s != "") & ~s.is_in(["X", "x"]) & (n.is_null() | (n == 0))
 
     # fast path: a clean column maps by lookup alone; only columns with anything else (spaces,
     # out-of-range numbers, text) take the slower strip-and-cast path below
