@@ -196,6 +196,12 @@ def item_declarations() -> dict[int, dict[str, ItemDeclaration]]:
     return out
 
 
+def fevs_fiscal_year_rows() -> list[dict]:
+    """(survey_year, fiscal_year, fiscal_year_basis) per FEVS year: the pairing the scorecard uses, as data."""
+    return [{"survey_year": y.year, "fiscal_year": y.fiscal_year, "fiscal_year_basis": y.fiscal_year_basis}
+            for y in survey_years().values()]
+
+
 def declared_items(year: int) -> dict[str, ItemDeclaration]:
     """Items a file for `year` carries, declared (an empty map for a year the map does not cover)."""
     return item_declarations().get(year, {})
