@@ -3,6 +3,7 @@
 
 import json
 import time
+from functools import partial
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
@@ -16,6 +17,9 @@ from .sources.fevs_prdf import SOURCE, find_fevs_file, parse_prdf
 
 GROUP = "fevs"
 PARTITION_COL = "survey_year"
+# a survey year's computation in DuckDB from staged Parquet
+yearly_sql_asset = partial(asset, partitions_def=FEVS_YEARS, group_name=GROUP, kinds={"duckdb", "parquet"},
+                           required_resource_keys={"cxex"})
 
 
 @asset(
@@ -55,14 +59,7 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
     })
 
 
-@asset(
-    key=keys.FEVS_ITEM_SCORES,
-    deps=[keys.RAW_FEVS_RESPONSES],
-    partitions_def=FEVS_YEARS,
-    group_name=GROUP,
-    kinds={"duckdb", "parquet"},
-    required_resource_keys={"cxex"},
-)
+@yearly_sql_asset(key=keys.FEVS_ITEM_SCORES, deps=[keys.RAW_FEVS_RESPONSES])
 def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     """Weighted percent positive/neutral/negative per item, governmentwide, by agency and by LEVEL1.
 
@@ -85,14 +82,7 @@ def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     })
 
 
-@asset(
-    key=keys.EX_INDEX_SCORES,
-    deps=[keys.FEVS_ITEM_SCORES],
-    partitions_def=FEVS_YEARS,
-    group_name=GROUP,
-    kinds={"duckdb", "parquet"},
-    required_resource_keys={"cxex"},
-)
+@yearly_sql_asset(key=keys.EX_INDEX_SCORES, deps=[keys.FEVS_ITEM_SCORES])
 def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """OPM's EX indices (EEI and subindices, Global Satisfaction, Performance Confidence, Employee Experience).
 
@@ -117,14 +107,7 @@ def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     })
 
 
-@asset(
-    key=keys.FEVS_INTENT_TO_LEAVE,
-    deps=[keys.RAW_FEVS_RESPONSES],
-    partitions_def=FEVS_YEARS,
-    group_name=GROUP,
-    kinds={"duckdb", "parquet"},
-    required_resource_keys={"cxex"},
-)
+@yearly_sql_asset(key=keys.FEVS_INTENT_TO_LEAVE, deps=[keys.RAW_FEVS_RESPONSES])
 def fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
     """Intent to leave (DLEAVING; 2020 DLEAVINGB): weighted shares of no / within / outside government / other.
 

@@ -1,6 +1,8 @@
 """Asset checks on the typed FEVS respondent file: blocking rules, and warnings that never block."""
 
 
+from functools import partial
+
 import pyarrow.parquet as pq
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
@@ -14,13 +16,12 @@ from .results import check_result
 
 FEVS_RESPONSES_EXPECTATIONS = "fevs_responses_expectations"
 FEVS_RESPONSES_WARNINGS = "fevs_responses_warnings"
+fevs_responses_check = partial(asset_check, asset=keys.RAW_FEVS_RESPONSES, required_resource_keys={"cxex"})
 
 
-@asset_check(
-    asset=keys.RAW_FEVS_RESPONSES,
+@fevs_responses_check(
     name=FEVS_RESPONSES_EXPECTATIONS,
     blocking=True,
-    required_resource_keys={"cxex"},
     description="GX suite: required columns and index items present, every declared scale item answered "
                 "1-5/X/blank, intent to leave in the year's codes, weights positive and finite, agency codes "
                 "well-formed, plausible respondent count. "
@@ -30,11 +31,9 @@ def fevs_responses_expectations(context: AssetCheckExecutionContext) -> AssetChe
     return _validate(context, lambda year, table: fevs_expectations(year, scored_item_columns(table.schema), table.column_names), "")
 
 
-@asset_check(
-    asset=keys.RAW_FEVS_RESPONSES,
+@fevs_responses_check(
     name=FEVS_RESPONSES_WARNINGS,
     blocking=False,
-    required_resource_keys={"cxex"},
     description="Warning, never blocking: repeated respondent ids (OPM's RandomID went through Excel and is not "
                 "a key) and Q columns the item map does not declare for the year (kept as text, never scored).",
 )
