@@ -36,6 +36,15 @@ EEI = {  # subindex -> items, per year (reference README; 2019 = 2018 numbering)
     2022: {"ll": [55, 56, 57, 59, 60], "sup": [46, 48, 49, 50, 52], "iwe": [2, 3, 4, 6, 7]},
     2023: {"ll": [57, 58, 59, 61, 62], "sup": [48, 50, 51, 52, 54], "iwe": [2, 3, 4, 6, 7]},
 }
+OTHER_INDICES = {  # item-mean indices per year (reference README)
+    2019: {"global_satisfaction": [40, 69, 70, 71]},
+    2020: {"global_satisfaction": [17, 36, 37, 38]},
+    2021: {"global_satisfaction": [23, 42, 43, 44], "performance_confidence": [14, 15, 16, 17]},
+    2022: {"global_satisfaction": [43, 68, 69, 70], "performance_confidence": [19, 20, 21, 22],
+           "employee_experience": [85, 86, 87, 88, 89]},
+    2023: {"global_satisfaction": [46, 70, 71, 72], "performance_confidence": [20, 21, 22, 23],
+           "employee_experience": [86, 87, 88, 89, 90]},
+}
 LAST_ITEM = {2019: 71, 2020: 38, 2021: 44, 2022: 95, 2023: 90}
 REDACTED = {2019: {34}, 2022: set(range(71, 85)), 2023: set(range(73, 86))}
 MEMBER = {2019: "2019/2019_OPM_FEVS_PRDF_Redacted.csv", 2020: "FEVS_2020_PRDF.csv", 2021: "2021_OPM_FEVS_PRDF.csv",
@@ -96,6 +105,15 @@ def expected_eei(df: pd.DataFrame, year: int) -> float:
     return float(np.mean([np.mean([pct_positive(df, f"Q{i}") for i in items]) for items in EEI[year].values()]))
 
 
+def expected_indices(df: pd.DataFrame, year: int) -> dict[str, float]:
+    item_mean = lambda items: float(np.mean([pct_positive(df, f"Q{i}") for i in items]))  # noqa: E731
+    sub = {"eei_leaders_lead": EEI[year]["ll"], "eei_supervisors": EEI[year]["sup"],
+           "eei_intrinsic_work_experience": EEI[year]["iwe"], **OTHER_INDICES[year]}
+    out = {code: item_mean(items) for code, items in sub.items()}
+    out["eei"] = expected_eei(df, year)
+    return out
+
+
 def expected_leaving(df: pd.DataFrame, year: int) -> dict[str, float]:
     col, codes = ("DLEAVINGB", LEAVING_2020_ON) if year == 2020 else ("DLEAVING", LEAVING_2019 if year == 2019 else LEAVING_2020_ON)
     valid = df[df[col].isin(list(codes))]
@@ -119,7 +137,7 @@ def published(tmp_path_factory):
 
 
 @pytest.mark.parametrize("year", sorted(EEI))
-def test_year_as_published_loads_validates_and_every_agency_eei_matches(published, year):
+def test_year_as_published_loads_validates_and_every_agency_index_matches(published, year):
     frames, results, con = published
     df, result = frames[year], results[year]
     assert result.success, year
@@ -140,6 +158,15 @@ def test_year_as_published_loads_validates_and_every_agency_eei_matches(publishe
     gov = con.execute("""SELECT score FROM ex_index_scores WHERE survey_year = ? AND org_level = 'government'
                          AND index_code = 'eei'""", [year]).fetchone()[0]
     assert gov == pytest.approx(expected_eei(df, year), abs=0.01)
+    # every other index too, for every agency big enough to publish
+    rows = con.execute("""SELECT agency_code, index_code, score FROM ex_index_scores
+                          WHERE survey_year = ? AND org_level = 'agency'""", [year]).fetchall()
+    for code in (c for c, n in AGENCIES.items() if n >= 10):
+        exp = expected_indices(df[df[agency_col] == code], year)
+        got_all = {i: v for a, i, v in rows if a == code}
+        assert set(got_all) == set(exp), (code, set(got_all) ^ set(exp))
+        for index_code, value in exp.items():
+            assert got_all[index_code] == pytest.approx(value, abs=0.01), (code, index_code)
     levels = {r[0] for r in con.execute("SELECT DISTINCT org_level FROM ex_index_scores WHERE survey_year = ?", [year]).fetchall()}
     assert levels == ({"government", "agency", "level1"} if year == 2019 else {"government", "agency"})
 
