@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue
 
 from warehouse import PIPELINE_VERSION
 from warehouse.contracts import ARROW_TYPES, load as load_contract, provenance_columns
@@ -84,12 +84,22 @@ def add_provenance(table: pa.Table, record: dict, run_id: str) -> pa.Table:
     return with_constant_columns(table, values, {c.name: ARROW_TYPES[c.type] for c in provenance_columns()})
 
 
-def publish_from_staging(context: AssetExecutionContext, table_name: str, partition_col: str) -> MaterializeResult:
-    """Publish every staged partition of `table_name` as one contract-checked table."""
+def staged_partitions(layout, table: str, partition_col: str, available: list[str], *also: str) -> dict[str, str]:
+    """The one rule for what is published, the same for every source: the partitions that exist now
+    (`available`: landed, or the sample where the layout's sample rule allows it) whose validated
+    output is staged (for `table` and any tables in `also`). A partition staged earlier from a file
+    that is no longer available (a sample after CXEX_USE_SAMPLE=never) is not published."""
+    return {k: str(layout.staging(table, partition_col, k)) for k in available
+            if all(layout.staging(t, partition_col, k).exists() for t in (table, *also))}
+
+
+def publish_from_staging(context: AssetExecutionContext, table_name: str, partition_col: str,
+                         available: list[str]) -> MaterializeResult:
+    """Publish the staged partitions of `table_name` that are available now, as one contract-checked table."""
     layout = layout_of(context)
-    files = sorted((layout.root / "staging" / table_name).glob("*/data.parquet"))
+    files = list(staged_partitions(layout, table_name, partition_col, available).values())
     if not files:
-        return nothing_to_publish(context, table_name, f"nothing staged under {layout.root / 'staging' / table_name}")
+        return nothing_to_publish(context, table_name, f"no available partition is staged under {layout.root / 'staging' / table_name}")
     contract = load_contract(table_name)
     table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files])
     return publish_result(context, contract, table, partition_col)
@@ -107,7 +117,39 @@ def publish_result(context: AssetExecutionContext, contract, table: pa.Table, pa
     sample_parts = sorted({r[partition_col] for r in table.select([partition_col, "source_is_sample"]).to_pylist()
                            if r["source_is_sample"]}) if "source_is_sample" in table.column_names else []
     return MaterializeResult(metadata={
-        "rows": pub.rows, "version": pub.version, "sha256": pub.sha256, "contract_version": pub.contract_version,
+        "dagster/row_count": pub.rows, "rows": pub.rows, "version": pub.version, "sha256": pub.sha256, "contract_version": pub.contract_version,
         partition_col + "s": MetadataValue.json(parts), "sample_" + partition_col + "s": MetadataValue.json(sample_parts),
         "path": MetadataValue.path(pub.path), "preview": preview(table),
     })
+
+
+# Partitioned assets run a range of partitions in one run and one process (`make run`, backfills,
+# the landing sensor): a run per partition cost ~1.5 s of Dagster and GX overhead each, more than
+# the work. Each asset body loops over the run's partition keys.
+SINGLE_RUN = BackfillPolicy.single_run()
+
+
+def partition_keys(context) -> list[str]:
+    """The partition keys of this run: one key, or every key of a range (asset or check context)."""
+    return list(context.partition_keys)
+
+
+def range_result(per_partition: dict[str, dict]) -> MaterializeResult:
+    """One MaterializeResult for a range: a single partition's metadata as is, else totals and a table."""
+    if len(per_partition) == 1:
+        meta = next(iter(per_partition.values()))
+        return MaterializeResult(metadata={**({"dagster/row_count": meta["rows"]} if isinstance(meta.get("rows"), int) else {}), **meta})
+    plain = {k: {m: v for m, v in meta.items() if isinstance(v, (int, float, str, bool)) and not isinstance(v, MetadataValue)}
+             for k, meta in per_partition.items()}
+    cols = sorted({c for meta in plain.values() for c in meta})
+    lines = ["| partition | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    lines += [f"| {k} | " + " | ".join(str(meta.get(c, "")) for c in cols) + " |" for k, meta in plain.items()]
+    totals = {c: sum(meta.get(c, 0) for meta in plain.values()) for c in cols
+              if c in ("rows", "suppressed_cells", "action_rows", "organisations")
+              and all(isinstance(meta.get(c, 0), (int, float)) and not isinstance(meta.get(c, 0), bool) for meta in plain.values())}
+    files = sorted({f for meta in per_partition.values()
+                    for f in ([meta["source_file"]] if isinstance(meta.get("source_file"), str) else [])
+                    + (list(meta["source_files"].value) if isinstance(meta.get("source_files"), MetadataValue) else [])})
+    extra = {"source_files": MetadataValue.json(files)} if files else {}
+    return MaterializeResult(metadata={"partitions": MetadataValue.json(list(per_partition)), **totals, **extra,
+                                       "per_partition": MetadataValue.md("\n".join(lines))})

@@ -5,7 +5,6 @@ only ever see data that passed every blocking check.
 """
 
 import csv
-import os
 
 import duckdb
 import pyarrow as pa
@@ -34,11 +33,6 @@ def composite_weights() -> pa.Table:
     with open(REFERENCE_DIR / "composite_weights.csv", newline="") as f:
         rows = [{**r, "weight": float(r["weight"]), "direction": int(r["direction"])} for r in csv.DictReader(f)]
     return pa.Table.from_pylist(rows)
-
-
-def min_coverage() -> float:
-    """CXEX_MIN_COVERAGE: share of a family's weight an agency must have for its index (default 0.5)."""
-    return float(os.environ.get("CXEX_MIN_COVERAGE", 0.5))
 
 
 def _published(store, table: str) -> pa.Table:
@@ -101,7 +95,7 @@ def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
     imputed. Method: docs/methodology.md.
     """
     store = context.resources.cxex.store
-    table = compute_scorecard(_sources(store), min_coverage())
+    table = compute_scorecard(_sources(store), context.resources.cxex.min_coverage)
     table = add_provenance(table, _provenance(store), context.run_id)
     result = publish_result(context, load_contract("agency_scorecard"), table, "year")
     result.metadata["preview"] = preview(table.select(["year", "agency_code", "ex_index", "ex_rank", "cx_index", "cx_rank"])

@@ -1,7 +1,6 @@
 """CX assets: OMB A-11 Section 280 (both eras) and GSA CSS → service, agency and internal CX scores."""
 
 import json
-import os
 
 import duckdb
 import polars as pl
@@ -14,8 +13,9 @@ from warehouse.contracts import load as load_contract
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
-from .common import (PROVENANCE_META, add_provenance, layout_of, merge_provenance, nothing_to_publish, preview,
-                     provenance_record, publish_result, read_provenance)
+from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
+                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
+                     staged_partitions)
 from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from .sources import cx_files as cf
 from .sources.files import SourceFileError
@@ -23,14 +23,6 @@ from .sources.files import SourceFileError
 GROUP = "cx"
 QUARTER_COL, YEAR_COL = "fiscal_quarter", "fiscal_year"
 A11_TABLES = ("a11_volumes", "a11_driver_results", "a11_responses")
-
-
-def cx_min_responses() -> int:
-    """CXEX_CX_MIN_RESPONSES: fewest responses behind a published CX cell (default 30)."""
-    n = int(os.environ.get("CXEX_CX_MIN_RESPONSES", 30))
-    if n < 10:
-        raise ValueError(f"CXEX_CX_MIN_RESPONSES={n} is below the floor of 10")
-    return n
 
 
 def _registry() -> pl.DataFrame:
@@ -111,7 +103,7 @@ def _shape(name: str, df: pl.DataFrame | None) -> pa.Table:
 
 
 @asset(key=keys.RAW_A11, partitions_def=A11_QUARTERS, group_name=GROUP, kinds={"polars", "parquet"},
-       required_resource_keys={"cxex"})
+       required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def a11_cx(context: AssetExecutionContext) -> MaterializeResult:
     """One fiscal quarter of OMB A-11 Section 280 customer feedback, both eras, typed.
 
@@ -119,9 +111,13 @@ def a11_cx(context: AssetExecutionContext) -> MaterializeResult:
     (FY2024 Q2 on): collection volumes and individual responses. Services are joined to the registry
     (warehouse/reference/a11_service_registry.csv). Free text (question_4) is never stored.
     """
-    layout, key = layout_of(context), context.partition_key
-    fy, q = parse_fiscal_quarter(key)
+    layout = layout_of(context)
     files = cf.a11_files(layout)
+    return range_result({key: _a11_cx(layout, files, key) for key in partition_keys(context)})
+
+
+def _a11_cx(layout, files: cf.A11Files, key: str) -> dict:
+    fy, q = parse_fiscal_quarter(key)
     parts = a11_quarter(files, fy, q)
     used = sorted({f for df in parts.values() if df is not None for f in df["source_file"].unique().to_list()})
     srcs = [f for f in files.all if f.relative in used]
@@ -131,40 +127,46 @@ def a11_cx(context: AssetExecutionContext) -> MaterializeResult:
         table = _shape(name, parts[name])
         write_parquet_atomic(table, layout.raw(name, QUARTER_COL, key), meta)
         counts[name + "_rows"] = table.num_rows
-    return MaterializeResult(metadata={**counts, "source_files": MetadataValue.json(used),
-                                       "source_is_sample": any(f.is_sample for f in srcs)})
+    return {**counts, "source_files": MetadataValue.json(used), "source_is_sample": any(f.is_sample for f in srcs)}
 
 
 @asset(key=keys.CX_SERVICE_SCORES, deps=[keys.RAW_A11], partitions_def=A11_QUARTERS, group_name=GROUP,
-       kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"})
+       kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
     """Per service × fiscal quarter × driver: mean score, percent favourable, mention shares, 95 % intervals.
 
     Cells with fewer than CXEX_CX_MIN_RESPONSES (default 30) responses are published as null, flagged.
     """
-    layout, key = layout_of(context), context.partition_key
+    layout = layout_of(context)
+    return range_result({key: _cx_service_scores(context, layout, key) for key in partition_keys(context)})
+
+
+def _cx_service_scores(context, layout, key: str) -> dict:
     paths = {name: layout.raw(name, QUARTER_COL, key) for name in A11_TABLES}
     with duckdb.connect() as con:
         con.execute(sql.load("cx_macros"))
         table = con.sql(sql.load("cx_service_scores"), params={
             "volumes_path": str(paths["a11_volumes"]), "drivers_path": str(paths["a11_driver_results"]),
-            "responses_path": str(paths["a11_responses"]), "min_n": cx_min_responses()}).to_arrow_table()
+            "responses_path": str(paths["a11_responses"]), "min_n": context.resources.cxex.cx_min_responses}).to_arrow_table()
     table = add_provenance(table, read_provenance(paths["a11_volumes"]), context.run_id)
     write_parquet_atomic(table, layout.staging("cx_service_scores", QUARTER_COL, key))
-    return MaterializeResult(metadata={"rows": table.num_rows, "suppressed_cells": sum(table.column("suppressed").to_pylist()),
-                                       "preview": preview(table.select(["service_id", "era", "driver", "responses",
-                                                                        "mean_score", "pct_favourable"]))})
+    return {"rows": table.num_rows, "suppressed_cells": sum(table.column("suppressed").to_pylist()),
+            "preview": preview(table.select(["service_id", "era", "driver", "responses", "mean_score", "pct_favourable"]))}
 
 
 @asset(key=keys.RAW_GSA_CSS, partitions_def=CSS_YEARS, group_name=GROUP, kinds={"polars", "parquet"},
-       required_resource_keys={"cxex"})
+       required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def gsa_css(context: AssetExecutionContext) -> MaterializeResult:
     """GSA Mission-Support Customer Satisfaction Survey results for one fiscal year (optional source).
 
     No public machine-readable file exists: cxex defines a CSV contract (docs/methodology.md). With no
     file for the year the partition is empty, not an error.
     """
-    layout, year = layout_of(context), int(context.partition_key)
+    layout = layout_of(context)
+    return range_result({key: _gsa_css(layout, int(key)) for key in partition_keys(context)})
+
+
+def _gsa_css(layout, year: int) -> dict:
     srcs = cf.css_files(layout)
     frames = [cf.parse_css(s).filter(pl.col("fiscal_year") == year) for s in srcs]
     df = _concat(frames)
@@ -177,31 +179,29 @@ def gsa_css(context: AssetExecutionContext) -> MaterializeResult:
                                          "source_is_sample": False, "source_retrieved_at": None, "files": {}})}
     write_parquet_atomic(cf.to_arrow(df.select([pl.col(c).cast(t) for c, t in schema.items()])),
                          layout.raw("gsa_css", YEAR_COL, str(year)), meta)
-    return MaterializeResult(metadata={"rows": df.height, "present": df.height > 0,
-                                       "source_files": MetadataValue.json([u.relative for u in used])})
+    return {"rows": df.height, "present": df.height > 0, "source_files": MetadataValue.json([u.relative for u in used])}
 
 
 @asset(key=keys.INTERNAL_CX_SCORES, deps=[keys.RAW_GSA_CSS], partitions_def=CSS_YEARS, group_name=GROUP,
-       kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"})
+       kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def internal_cx_scores(context: AssetExecutionContext) -> MaterializeResult:
     """Internal CX per agency × function for one fiscal year: GSA CSS mean (1-7), 0-100 score, 95 % interval."""
-    layout, year = layout_of(context), context.partition_key
+    layout = layout_of(context)
+    return range_result({key: _internal_cx_scores(context, layout, key) for key in partition_keys(context)})
+
+
+def _internal_cx_scores(context, layout, year: str) -> dict:
     raw = layout.raw("gsa_css", YEAR_COL, year)
     with duckdb.connect() as con:
         con.execute(sql.load("cx_macros"))
-        table = con.sql(sql.load("internal_cx_scores"), params={"css_path": str(raw), "min_n": cx_min_responses()}).to_arrow_table()
+        table = con.sql(sql.load("internal_cx_scores"), params={"css_path": str(raw), "min_n": context.resources.cxex.cx_min_responses}).to_arrow_table()
     out = layout.staging("internal_cx_scores", YEAR_COL, year)
     if table.num_rows == 0:
         out.unlink(missing_ok=True)  # absent means absent
-        return MaterializeResult(metadata={"rows": 0, "present": False})
+        return {"rows": 0, "present": False}
     table = add_provenance(table, read_provenance(raw), context.run_id)
     write_parquet_atomic(table, out)
-    return MaterializeResult(metadata={"rows": table.num_rows, "preview": preview(table)})
-
-
-def _staged(layout, table: str, col: str, keys_: list[str]) -> dict[str, str]:
-    """{partition key: staged file} for the keys that have one."""
-    return {k: str(layout.staging(table, col, k)) for k in keys_ if layout.staging(table, col, k).exists()}
+    return {"rows": table.num_rows, "preview": preview(table)}
 
 
 @asset(key=keys.PUBLISH_CX_SERVICE_SCORES, deps=[keys.CX_SERVICE_SCORES], group_name="publish", kinds={"parquet"},
@@ -209,7 +209,7 @@ def _staged(layout, table: str, col: str, keys_: list[str]) -> dict[str, str]:
 def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
     """cx_service_scores for every quarter that has data now, contract-checked and swapped in atomically."""
     layout = layout_of(context)
-    files = _staged(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
+    files = staged_partitions(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
     if not files:
         return nothing_to_publish(context, "cx_service_scores", "no validated A-11 quarter is staged")
     contract = load_contract("cx_service_scores")
@@ -222,11 +222,11 @@ def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResu
 def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """CX indices per agency × fiscal year (drivers of era 1, trust across eras, era-2 mentions), with coverage."""
     layout = layout_of(context)
-    files = _staged(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
+    files = staged_partitions(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
     if not files:
         return nothing_to_publish(context, "cx_index_scores", "no validated A-11 quarter is staged")
     with duckdb.connect() as con:
-        table = con.sql(sql.load("cx_index_scores"), params={"scores": list(files.values()), "min_n": cx_min_responses()}).to_arrow_table()
+        table = con.sql(sql.load("cx_index_scores"), params={"scores": list(files.values()), "min_n": context.resources.cxex.cx_min_responses}).to_arrow_table()
     prov = merge_provenance(cf.SOURCE_A11, [read_provenance(layout.raw("a11_volumes", QUARTER_COL, k)) for k in files])
     table = add_provenance(table, prov, context.run_id)
     return publish_result(context, load_contract("cx_index_scores"), table, "fiscal_year")
@@ -238,7 +238,7 @@ def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeRes
     """internal_cx_scores for every fiscal year with GSA CSS data; an empty table when the source is absent."""
     layout = layout_of(context)
     contract = load_contract("internal_cx_scores")
-    files = _staged(layout, "internal_cx_scores", YEAR_COL, [str(y) for y in available_css_years(layout)])
+    files = staged_partitions(layout, "internal_cx_scores", YEAR_COL, [str(y) for y in available_css_years(layout)])
     table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files.values()]) if files else contract.schema.empty_table()
     return publish_result(context, contract, table, "fiscal_year")
 

@@ -11,15 +11,16 @@ from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave,
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
-from .common import PROVENANCE_META, add_provenance, layout_of, preview, provenance_record, publish_from_staging, read_provenance
+from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
+                     publish_from_staging, range_result, read_provenance)
 from .partitions import FEVS_YEARS
-from .sources.fevs_prdf import SOURCE, find_fevs_file, parse_prdf
+from .sources.fevs_prdf import SOURCE, available_years, find_fevs_file, parse_prdf
 
 GROUP = "fevs"
 PARTITION_COL = "survey_year"
 # a survey year's computation in DuckDB from staged Parquet
 yearly_sql_asset = partial(asset, partitions_def=FEVS_YEARS, group_name=GROUP, kinds={"duckdb", "parquet"},
-                           required_resource_keys={"cxex"})
+                           required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 
 
 @asset(
@@ -28,6 +29,7 @@ yearly_sql_asset = partial(asset, partitions_def=FEVS_YEARS, group_name=GROUP, k
     group_name=GROUP,
     kinds={"polars", "parquet"},
     required_resource_keys={"cxex"},
+    backfill_policy=SINGLE_RUN,
 )
 def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
     """OPM FEVS public release data file for one survey year, parsed to typed Parquet.
@@ -37,7 +39,10 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
     `source_row` keeps the file's row number for error messages.
     """
     layout = layout_of(context)
-    year = int(context.partition_key)
+    return range_result({key: _fevs_responses(context, layout, int(key)) for key in partition_keys(context)})
+
+
+def _fevs_responses(context, layout, year: int) -> dict:
     started = time.perf_counter()
     src = find_fevs_file(layout, year)
     parsed = parse_prdf(src, year)
@@ -46,7 +51,7 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
     write_parquet_atomic(parsed.table, out, {PROVENANCE_META: json.dumps(provenance)})
     if src.is_sample:
         context.log.info(f"FEVS {year}: no file in {layout.landing('fevs', str(year))}; using the generated sample")
-    return MaterializeResult(metadata={
+    return {
         "rows": parsed.table.num_rows,
         "source_file": src.relative,
         "source_sha256": src.sha256,
@@ -56,7 +61,7 @@ def fevs_responses(context: AssetExecutionContext) -> MaterializeResult:
         "unknown_items": MetadataValue.json(list(parsed.unknown_items)),
         "path": MetadataValue.path(str(out)),
         "seconds": round(time.perf_counter() - started, 3),
-    })
+    }
 
 
 @yearly_sql_asset(key=keys.FEVS_ITEM_SCORES, deps=[keys.RAW_FEVS_RESPONSES])
@@ -66,7 +71,11 @@ def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     POSTWT-weighted, X and blanks excluded from numerator and denominator (OPM's convention);
     cells of fewer respondents than the suppression threshold are published as null, flagged.
     """
-    layout, year = layout_of(context), int(context.partition_key)
+    layout = layout_of(context)
+    return range_result({key: _fevs_item_scores(context, layout, int(key)) for key in partition_keys(context)})
+
+
+def _fevs_item_scores(context, layout, year: int) -> dict:
     raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
     started = time.perf_counter()
     table = compute_item_scores(raw, year, context.resources.cxex.min_respondents)
@@ -74,12 +83,12 @@ def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     out = layout.staging("fevs_item_scores", PARTITION_COL, str(year))
     write_parquet_atomic(table, out)
     suppressed = sum(table.column("suppressed").to_pylist())
-    return MaterializeResult(metadata={
+    return {
         "rows": table.num_rows, "suppressed_cells": suppressed,
         "seconds": round(time.perf_counter() - started, 3),
         "preview": preview(table.select(["org_level", "agency_code", "item", "respondents", "pct_positive", "suppressed"])),
         "path": MetadataValue.path(str(out)),
-    })
+    }
 
 
 @yearly_sql_asset(key=keys.EX_INDEX_SCORES, deps=[keys.FEVS_ITEM_SCORES])
@@ -89,7 +98,11 @@ def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     Each index is the plain mean of its items' percent positive, EEI the plain mean of its three
     subindices, for every year whose survey carried the items (warehouse/reference/fevs_item_map.csv).
     """
-    layout, year = layout_of(context), int(context.partition_key)
+    layout = layout_of(context)
+    return range_result({key: _ex_index_scores(context, layout, int(key)) for key in partition_keys(context)})
+
+
+def _ex_index_scores(context, layout, year: int) -> dict:
     raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
     items_path = layout.staging("fevs_item_scores", PARTITION_COL, str(year))
     started = time.perf_counter()
@@ -98,13 +111,13 @@ def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     out = layout.staging("ex_index_scores", PARTITION_COL, str(year))
     write_parquet_atomic(table, out)
     gov = {r["index_code"]: r["score"] for r in table.to_pylist() if r["org_level"] == "government"}
-    return MaterializeResult(metadata={
+    return {
         "rows": table.num_rows,
         "suppressed_cells": sum(table.column("suppressed").to_pylist()),
         **{f"governmentwide_{k}": round(v, 2) for k, v in gov.items() if v is not None},
         "seconds": round(time.perf_counter() - started, 3),
         "path": MetadataValue.path(str(out)),
-    })
+    }
 
 
 @yearly_sql_asset(key=keys.FEVS_INTENT_TO_LEAVE, deps=[keys.RAW_FEVS_RESPONSES])
@@ -114,32 +127,40 @@ def fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
     Governmentwide and by agency, each year's code order from warehouse/reference/fevs_survey_years.csv;
     cells of fewer respondents than the suppression threshold are published as null, flagged.
     """
-    layout, year = layout_of(context), int(context.partition_key)
+    layout = layout_of(context)
+    return range_result({key: _fevs_intent_to_leave(context, layout, int(key)) for key in partition_keys(context)})
+
+
+def _fevs_intent_to_leave(context, layout, year: int) -> dict:
     raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
     table = add_provenance(compute_intent_to_leave(raw, year, context.resources.cxex.min_respondents),
                            read_provenance(raw), context.run_id)
     out = layout.staging("fevs_intent_to_leave", PARTITION_COL, str(year))
     write_parquet_atomic(table, out)
-    return MaterializeResult(metadata={"rows": table.num_rows, "path": MetadataValue.path(str(out)),
-                                       "suppressed_cells": sum(table.column("suppressed").to_pylist())})
+    return {"rows": table.num_rows, "path": MetadataValue.path(str(out)),
+            "suppressed_cells": sum(table.column("suppressed").to_pylist())}
 
 
 @asset(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_item_scores for every staged survey year, checked against its contract and swapped in atomically."""
-    return publish_from_staging(context, "fevs_item_scores", PARTITION_COL)
+    return _publish(context, "fevs_item_scores")
 
 
 @asset(key=keys.PUBLISH_EX_INDEX_SCORES, deps=[keys.EX_INDEX_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """ex_index_scores for every staged survey year, checked against its contract and swapped in atomically."""
-    return publish_from_staging(context, "ex_index_scores", PARTITION_COL)
+    return _publish(context, "ex_index_scores")
 
 
 @asset(key=keys.PUBLISH_FEVS_INTENT_TO_LEAVE, deps=[keys.FEVS_INTENT_TO_LEAVE], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_intent_to_leave for every staged survey year, checked against its contract and swapped in atomically."""
-    return publish_from_staging(context, "fevs_intent_to_leave", PARTITION_COL)
+    return _publish(context, "fevs_intent_to_leave")
+
+
+def _publish(context, table: str) -> MaterializeResult:
+    return publish_from_staging(context, table, PARTITION_COL, [str(y) for y in available_years(layout_of(context))])

@@ -12,8 +12,9 @@ from warehouse.contracts import load as load_contract
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
-from .common import (PROVENANCE_META, add_provenance, layout_of, merge_provenance, nothing_to_publish, preview,
-                     provenance_record, publish_result, read_provenance)
+from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
+                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
+                     staged_partitions)
 from .partitions import WORKFORCE_MONTHS
 from .sources.workforce_files import (SOURCE, available_months, codes, empty_actions, find_agency_lookup, month_files,
                                       parse_actions, parse_agency_lookup, parse_employment)
@@ -28,37 +29,45 @@ def codes_table() -> pa.Table:
 
 
 @asset(key=keys.RAW_WORKFORCE_EMPLOYMENT, partitions_def=WORKFORCE_MONTHS, group_name=GROUP,
-       kinds={"polars", "parquet"}, required_resource_keys={"cxex"})
+       kinds={"polars", "parquet"}, required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def workforce_employment(context: AssetExecutionContext) -> MaterializeResult:
     """OPM's month-end employment snapshot (Federal Workforce Data or a FedScope cube), typed.
 
     Reads landing/workforce/<yyyymm>/ (or the generated sample). Age and service become FedScope's
     bracket codes whichever layout the file came in; suppressed counts are null and flagged.
     """
-    layout, month = layout_of(context), context.partition_key
+    layout = layout_of(context)
+    return range_result({m: _workforce_employment(layout, m) for m in partition_keys(context)})
+
+
+def _workforce_employment(layout, month: str) -> dict:
     started = time.perf_counter()
     mf = month_files(layout, month)
     table = parse_employment(mf.employment, mf.layout)
     out = layout.raw("workforce_employment", PARTITION_COL, month)
     write_parquet_atomic(table, out, {PROVENANCE_META: json.dumps(provenance_record(SOURCE, [mf.employment]))})
-    return MaterializeResult(metadata={
+    return {
         "rows": table.num_rows, "layout": mf.layout, "source_file": mf.employment.relative,
         "source_is_sample": mf.employment.is_sample,
         "headcount": int(pa.compute.sum(table.column("count")).as_py() or 0),
         "suppressed_cells": int(pa.compute.sum(table.column("count_suppressed")).as_py() or 0),
         "seconds": round(time.perf_counter() - started, 3), "path": MetadataValue.path(str(out)),
-    })
+    }
 
 
 @asset(key=keys.RAW_WORKFORCE_ACTIONS, partitions_def=WORKFORCE_MONTHS, group_name=GROUP,
-       kinds={"polars", "parquet"}, required_resource_keys={"cxex"})
+       kinds={"polars", "parquet"}, required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def workforce_actions(context: AssetExecutionContext) -> MaterializeResult:
     """The month's accession and separation files, typed into one table of personnel actions.
 
     `file_yyyymm` is the file's month, `effective_yyyymm` the action's effective month (actions are
     counted in the fiscal year they took effect). A month with no action files yields no rows.
     """
-    layout, month = layout_of(context), context.partition_key
+    layout = layout_of(context)
+    return range_result({m: _workforce_actions(layout, m) for m in partition_keys(context)})
+
+
+def _workforce_actions(layout, month: str) -> dict:
     mf = month_files(layout, month)
     parts = [parse_actions(f, mf.layout, kind, month) for kind, f in (("accession", mf.accession), ("separation", mf.separation)) if f]
     table = pa.concat_tables(parts) if parts else empty_actions()
@@ -68,19 +77,24 @@ def workforce_actions(context: AssetExecutionContext) -> MaterializeResult:
     counts = {}
     for r in table.group_by(["action"]).aggregate([("count", "sum")]).to_pylist():
         counts[r["action"] + "s"] = int(r["count_sum"] or 0)
-    return MaterializeResult(metadata={"rows": table.num_rows, **counts, "path": MetadataValue.path(str(out)),
-                                       "source_files": MetadataValue.json([f.relative for f in files])})
+    return {"rows": table.num_rows, **counts, "path": MetadataValue.path(str(out)),
+            "source_files": MetadataValue.json([f.relative for f in files])}
 
 
 @asset(key=keys.WORKFORCE_MONTHLY, deps=[keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS],
-       partitions_def=WORKFORCE_MONTHS, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"})
+       partitions_def=WORKFORCE_MONTHS, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
+       backfill_policy=SINGLE_RUN)
 def workforce_monthly(context: AssetExecutionContext) -> MaterializeResult:
     """One validated month aggregated per organisation (government, agency, sub-element).
 
     Headcount, supervisory mix, estimated retirement eligibility and median length of service from
     the snapshot; accessions and separations by category and effective month from the action files.
     """
-    layout, month = layout_of(context), context.partition_key
+    layout = layout_of(context)
+    return range_result({m: _workforce_monthly(layout, m) for m in partition_keys(context)})
+
+
+def _workforce_monthly(layout, month: str) -> dict:
     emp_path = layout.raw("workforce_employment", PARTITION_COL, month)
     act_path = layout.raw("workforce_actions", PARTITION_COL, month)
     with duckdb.connect() as con:
@@ -93,17 +107,16 @@ def workforce_monthly(context: AssetExecutionContext) -> MaterializeResult:
     write_parquet_atomic(emp, emp_out, prov)
     write_parquet_atomic(acts, act_out, prov)
     gov = next((r for r in emp.to_pylist() if r["org_level"] == "government"), {})
-    return MaterializeResult(metadata={
+    return {
         "headcount": int(gov.get("headcount") or 0), "organisations": emp.num_rows, "action_rows": acts.num_rows,
         "preview": preview(emp.select(["org_level", "agency_code", "headcount", "supervisors", "median_los_years"])),
-    })
+    }
 
 
 def staged_months(layout) -> list[str]:
     """Months that are both available now (landed, or the sample) and staged by a validated run."""
     months, _ = available_months(layout)
-    return [m for m in months if layout.staging("workforce_employment_monthly", PARTITION_COL, m).exists()
-            and layout.staging("workforce_actions_monthly", PARTITION_COL, m).exists()]
+    return list(staged_partitions(layout, "workforce_employment_monthly", PARTITION_COL, months, "workforce_actions_monthly"))
 
 
 def _staged_provenance(layout, months: list[str]) -> dict:

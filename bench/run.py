@@ -87,7 +87,8 @@ from assets.sources.workforce_files import month_files, parse_employment; from q
 from quality_checks.workforce_suite import employment_expectations
 layout = DataLayout(Path({root!r})); t0 = time.perf_counter()
 mf = month_files(layout, {month!r}); t = parse_employment(mf.employment, mf.layout); t1 = time.perf_counter()
-o = run_suite(t, 'bench', employment_expectations({month!r})); t2 = time.perf_counter()
+import pyarrow as pa; t = t.append_column("_partition_yyyymm", pa.array([int({month!r})] * t.num_rows, pa.int64()))
+o = run_suite(t, "bench", employment_expectations()); t2 = time.perf_counter()
 assert o.success, [f.describe() for f in o.failures]
 print(json.dumps({{"rows": t.num_rows, "parse_s": round(t1 - t0, 2), "gx_s": round(t2 - t1, 2)}}))
 """

@@ -10,10 +10,11 @@ The same messages are what `make run` prints when a run fails.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable
 
 from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
+
+from warehouse.settings import secret
 
 from .resources import HttpResource
 
@@ -60,7 +61,7 @@ def describe_failure(job_name: str, run_id: str, partition: str | None, failures
 def notify(message: str, payload: dict, http: HttpResource | None = None, webhook: str | None = None) -> bool:
     """Log the message; POST it to the webhook when one is configured. Returns whether it was sent."""
     LOG.error(message)
-    url = webhook if webhook is not None else os.environ.get("CXEX_ALERT_WEBHOOK", "").strip()
+    url = webhook if webhook is not None else secret("alert_webhook")
     if not url:
         return False
     client = (http or HttpResource()).client()

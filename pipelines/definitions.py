@@ -10,6 +10,8 @@ from dagster import (AssetSelection, AutomationConditionSensorDefinition, Defaul
                      FreshnessPolicy, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules, map_asset_specs)
 
 from assets import catalog, cross_agency, cx, fevs, keys, remote, workforce  # noqa: E402
+from dagster import TableColumn, TableColumnConstraints, TableSchema  # noqa: E402
+from warehouse.contracts import exists as contract_exists, load as load_contract  # noqa: E402
 from quality_checks import cross_agency_checks, cx_checks, fevs_checks, workforce_checks  # noqa: E402
 
 from .alerts import run_failure_alert  # noqa: E402
@@ -41,12 +43,24 @@ FRESHNESS = {
 }
 
 
-def _with_freshness(spec):
+def _column_schema(table: str) -> TableSchema:
+    """A contract's columns as Dagster shows them on the asset's page (declared once, in the contract)."""
+    contract = load_contract(table)
+    return TableSchema(columns=[TableColumn(c.name, c.type, description=c.description,
+                                            constraints=TableColumnConstraints(nullable=c.nullable))
+                                for c in contract.columns])
+
+
+def _with_freshness_and_schema(spec):
+    """Freshness windows, and the column schema of every asset whose table has a contract."""
     windows = FRESHNESS.get(spec.key)
-    if windows is None:
-        return spec
-    warn, fail = windows
-    return spec.replace_attributes(freshness_policy=FreshnessPolicy.time_window(fail_window=fail, warn_window=warn))
+    if windows is not None:
+        warn, fail = windows
+        spec = spec.replace_attributes(freshness_policy=FreshnessPolicy.time_window(fail_window=fail, warn_window=warn))
+    table = spec.key.path[-1]
+    if spec.key.path[0] in ("publish", "warehouse") and contract_exists(table):
+        spec = spec.merge_attributes(metadata={"dagster/column_schema": _column_schema(table)})
+    return spec
 
 
 automation = AutomationConditionSensorDefinition(
@@ -55,13 +69,15 @@ automation = AutomationConditionSensorDefinition(
 
 
 def build_definitions(cxex: CxexResource | None = None, http: HttpResource | None = None) -> Definitions:
+    """The definitions over `cxex`'s settings (default: the environment's, validated here, before any work)."""
+    cxex = cxex or CxexResource.from_env()
     return Definitions(
-        assets=map_asset_specs(_with_freshness, load_assets_from_modules(ASSET_MODULES)),
+        assets=map_asset_specs(_with_freshness_and_schema, load_assets_from_modules(ASSET_MODULES)),
         asset_checks=load_asset_checks_from_modules(CHECK_MODULES),
         jobs=[fevs_yearly, workforce_monthly, a11_quarterly, css_yearly, publish, observe_remote_sources],
         schedules=SCHEDULES,
         sensors=[*SENSORS, run_failure_alert, automation],
-        resources={"cxex": cxex or CxexResource.from_env(), "http": http or HttpResource()},
+        resources={"cxex": cxex, "http": http or HttpResource(cxex=cxex)},
         executor=in_process_executor,  # see pipelines/jobs.py
     )
 

@@ -1,37 +1,60 @@
-"""Resources shared by every asset."""
+"""Resources shared by every asset: the typed home of cxex's settings.
+
+`CxexResource` holds every threshold and switch as a typed field (the UI's launchpad shows and edits
+them), filled from the environment by `CxexResource.from_env()` through warehouse/settings.py, which
+validates each one before any work. Assets and checks read settings from here, never from the
+environment.
+"""
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
 from dagster import ConfigurableResource
-from pydantic import field_validator
+from pydantic import Field, model_validator
 
-from warehouse.layout import DEFAULT_DATA_DIR, DataLayout, suppression_threshold
+from warehouse import settings
+from warehouse.layout import DataLayout
 
 
 class CxexResource(ConfigurableResource):
-    """Where the data directory is and how strict publication is.
+    """Where the data directory is, which inputs count, how strict publication is, where it goes.
 
-    Defaults come from the environment when the definitions load: CXEX_DATA_DIR (./data),
-    CXEX_MIN_RESPONDENTS (10, never lower) and CXEX_PUBLISH_URL (where tables are published:
-    <data_dir>/publish unless set, e.g. s3://bucket/cxex). Tests pass their own temporary data_dir.
+    Each field's environment variable is in warehouse/settings.py (CXEX_DATA_DIR, CXEX_MIN_RESPONDENTS,
+    CXEX_CX_MIN_RESPONSES, CXEX_MIN_COVERAGE, CXEX_USE_SAMPLE, CXEX_FEVS_MIN/MAX_RESPONDENTS,
+    CXEX_PUBLISH_URL, CXEX_LANDING_SETTLE_SECONDS); docs in the README's Configuration section.
     """
 
-    data_dir: str = DEFAULT_DATA_DIR
-    min_respondents: int = 10
-    publish_url: str = ""  # empty: <data_dir>/publish; else a folder or an fsspec URL such as s3://bucket/cxex
+    data_dir: str = Field(default="./data", description="The data directory (CXEX_DATA_DIR).")
+    min_respondents: int = Field(default=10, description="Fewest FEVS respondents behind a published cell (never below 10).")
+    cx_min_responses: int = Field(default=30, description="Fewest responses behind a published CX cell (never below 10).")
+    min_coverage: float = Field(default=0.5, description="Share of a family's weight an agency needs for a composite index, in (0, 1].")
+    use_sample: str = Field(default="auto", description="auto: the generated sample fills partitions with nothing landed; "
+                                                        "never: landed files only.")
+    fevs_min_respondents: int = Field(default=10, description="Fewest respondents a FEVS year's file may hold "
+                                                              "(raise it in production to catch truncated downloads).")
+    fevs_max_respondents: int = Field(default=1_500_000, description="Most respondents a FEVS year's file may hold.")
+    publish_url: str = Field(default="", description="Where tables are published: empty (<data_dir>/publish), an absolute "
+                                                     "folder, or an object store URL (s3://, gs://, az:// ...).")
+    landing_settle_seconds: float = Field(default=60.0, description="How long a landed file must stay unchanged before "
+                                                                    "the landing sensor reads it.")
 
-    @field_validator("min_respondents")
+    @model_validator(mode="before")
     @classmethod
-    def _at_least_floor(cls, v: int) -> int:
-        return suppression_threshold(v)
+    def _validated(cls, values):
+        """Every field through warehouse/settings.py's checks: one rule, one message, whatever the caller."""
+        if isinstance(values, dict):
+            given = {k: v for k, v in values.items() if k in settings.SETTINGS}
+            return {**values, **{k: v for k, v in settings.validate(given).items() if k in given or k not in values}}
+        return values
 
     @property
     def layout(self) -> DataLayout:
-        from pathlib import Path
+        return DataLayout(Path(self.data_dir).resolve(), self.use_sample)
 
-        return DataLayout(Path(self.data_dir).resolve())
+    @property
+    def fevs_respondent_bounds(self) -> tuple[int, int]:
+        return self.fevs_min_respondents, self.fevs_max_respondents
 
     @property
     def store(self):
@@ -42,10 +65,9 @@ class CxexResource(ConfigurableResource):
         return open_store(self.publish_url, layout.publish_root, layout.root)
 
     @classmethod
-    def from_env(cls) -> "CxexResource":
-        return cls(data_dir=os.environ.get("CXEX_DATA_DIR", DEFAULT_DATA_DIR),
-                   min_respondents=suppression_threshold(),
-                   publish_url=os.environ.get("CXEX_PUBLISH_URL", ""))
+    def from_env(cls, **overrides) -> "CxexResource":
+        """The settings as the environment gives them (validated), with `overrides` on top."""
+        return cls(**settings.read_env(**overrides))
 
 
 class HttpResource(ConfigurableResource):
@@ -53,9 +75,11 @@ class HttpResource(ConfigurableResource):
     timeouts, resumable transfers, checksums, a size limit, and a cache of validators so a re-run
     sends conditional requests and fetches nothing that has not changed.
 
-    `cache_dir` defaults to $CXEX_DATA_DIR/cache/http. Configure in the UI's launchpad or in code.
+    `cache_dir` defaults to <data_dir>/cache/http of the nested `cxex` resource. Configure in the UI's
+    launchpad or in code.
     """
 
+    cxex: CxexResource = Field(default_factory=CxexResource.from_env)
     cache_dir: str = ""
     retries: int = 4
     backoff_seconds: float = 2.0
@@ -64,11 +88,9 @@ class HttpResource(ConfigurableResource):
     remote_sources_file: str = ""  # default: warehouse/reference/remote_sources.csv or $CXEX_REMOTE_SOURCES
 
     def client(self, layout: DataLayout | None = None):
-        from pathlib import Path
-
         from assets.sources.download import HttpClient
 
-        cache = Path(self.cache_dir) if self.cache_dir else (layout or DataLayout.from_env()).http_cache
+        cache = Path(self.cache_dir) if self.cache_dir else (layout or self.cxex.layout).http_cache
         return HttpClient(cache, self.retries, self.backoff_seconds, self.timeout_seconds, self.max_bytes)
 
     def sources(self):

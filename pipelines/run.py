@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from warehouse.settings import SettingError, other
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
@@ -118,60 +120,188 @@ def _workforce_summary(con) -> list[str]:
     return lines
 
 
-QUIET = {"loggers": {"console": {"config": {"log_level": os.environ.get("CXEX_LOG_LEVEL", "WARNING")}}}}
+QUIET = {"loggers": {"console": {"config": {"log_level": other("log_level", "WARNING")}}}}
 
 
-def main() -> int:
+def _sources():
+    """Each source: its job, label, the partitions it has now, and the tables it publishes."""
+    from assets import keys
     from assets.cx import available_css_years, available_quarters
     from assets.sources.fevs_prdf import available_years
     from assets.sources.workforce_files import available_months
-    from pipelines.alerts import failure_messages, warning_messages
-    from pipelines.definitions import build_definitions
-    from pipelines.jobs import A11_QUARTERLY_JOB, CSS_YEARLY_JOB, FEVS_YEARLY_JOB, PUBLISH_JOB, WORKFORCE_MONTHLY_JOB
+    from pipelines.jobs import A11_QUARTERLY_JOB, CSS_YEARLY_JOB, FEVS_YEARLY_JOB, WORKFORCE_MONTHLY_JOB
 
+    return {
+        "fevs": (FEVS_YEARLY_JOB, "FEVS", lambda layout: [str(y) for y in available_years(layout)], "raw__fevs_responses",
+                 [keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE]),
+        "workforce": (WORKFORCE_MONTHLY_JOB, "workforce", lambda layout: available_months(layout)[0], "raw__workforce_employment",
+                      [keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES]),
+        "a11": (A11_QUARTERLY_JOB, "A-11 CX", available_quarters, "raw__a11_cx",
+                [keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES]),
+        "css": (CSS_YEARLY_JOB, "GSA CSS", lambda layout: [str(y) for y in available_css_years(layout)], "raw__gsa_css",
+                [keys.PUBLISH_INTERNAL_CX_SCORES]),
+    }
+
+
+def parse_args(argv: list[str] | None = None):
+    import argparse
+
+    p = argparse.ArgumentParser(
+        prog="python -m pipelines.run",
+        description="Validate, compute and publish every source on the configured data directory "
+                    "($CXEX_DATA_DIR, default ./data), then print a summary. Each source's partitions run as one "
+                    "Dagster run (recorded in $DAGSTER_HOME, visible in `make ui`); publication follows.")
+    p.add_argument("--source", default="", help="comma-separated sources to run: fevs, workforce, a11, css "
+                                                "(default: all). `make run SOURCE=fevs`")
+    p.add_argument("--partitions", default="", help="partitions to run: a range START-END or a comma list, e.g. "
+                                                    "2022-2023, 202301-202312, FY2024Q1-FY2024Q4 (default: every partition "
+                                                    "with data). `make run SOURCE=fevs PARTITIONS=2022-2023`")
+    p.add_argument("--no-publish", action="store_true", help="validate and compute only; publish nothing")
+    return p.parse_args([] if argv is None else argv)
+
+
+def select_partitions(available: list[str], spec: str) -> list[str]:
+    """The available partitions a spec names: `A-B` (inclusive, by key order) or `a,b,c`."""
+    if not spec:
+        return available
+    wanted: list[str] = []
+    for part in spec.split(","):
+        part = part.strip()
+        start, sep, end = part.partition("-")
+        if sep:
+            wanted += [k for k in available if start <= k <= end]
+        elif part:
+            wanted += [k for k in available if k == part]
+    return sorted(set(wanted), key=available.index)
+
+
+def contiguous_ranges(keys: list[str], all_keys: list[str]) -> list[tuple[str, str]]:
+    """`keys` as runs of consecutive partitions of the definition: one Dagster run each."""
+    index = {k: i for i, k in enumerate(all_keys)}
+    ranges: list[list[str]] = []
+    for k in sorted(keys, key=index.__getitem__):
+        if ranges and index[k] == index[ranges[-1][-1]] + 1:
+            ranges[-1].append(k)
+        else:
+            ranges.append([k])
+    return [(r[0], r[-1]) for r in ranges]
+
+
+def run_range(job, start: str, end: str, instance):
+    """One run of `job` over the partitions start..end (all assets take the range in one run)."""
+    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, tags=tags)
+
+
+def failed_partitions(result) -> list[str]:
+    """The partitions whose blocking checks failed in a run (their metadata says which)."""
+    bad: list[str] = []
+    for ev in result.get_asset_check_evaluations():
+        if not ev.passed and ev.severity.value == "ERROR" and "failed_partitions" in ev.metadata:  # warnings never fail one
+            bad += [p for p in ev.metadata["failed_partitions"].value if p not in bad]
+    return bad
+
+
+def check_data_dir(root: Path) -> None:
+    """The data directory exists (or can be made) and is writable, else one clear line."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(f"data directory {root} cannot be created ({e.strerror}); set CXEX_DATA_DIR to a writable folder") from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise OSError(f"data directory {root} is not writable; set CXEX_DATA_DIR to a writable folder")
+
+
+def _changes(before: dict, after: dict) -> tuple[list[str], list[str]]:
+    changed = sorted(t for t, v in after["tables"].items() if before["tables"].get(t, {}).get("version") != v["version"])
+    kept = sorted(t for t in before["tables"] if t not in changed)
+    return changed, kept
+
+
+def main(argv: list[str] | None = None) -> int:
+    from assets import keys
+    from pipelines.alerts import failure_messages, warning_messages
+    from pipelines.jobs import PUBLISH_JOB
+
+    args = parse_args(argv)
     started = time.perf_counter()
-    defs = build_definitions()  # reads CXEX_* now, not at first import
+    try:
+        from pipelines.definitions import build_definitions  # its module-level defs validate the settings too
+
+        defs = build_definitions()  # reads and validates every CXEX_* setting now, before any work
+        cxex = defs.resources["cxex"]
+        layout = cxex.layout
+        check_data_dir(layout.root)
+    except (SettingError, OSError) as e:
+        print(f"cxex: {e}", file=sys.stderr)
+        return 2
     instance = _instance()
-    data_dir = defs.resources["cxex"].layout.root
-    print(f"cxex: data directory {data_dir}")
-    layout = defs.resources["cxex"].layout
-    months, _ = available_months(layout)
-    plan = [(FEVS_YEARLY_JOB, "FEVS", [str(y) for y in available_years(layout)], "raw__fevs_responses"),
-            (WORKFORCE_MONTHLY_JOB, "workforce", months, "raw__workforce_employment"),
-            (A11_QUARTERLY_JOB, "A-11 CX", available_quarters(layout), "raw__a11_cx"),
-            (CSS_YEARLY_JOB, "GSA CSS", [str(y) for y in available_css_years(layout)], "raw__gsa_css")]
-    for job_name, label, partitions, raw_node in plan:
+    print(f"cxex: data directory {layout.root}")
+    sources = _sources()
+    chosen = [s.strip() for s in args.source.split(",") if s.strip()] or list(sources)
+    unknown = [s for s in chosen if s not in sources]
+    if unknown:
+        print(f"cxex: unknown source(s) {', '.join(unknown)}; choose from {', '.join(sources)}", file=sys.stderr)
+        return 2
+    failed: list[str] = []
+    to_publish = []
+    for name in chosen:
+        job_name, label, available, raw_node, published = sources[name]
+        partitions = select_partitions(available(layout), args.partitions)
         if not partitions:
             print(f"cxex: {label}: no data (nothing landed, and no sample used)")
+            to_publish += published
             continue
         job, t = defs.resolve_job_def(job_name), time.perf_counter()
-        sources = set()
-        for key in partitions:
-            result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET)
+        all_keys = job.partitions_def.get_partition_keys()
+        ok, files = True, set()
+        for start, end in contiguous_ranges(partitions, all_keys):
+            result = run_range(job, start, end, instance)
+            span = start if start == end else f"{start}..{end}"
             if not result.success:
-                print(f"cxex: {label} {key} failed; nothing was published, the last good tables are untouched:", file=sys.stderr)
+                ok = False
+                bad = failed_partitions(result) or [span]
+                print(f"cxex: {label} {', '.join(bad)} failed; {label} tables keep their last good version:", file=sys.stderr)
                 for msg in failure_messages(result.all_events) or ["see the run in the Dagster UI (make ui)"]:
                     print(f"  {msg}", file=sys.stderr)
-                return 1
+                continue
             for warning in warning_messages(result.all_events):
-                print(f"cxex: {label} {key} warning: {warning}")
-            mats = result.asset_materializations_for_node(raw_node)
-            if mats:
-                meta = mats[0].metadata
-                files = meta["source_files"].value if "source_files" in meta else [meta["source_file"].value]  # noqa: SIM401
-                sources |= {f.rsplit("/", 2)[0] if f.count("/") > 1 else f for f in files}
-        print(f"cxex: {label}: {len(partitions)} partitions ({partitions[0]}..{partitions[-1]}) validated and computed "
-              f"in {time.perf_counter() - t:.1f}s from {', '.join(sorted(sources))}")
-    result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET)
+                print(f"cxex: {label} {span} warning: {warning}")
+            for mat in result.asset_materializations_for_node(raw_node):
+                meta = mat.metadata
+                names = meta["source_files"].value if "source_files" in meta else (
+                    [meta["source_file"].value] if "source_file" in meta else [])
+                files |= {f.rsplit("/", 2)[0] if f.count("/") > 1 else f for f in names}
+        if ok:
+            to_publish += published
+            print(f"cxex: {label}: {len(partitions)} partitions ({partitions[0]}..{partitions[-1]}) validated and computed "
+                  f"in {time.perf_counter() - t:.1f}s from {', '.join(sorted(files)) or 'the landed files'}")
+        else:
+            failed.append(label)
+    if args.no_publish:
+        print(f"cxex: done in {time.perf_counter() - started:.1f}s (nothing published: --no-publish)")
+        return 1 if failed else 0
+    before = cxex.store.read_manifest()
+    selection = [*to_publish, keys.WAREHOUSE_CATALOG]
+    if not failed:
+        selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE]
+    result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
+        instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection)
+    changed, kept = _changes(before, cxex.store.read_manifest())
     if not result.success:
-        print("cxex: publication failed; the last good tables are untouched:", file=sys.stderr)
+        print("cxex: publication failed:", file=sys.stderr)
         for msg in failure_messages(result.all_events):
             print(f"  {msg}", file=sys.stderr)
-        return 1
-    print(summary(defs.resources["cxex"]))
+    print(summary(cxex))
+    print(f"cxex: republished {len(changed)} table(s): {', '.join(changed) or 'none'}")
+    if kept:
+        print(f"cxex: kept their last good version: {', '.join(kept)}")
+    if failed:
+        print(f"cxex: {', '.join(failed)} failed (see above); the cross-agency tables were not recomputed "
+              "and keep their last good version", file=sys.stderr)
     print(f"cxex: done in {time.perf_counter() - started:.1f}s")
-    return 0
+    return 1 if failed or not result.success else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -31,10 +30,6 @@ from .jobs import (A11_QUARTERLY_JOB, CSS_YEARLY_JOB, FEVS_YEARLY_JOB, PUBLISH_J
                    css_yearly, fevs_yearly, publish, workforce_monthly)
 
 PARTITIONED_JOBS = [fevs_yearly, workforce_monthly, a11_quarterly, css_yearly]
-
-
-def settle_seconds() -> float:
-    return float(os.environ.get("CXEX_LANDING_SETTLE_SECONDS", "60"))
 
 
 def landed_fingerprints(landing: Path, settle: float, now: float | None = None) -> tuple[dict[str, str], list[str]]:
@@ -105,7 +100,7 @@ def partitions_of(landing: Path, rel: str) -> list[tuple[str, str]]:
 def landing_files(context: SensorEvaluationContext):
     landing = context.resources.cxex.layout.root / "landing"
     seen = json.loads(context.cursor) if context.cursor else {}
-    now, settling = landed_fingerprints(landing, settle_seconds())
+    now, settling = landed_fingerprints(landing, context.resources.cxex.landing_settle_seconds)
     changed = sorted(rel for rel, fp in now.items() if seen.get(rel) != fp)
     wanted: dict[tuple[str, str], list[str]] = {}
     for rel in changed:

@@ -1,16 +1,18 @@
 """Blocking asset checks on the typed A-11 and GSA CSS partitions."""
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
 
 from assets import keys
-from assets.common import read_provenance
+from assets.common import partition_keys, read_provenance
 from assets.cx import A11_TABLES, QUARTER_COL, YEAR_COL
 from assets.partitions import parse_fiscal_quarter
 
 from .cx_suite import a11_expectations, css_expectations
-from .gx_runner import SuiteOutcome, run_suite
-from .results import check_result
+from .gx_runner import run_suite
+from .ranges import PARTITION, validate_range
+from .results import check_result, combine_results
 
 
 @asset_check(asset=keys.RAW_A11, name="a11_cx_expectations", blocking=True, required_resource_keys={"cxex"},
@@ -18,20 +20,18 @@ from .results import check_result
                          "mean scores 1-5; per-point counts sum to the responses; answers 0/1 (thumbs) or 1-5; "
                          "quarter and fiscal year match the partition; no free-text column in the typed data.")
 def a11_cx_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    layout = context.resources.cxex.layout
-    key = context.op_execution_context.partition_key
-    fy, q = parse_fiscal_quarter(key)
-    suites = a11_expectations(fy, q)
-    outcomes = []
-    for name in A11_TABLES:
-        frame = pq.read_table(layout.raw(name, QUARTER_COL, key))
-        out = run_suite(frame, f"{name}_{key}", suites[name])
-        outcomes += [o.__class__(**{**o.__dict__, "id": f"{name}/{o.id}", "column": o.column and f"{name}.{o.column}"})
-                     for o in out.outcomes]
-    merged = SuiteOutcome(f"a11_cx_{key}", all(o.success for o in outcomes), outcomes)
-    prov = read_provenance(layout.raw("a11_volumes", QUARTER_COL, key))
-    return check_result(context, merged, asset=keys.RAW_A11.to_user_string(), table="a11_cx", partition_col=QUARTER_COL,
-                        partition=key, source_file=prov["source_file"])
+    suites = a11_expectations()
+    results = [validate_range(context, asset=keys.RAW_A11.to_user_string(), table=name, partition_col=QUARTER_COL,
+                              specs=suites[name], suite=name, derive=_derive, check_table="a11_cx", prefix=name)
+               for name in A11_TABLES]
+    return combine_results(results)
+
+
+def _derive(data: pa.Table) -> pa.Table:
+    keys_ = data.column(PARTITION).to_pylist()
+    fq = [parse_fiscal_quarter(k) for k in keys_]
+    return (data.append_column("_partition_fiscal_year", pa.array([y for y, _ in fq], pa.int16()))
+                .append_column("_partition_quarter", pa.array([q for _, q in fq], pa.int8())))
 
 
 @asset_check(asset=keys.RAW_GSA_CSS, name="gsa_css_expectations", blocking=True, required_resource_keys={"cxex"},
@@ -39,8 +39,11 @@ def a11_cx_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult
                          "means on the 1-7 scale, non-negative respondents, one row per agency and function.")
 def gsa_css_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
     layout = context.resources.cxex.layout
-    year = context.op_execution_context.partition_key
-    raw = layout.raw("gsa_css", YEAR_COL, year)
-    outcome = run_suite(pq.read_table(raw), f"gsa_css_{year}", css_expectations(int(year)))
-    return check_result(context, outcome, asset=keys.RAW_GSA_CSS.to_user_string(), table="gsa_css",
-                        partition_col=YEAR_COL, partition=year, source_file=read_provenance(raw)["source_file"] or "(none)")
+    results = []
+    for year in partition_keys(context):  # a few years: one suite each
+        raw = layout.raw("gsa_css", YEAR_COL, year)
+        outcome = run_suite(pq.read_table(raw), f"gsa_css_{year}", css_expectations(int(year)))
+        results.append(check_result(context, outcome, asset=keys.RAW_GSA_CSS.to_user_string(), table="gsa_css",
+                                    partition_col=YEAR_COL, partition=year,
+                                    source_file=read_provenance(raw)["source_file"] or "(none)"))
+    return combine_results(results)

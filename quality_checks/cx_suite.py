@@ -5,11 +5,16 @@ from assets.sources.cx_files import CSS_FUNCTIONS, V2_FLAGS
 
 from .gx_runner import ExpectationSpec as E
 
+# columns quality_checks/cx_checks.py adds to a range of partitions before validating it
+PARTITION_COLUMNS = ("_partition", "_partition_fiscal_year", "_partition_quarter", "source_row")
 
-def a11_expectations(fy: int, q: int) -> dict[str, list[E]]:
+
+def a11_expectations() -> dict[str, list[E]]:
+    """Range-agnostic: a row's fiscal year and quarter are compared with its partition's
+    (`_partition_fiscal_year`, `_partition_quarter`, derived from the partition key)."""
     pair = {"or_equal": True, "ignore_row_if": "either_value_is_missing"}
-    period = [E("ExpectColumnValuesToBeInSet", {"column": "fiscal_year", "value_set": [fy]}),
-              E("ExpectColumnValuesToBeInSet", {"column": "quarter", "value_set": [q]})]
+    period = [E("ExpectColumnPairValuesToBeEqual", {"column_A": "fiscal_year", "column_B": "_partition_fiscal_year"}),
+              E("ExpectColumnPairValuesToBeEqual", {"column_A": "quarter", "column_B": "_partition_quarter"})]
     known = [E("ExpectColumnValuesToNotBeNull", {"column": "service_provider_id"}),
              E("ExpectColumnValuesToNotBeNull", {"column": "agency_code"})]
     return {
@@ -25,7 +30,7 @@ def a11_expectations(fy: int, q: int) -> dict[str, list[E]]:
             E("ExpectColumnPairValuesToBeEqual", {"column_A": "count_total", "column_B": "responses",
                                                   "ignore_row_if": "either_value_is_missing"}),
             *[E("ExpectColumnValuesToBeBetween", {"column": f"count_{k}", "min_value": 0}) for k in range(1, 6)],
-            E("ExpectCompoundColumnsToBeUnique", {"column_list": ["service_id", "driver"]}),
+            E("ExpectCompoundColumnsToBeUnique", {"column_list": ["_partition", "service_id", "driver"]}),
         ],
         "a11_responses": [
             *period, *known,
@@ -37,7 +42,8 @@ def a11_expectations(fy: int, q: int) -> dict[str, list[E]]:
             *[E("ExpectColumnValuesToBeInSet", {"column": f"{s}_{f}", "value_set": [0, 1]})
               for s in ("positive", "negative") for f in V2_FLAGS],
             # free text never leaves the landing folder: the typed file has exactly these columns
-            E("ExpectTableColumnsToMatchSet", {"column_set": list(SCHEMAS["a11_responses"]), "exact_match": True}),
+            E("ExpectTableColumnsToMatchSet", {"column_set": [*SCHEMAS["a11_responses"], *PARTITION_COLUMNS],
+                                               "exact_match": True}),
         ],
     }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 from warehouse import reference
@@ -15,22 +14,17 @@ AGENCY_CODE_PATTERN = r"^[A-Z]{2}$"
 MAX_WEIGHT = 100_000.0  # POSTWT is respondents-to-population; no agency is that large per respondent
 
 
-def respondent_bounds() -> tuple[int, int]:
-    """Plausible respondents in one year's file: CXEX_FEVS_MIN_RESPONDENTS..CXEX_FEVS_MAX_RESPONDENTS.
-
-    Real PRDFs hold ~300,000-700,000 respondents; the lower bound is low by default so
-    subsets and samples pass, and raised in production to catch truncated downloads.
-    """
-    return (int(os.environ.get("CXEX_FEVS_MIN_RESPONDENTS", 10)),
-            int(os.environ.get("CXEX_FEVS_MAX_RESPONDENTS", 1_500_000)))
-
-
 def suite_name(year: int) -> str:
     return f"fevs_responses_{year}"
 
 
-def fevs_expectations(year: int, item_columns: list[str], columns: list[str] = ()) -> list[E]:
-    lo, hi = respondent_bounds()
+def fevs_expectations(year: int, item_columns: list[str], bounds: tuple[int, int] = (10, 1_500_000),
+                      columns: list[str] = ()) -> list[E]:
+    """`bounds`: plausible respondents in the year's file (the cxex resource's fevs_min/max_respondents:
+    real PRDFs hold ~300,000-700,000; the lower bound is low by default so subsets and samples pass,
+    and raised in production to catch truncated downloads). `columns`: the file's columns (for the
+    year's intent-to-leave question)."""
+    lo, hi = bounds
     specs = [
         E("ExpectTableRowCountToBeBetween", {"min_value": lo, "max_value": hi}),
         E("ExpectColumnToExist", {"column": "agency_code"}),

@@ -27,7 +27,8 @@ class ExpectationSpec:
 
     @property
     def column(self) -> str | None:
-        return self.kwargs.get("column")
+        """The column checked (a pair expectation's first column: the data, not what it is compared with)."""
+        return self.kwargs.get("column") or self.kwargs.get("column_A")
 
     @property
     def id(self) -> str:
@@ -141,26 +142,42 @@ def run_suite(data, suite_name: str, specs: list[ExpectationSpec]) -> SuiteOutco
 
 
 def _validate_distinct(table, suite_name: str, specs: list[ExpectationSpec]) -> list[ExpectationOutcome]:
+    """Value-only expectations on distinct values. Columns that share one expectation (the same type,
+    arguments and Arrow type: a hundred FEVS items each expected in {0..5}) are stacked into one GX
+    column and validated once; each column's unexpected values and rows are then recovered from it."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cols = sorted({s.column for s in specs})
-    uniques = {c: pc.drop_null(pc.unique(table.column(c).combine_chunks())) for c in cols}
-    height = max((len(u) for u in uniques.values()), default=0) or 1
-    frame = pa.table({c: pa.concat_arrays([u, pa.nulls(height - len(u), u.type)]) for c, u in uniques.items()}).to_pandas()
+    uniques = {c: pc.drop_null(pc.unique(table.column(c).combine_chunks())) for c in sorted({s.column for s in specs})}
+    groups: dict[tuple, list[ExpectationSpec]] = {}
+    for s in specs:
+        rest = json.dumps({k: v for k, v in s.kwargs.items() if k != "column"}, sort_keys=True, default=str)
+        groups.setdefault((s.type, rest, str(uniques[s.column].type)), []).append(s)
+    gx_specs, members, arrays = [], {}, {}
+    for n, group in enumerate(groups.values()):
+        name = group[0].column if len(group) == 1 else f"__values_{n}"
+        values = uniques[group[0].column] if len(group) == 1 else pc.unique(pa.concat_arrays([uniques[s.column] for s in group]))
+        arrays[name] = values
+        members[name] = group
+        gx_specs.append(ExpectationSpec(group[0].type, {**group[0].kwargs, "column": name}))
+    height = max((len(a) for a in arrays.values()), default=0) or 1
+    frame = pa.table({c: pa.concat_arrays([a, pa.nulls(height - len(a), a.type)]) for c, a in arrays.items()}).to_pandas()
+    bad_values = {o.column: o.sample_values for o in _validate(frame, suite_name, gx_specs, complete=True).outcomes if not o.success}
     out = []
-    for o in _validate(frame, suite_name, specs, complete=True).outcomes:
-        column = table.column(o.column)
-        if o.success:
-            out.append(ExpectationOutcome(o.id, o.type, o.column, True, len(column) - column.null_count, 0, None, [], []))
-            continue
-        bad = pa.array(o.sample_values).cast(column.type)  # the complete list of unexpected distinct values
-        mask = pc.is_in(column, value_set=bad)
-        hits = table.filter(mask)
-        rows = hits.column(ROW_ID_COLUMN).to_pylist()[:SAMPLE_SIZE] if ROW_ID_COLUMN in table.column_names else []
-        out.append(ExpectationOutcome(
-            o.id, o.type, o.column, False, len(column) - column.null_count, hits.num_rows, None,
-            [_plain(v) for v in hits.column(o.column).to_pylist()[:SAMPLE_SIZE]], rows))
+    for name, group in members.items():
+        for spec in group:
+            column = table.column(spec.column)
+            bad = bad_values.get(name)
+            if bad is not None:
+                bad = pc.filter(pa.array(bad).cast(column.type), pc.is_in(pa.array(bad).cast(column.type), value_set=uniques[spec.column]))
+            if bad is None or len(bad) == 0:
+                out.append(ExpectationOutcome(spec.id, _snake(spec.type), spec.column, True, len(column) - column.null_count, 0, None, [], []))
+                continue
+            hits = table.filter(pc.is_in(column, value_set=bad))
+            rows = hits.column(ROW_ID_COLUMN).to_pylist()[:SAMPLE_SIZE] if ROW_ID_COLUMN in table.column_names else []
+            out.append(ExpectationOutcome(
+                spec.id, _snake(spec.type), spec.column, False, len(column) - column.null_count, hits.num_rows, None,
+                [_plain(v) for v in hits.column(spec.column).to_pylist()[:SAMPLE_SIZE]], rows))
     return out
 
 
@@ -184,7 +201,7 @@ def _validate(frame, suite_name: str, specs: list[ExpectationSpec], complete: bo
     outcomes = []
     for res in result.results:  # GX does not keep the suite's order
         cfg = res.expectation_config
-        spec = ExpectationSpec(_camel(cfg.type), {"column": cfg.kwargs["column"]} if cfg.kwargs.get("column") else {})
+        spec = ExpectationSpec(_camel(cfg.type), {k: cfg.kwargs[k] for k in ("column", "column_A") if cfg.kwargs.get(k)})
         r = res.result or {}
         rows = []
         for item in r.get("partial_unexpected_index_list") or []:

@@ -37,7 +37,8 @@ def check_result(context, outcome: SuiteOutcome, *, asset: str, table: str, part
     write_parquet_atomic(results, folder / f"{run_id}_{outcome.suite}.parquet")
 
     failures = outcome.failures
-    metadata = {"source_file": source_file, "expectations": len(outcome.outcomes), "failed_expectations": len(failures)}
+    metadata = {"source_file": source_file, "partition": partition, "expectations": len(outcome.outcomes),
+                "failed_expectations": len(failures), "failed_partitions": MetadataValue.json([partition] if failures else [])}
     if failures:
         first = failures[0]
         metadata.update({
@@ -53,3 +54,21 @@ def check_result(context, outcome: SuiteOutcome, *, asset: str, table: str, part
     else:
         description = f"{source_file}: all {len(outcome.outcomes)} expectations passed"
     return AssetCheckResult(passed=not failures, severity=severity, metadata=metadata, description=description)
+
+
+def combine_results(results: list[AssetCheckResult]) -> AssetCheckResult:
+    """One check result for a range of partitions validated one by one: failures first, then passes."""
+    if len(results) == 1:
+        return results[0]
+    failed = [r for r in results if not r.passed]
+    shown = failed or results
+    description = "; ".join(r.description for r in shown[:3])
+    if len(shown) > 3:
+        description += f"; and {len(shown) - 3} more partition(s)"
+    metadata = dict(failed[0].metadata) if failed else {}
+    metadata.update({"partition": f"{results[0].metadata['partition'].value}..{results[-1].metadata['partition'].value}",
+                     "partitions_validated": len(results),
+                     "failed_partitions": MetadataValue.json([r.metadata["partition"].value for r in failed]),
+                     "expectations": sum(r.metadata["expectations"].value for r in results),
+                     "failed_expectations": sum(r.metadata["failed_expectations"].value for r in results)})
+    return AssetCheckResult(passed=not failed, severity=results[0].severity, metadata=metadata, description=description)

@@ -1,29 +1,34 @@
 """Asset checks on the typed monthly workforce files: blocking rules, and warnings that never block."""
 
 import duckdb
-import pyarrow.parquet as pq
+import pyarrow as pa
+import pyarrow.compute as pc
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from assets import keys
-from assets.common import read_provenance
+from assets.common import partition_keys
 from assets.sources.workforce_files import find_agency_lookup, parse_agency_lookup
 from assets.workforce import PARTITION_COL
-from assets.partitions import WORKFORCE_MONTHS
 
-from .gx_runner import run_suite
-from .results import check_result
+from .ranges import PARTITION, validate_range, yyyymm_index
 from .workforce_suite import actions_expectations, employment_expectations, known_codes_expectations
 
 HEADCOUNT_CHANGE_BAND = 0.10  # month-over-month change per agency beyond ±10 % is flagged
 
 
+def _derive(data: pa.Table) -> pa.Table:
+    """Columns the range-agnostic suites compare rows with (quality_checks/workforce_suite.py)."""
+    month = pc.cast(data.column(PARTITION), pa.int64())
+    data = data.append_column("_partition_yyyymm", month)
+    if "effective_yyyymm" in data.column_names:
+        data = data.append_column("_months_before_file",
+                                  pc.subtract(yyyymm_index(month), yyyymm_index(data.column("effective_yyyymm"))))
+    return data
+
+
 def _validate(context, asset_key, table_name, specs, suite, severity=AssetCheckSeverity.ERROR) -> AssetCheckResult:
-    layout = context.resources.cxex.layout
-    month = context.op_execution_context.partition_key
-    raw = layout.raw(table_name, PARTITION_COL, month)
-    outcome = run_suite(pq.read_table(raw), suite, specs)
-    return check_result(context, outcome, asset=asset_key.to_user_string(), table=table_name, partition_col=PARTITION_COL,
-                        partition=month, source_file=read_provenance(raw)["source_file"], severity=severity)
+    return validate_range(context, asset=asset_key.to_user_string(), table=table_name, partition_col=PARTITION_COL,
+                          specs=specs, suite=suite, derive=_derive, severity=severity)
 
 
 @asset_check(asset=keys.RAW_WORKFORCE_EMPLOYMENT, name="workforce_employment_expectations", blocking=True,
@@ -31,9 +36,8 @@ def _validate(context, asset_key, table_name, specs, suite, severity=AssetCheckS
              description="GX: required columns, snapshot month matches the partition, well-formed agency and "
                          "sub-element codes, non-negative counts (suppressed = null allowed), age/service brackets known.")
 def workforce_employment_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    month = context.op_execution_context.partition_key
-    return _validate(context, keys.RAW_WORKFORCE_EMPLOYMENT, "workforce_employment", employment_expectations(month),
-                     f"workforce_employment_{month}")
+    return _validate(context, keys.RAW_WORKFORCE_EMPLOYMENT, "workforce_employment", employment_expectations(),
+                     "workforce_employment")
 
 
 @asset_check(asset=keys.RAW_WORKFORCE_ACTIONS, name="workforce_actions_expectations", blocking=True,
@@ -41,9 +45,8 @@ def workforce_employment_expectations(context: AssetCheckExecutionContext) -> As
              description="GX: action types known, category codes well-formed, effective month not after the file "
                          "month nor more than 36 months before it, non-negative counts.")
 def workforce_actions_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    month = context.op_execution_context.partition_key
-    return _validate(context, keys.RAW_WORKFORCE_ACTIONS, "workforce_actions", actions_expectations(month),
-                     f"workforce_actions_{month}")
+    return _validate(context, keys.RAW_WORKFORCE_ACTIONS, "workforce_actions", actions_expectations(),
+                     "workforce_actions")
 
 
 def _subelements(context) -> list[str]:
@@ -56,9 +59,8 @@ def _subelements(context) -> list[str]:
              description="Warning, never blocking: sub-element and supervisory codes missing from the lookup "
                          "tables are listed; their rows stay in the data (in_lookup = false in the metrics).")
 def workforce_employment_codes_known(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    month = context.op_execution_context.partition_key
     return _validate(context, keys.RAW_WORKFORCE_EMPLOYMENT, "workforce_employment",
-                     known_codes_expectations(_subelements(context), actions=False), f"workforce_employment_codes_{month}",
+                     known_codes_expectations(_subelements(context), actions=False), "workforce_employment_codes",
                      severity=AssetCheckSeverity.WARN)
 
 
@@ -67,9 +69,8 @@ def workforce_employment_codes_known(context: AssetCheckExecutionContext) -> Ass
              description="Warning, never blocking: accession/separation category codes and sub-elements missing "
                          "from the lookups are listed; their rows are kept (category 'unknown').")
 def workforce_actions_codes_known(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    month = context.op_execution_context.partition_key
     return _validate(context, keys.RAW_WORKFORCE_ACTIONS, "workforce_actions",
-                     known_codes_expectations(_subelements(context), actions=True), f"workforce_actions_codes_{month}",
+                     known_codes_expectations(_subelements(context), actions=True), "workforce_actions_codes",
                      severity=AssetCheckSeverity.WARN)
 
 
@@ -79,28 +80,37 @@ def workforce_actions_codes_known(context: AssetCheckExecutionContext) -> AssetC
                          "previous month's snapshot (a reorganisation, or a truncated file).")
 def workforce_headcount_change(context: AssetCheckExecutionContext) -> AssetCheckResult:
     layout = context.resources.cxex.layout
-    month = context.op_execution_context.partition_key
-    keys_ = WORKFORCE_MONTHS.get_partition_keys()
-    prev = keys_[keys_.index(month) - 1] if keys_.index(month) > 0 else None
-    cur_path = layout.raw("workforce_employment", PARTITION_COL, month)
-    prev_path = layout.raw("workforce_employment", PARTITION_COL, prev) if prev else None
-    if prev_path is None or not prev_path.exists():
+    flagged, compared = [], []
+    for month in partition_keys(context):
+        prev = _previous_month(month)
+        cur_path = layout.raw("workforce_employment", PARTITION_COL, month)
+        prev_path = layout.raw("workforce_employment", PARTITION_COL, prev)
+        if not prev_path.exists():
+            continue
+        compared.append(f"{month}/{prev}")
+        with duckdb.connect() as con:
+            rows = con.execute("""
+                WITH c AS (SELECT agency_code, sum(count) AS n FROM read_parquet(?) GROUP BY 1),
+                     p AS (SELECT agency_code, sum(count) AS n FROM read_parquet(?) GROUP BY 1)
+                SELECT agency_code, p.n AS before, c.n AS after, (c.n - p.n) / p.n AS change
+                FROM c JOIN p USING (agency_code)
+                WHERE p.n > 0 AND abs(c.n - p.n) / p.n > ?
+                ORDER BY abs(change) DESC""", [str(cur_path), str(prev_path), HEADCOUNT_CHANGE_BAND]).fetchall()
+        flagged += [{"month": month, "agency_code": a, "before": int(b), "after": int(c), "change_pct": round(100 * ch, 1)}
+                    for a, b, c, ch in rows]
+    if not compared:
         return AssetCheckResult(passed=True, severity=AssetCheckSeverity.WARN,
-                                description=f"no snapshot for the month before {month} to compare with",
+                                description="no snapshot for the month before to compare with",
                                 metadata={"compared_with": "none"})
-    with duckdb.connect() as con:
-        rows = con.execute("""
-            WITH c AS (SELECT agency_code, sum(count) AS n FROM read_parquet(?) GROUP BY 1),
-                 p AS (SELECT agency_code, sum(count) AS n FROM read_parquet(?) GROUP BY 1)
-            SELECT agency_code, p.n AS before, c.n AS after, (c.n - p.n) / p.n AS change
-            FROM c JOIN p USING (agency_code)
-            WHERE p.n > 0 AND abs(c.n - p.n) / p.n > ?
-            ORDER BY abs(change) DESC""", [str(cur_path), str(prev_path), HEADCOUNT_CHANGE_BAND]).fetchall()
-    flagged = [{"agency_code": a, "before": int(b), "after": int(c), "change_pct": round(100 * ch, 1)} for a, b, c, ch in rows]
     return AssetCheckResult(
         passed=not flagged, severity=AssetCheckSeverity.WARN,
-        description=(f"{len(flagged)} agencies moved more than ±{HEADCOUNT_CHANGE_BAND:.0%} since {prev}: "
-                     + ", ".join(f"{f['agency_code']} {f['change_pct']:+}%" for f in flagged[:5])) if flagged
-                    else f"every agency within ±{HEADCOUNT_CHANGE_BAND:.0%} of {prev}",
-        metadata={"compared_with": prev, "flagged": flagged},
+        description=(f"{len(flagged)} agency-months moved more than ±{HEADCOUNT_CHANGE_BAND:.0%} since the month before: "
+                     + ", ".join(f"{f['agency_code']} {f['month']} {f['change_pct']:+}%" for f in flagged[:5])) if flagged
+                    else f"every agency within ±{HEADCOUNT_CHANGE_BAND:.0%} of the month before ({len(compared)} months compared)",
+        metadata={"compared_with": ", ".join(compared), "flagged": flagged},
     )
+
+
+def _previous_month(month: str) -> str:
+    y, m = divmod(int(month), 100)
+    return f"{y - 1}12" if m == 1 else f"{y}{m - 1:02d}"

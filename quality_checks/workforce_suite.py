@@ -7,17 +7,12 @@ from .gx_runner import ExpectationSpec as E
 MAX_ACTION_LAG_MONTHS = 36  # an action processed years after it took effect is more likely a bad date
 
 
-def _months_before(yyyymm: int, n: int) -> int:
-    y, m = divmod(yyyymm, 100)
-    total = y * 12 + (m - 1) - n
-    return (total // 12) * 100 + total % 12 + 1
-
-
-def employment_expectations(month: str) -> list[E]:
+def employment_expectations() -> list[E]:
+    """Range-agnostic: a row's snapshot month is compared with its partition's (`_partition_yyyymm`)."""
     return [
         E("ExpectTableRowCountToBeBetween", {"min_value": 1}),
         *[E("ExpectColumnToExist", {"column": c}) for c in ("agency_code", "agency_subelement_code", "count", "snapshot_yyyymm")],
-        E("ExpectColumnValuesToBeInSet", {"column": "snapshot_yyyymm", "value_set": [int(month)]}),
+        E("ExpectColumnPairValuesToBeEqual", {"column_A": "snapshot_yyyymm", "column_B": "_partition_yyyymm"}),
         E("ExpectColumnValuesToNotBeNull", {"column": "agency_code"}),
         E("ExpectColumnValuesToMatchRegex", {"column": "agency_code", "regex": r"^[A-Z0-9]{2}$"}),
         E("ExpectColumnValuesToMatchRegex", {"column": "agency_subelement_code", "regex": r"^[A-Z0-9]{4}$"}),
@@ -28,13 +23,13 @@ def employment_expectations(month: str) -> list[E]:
     ]
 
 
-def actions_expectations(month: str) -> list[E]:
-    m = int(month)
+def actions_expectations() -> list[E]:
+    """Range-agnostic: `_months_before_file` is the file's month minus the action's effective month."""
     return [
         E("ExpectColumnValuesToBeInSet", {"column": "action", "value_set": ["accession", "separation"]}),
         E("ExpectColumnValuesToMatchRegex", {"column": "category_code", "regex": r"^[A-Z]{2}$"}),
-        E("ExpectColumnValuesToBeBetween", {"column": "effective_yyyymm", "min_value": _months_before(m, MAX_ACTION_LAG_MONTHS),
-                                            "max_value": m}),
+        E("ExpectColumnValuesToBeBetween", {"column": "_months_before_file", "min_value": 0,
+                                            "max_value": MAX_ACTION_LAG_MONTHS}),
         E("ExpectColumnValuesToMatchRegex", {"column": "agency_subelement_code", "regex": r"^[A-Z0-9]{4}$"}),
         E("ExpectColumnValuesToBeBetween", {"column": "count", "min_value": 0}),
     ]

@@ -50,7 +50,7 @@ def make_defs(data_dir: Path):
     from pipelines.definitions import build_definitions
     from pipelines.resources import CxexResource
 
-    return build_definitions(CxexResource(data_dir=str(data_dir)))
+    return build_definitions(CxexResource.from_env(data_dir=str(data_dir)))
 
 
 @pytest.fixture

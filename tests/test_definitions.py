@@ -104,3 +104,16 @@ def test_deploy_dagster_yaml_is_a_valid_instance_config(tmp_path):
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         assert instance.run_coordinator.get_run_queue_config().max_concurrent_runs == 4
         assert instance.run_retries_enabled and instance.run_retries_max_retries == 1
+
+
+def test_published_and_staged_assets_show_their_contract_columns():
+    """The UI's asset page shows columns from the contract (declared once); row counts come with each publication."""
+    from warehouse.contracts import load
+
+    from pipelines.definitions import defs
+    graph = defs.resolve_asset_graph()
+    for key in (keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_AGENCY_SCORECARD, keys.FEVS_ITEM_SCORES):
+        schema = graph.get(key).metadata["dagster/column_schema"]
+        contract = load(key.path[-1])
+        assert [c.name for c in schema.columns] == contract.column_names
+        assert all(c.description for c in schema.columns)

@@ -32,7 +32,7 @@ def test_out_of_range_answer_in_a_non_index_declared_item_blocks(tmp_path, value
     def mutate(rows):
         rows[4]["Q1"] = value
     t = _table(tmp_path, mutate)
-    out = run_suite(t, "fevs_responses_2018", fevs_expectations(2018, scored_item_columns(t.schema), t.column_names))
+    out = run_suite(t, "fevs_responses_2018", fevs_expectations(2018, scored_item_columns(t.schema), columns=t.column_names))
     [f] = out.failures
     assert f.column == "Q1" and f.type == "expect_column_values_to_be_in_set" and f.sample_rows == [6]
 
@@ -53,7 +53,7 @@ def test_repeated_ids_and_unknown_q_columns_only_warn(tmp_path):
             r["Q72"] = "3"               # not in 2018's item map
     t = _table(tmp_path, mutate, [*hand_data.COLUMNS, "Q72"])
     assert t.schema.field("Q72").type == pa.string() and "Q72" not in scored_item_columns(t.schema)
-    blocking = run_suite(t, "b", fevs_expectations(2018, scored_item_columns(t.schema), t.column_names))
+    blocking = run_suite(t, "b", fevs_expectations(2018, scored_item_columns(t.schema), columns=t.column_names))
     assert blocking.success, [f.describe() for f in blocking.failures]
     warn = run_suite(t, "w", fevs_warning_expectations(2018, t.column_names))
     assert {f.type for f in warn.failures} == {"expect_column_values_to_be_unique", "expect_table_columns_to_match_set"}

@@ -114,7 +114,7 @@ def test_non_integer_answer_in_a_declared_non_index_item_stops_the_parse(tmp_pat
         parse_prdf(path, 2018)
 
 
-def test_real_files_win_over_sample_and_ambiguity_is_an_error(data_dir, monkeypatch):
+def test_real_files_win_over_sample_and_ambiguity_is_an_error(data_dir):
     layout = DataLayout(data_dir)
     src = find_fevs_file(layout, 2019)
     assert src.is_sample and src.path == sample_path(layout, 2019)
@@ -124,9 +124,8 @@ def test_real_files_win_over_sample_and_ambiguity_is_an_error(data_dir, monkeypa
     write_prdf(land(data_dir, 2019, "another.csv"), hand_data.rows(), hand_data.COLUMNS)
     with pytest.raises(SourceFileError, match="2 candidate FEVS files"):
         find_fevs_file(layout, 2019)
-    monkeypatch.setenv("CXEX_USE_SAMPLE", "never")
-    with pytest.raises(SourceFileError, match="CXEX_USE_SAMPLE=never"):
-        find_fevs_file(layout, 2020)
+    with pytest.raises(SourceFileError, match="CXEX_USE_SAMPLE=never"):  # the layout carries the sample rule
+        find_fevs_file(DataLayout(data_dir, "never"), 2020)
 
 
 def test_sample_is_deterministic_and_realistic():

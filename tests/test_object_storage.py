@@ -53,7 +53,7 @@ def test_publish_to_s3_and_query_it_from_the_catalog(s3, data_dir, monkeypatch):
     url = f"s3://{BUCKET}/cxex"
     monkeypatch.setenv("CXEX_PUBLISH_URL", url)
     write_prdf(land(data_dir, 2018), hand_data.rows(), hand_data.COLUMNS)
-    defs = build_definitions(CxexResource(data_dir=str(data_dir), publish_url=url))
+    defs = build_definitions(CxexResource.from_env(data_dir=str(data_dir), publish_url=url))
     assert run_year(defs, 2018).success
     assert run_publish(defs).success
     keys = _keys(s3, "cxex/")

@@ -33,8 +33,9 @@ def server():
 def _defs(data_dir, sources_csv=None):
     from pipelines.definitions import build_definitions
 
-    return build_definitions(CxexResource(data_dir=str(data_dir)),
-                             HttpResource(remote_sources_file=str(sources_csv or ""), backoff_seconds=0.01, timeout_seconds=10))
+    cxex = CxexResource.from_env(data_dir=str(data_dir))
+    return build_definitions(cxex, HttpResource(cxex=cxex, remote_sources_file=str(sources_csv or ""), backoff_seconds=0.01,
+                                                timeout_seconds=10))
 
 
 def _tick(defs, name, when):
@@ -61,7 +62,7 @@ def test_schedules_ask_for_the_partition_each_release_brings(data_dir):
 def _sense(defs, data_dir, cursor=None):
     sensor = next(s for s in defs.sensors if s.name == "landing_files")
     with DagsterInstance.ephemeral() as instance:
-        ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"cxex": CxexResource(data_dir=str(data_dir))},
+        ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"cxex": CxexResource.from_env(data_dir=str(data_dir))},
                                    repository_def=defs.get_repository_def())
         result = sensor.evaluate_tick(ctx)
     return result
@@ -179,9 +180,9 @@ def test_a_failed_run_alerts_with_the_failing_check(data_dir, server, monkeypatc
         assert not result.success
         failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
         sensor = next(s for s in defs.sensors if s.name == "run_failure_alert")
-        ctx = build_run_status_sensor_context(sensor_name=sensor.name, dagster_event=failure, dagster_instance=instance,
-                                              dagster_run=result.dagster_run, resources={"http": HttpResource()})
-        sensor(ctx.for_run_failure())
+        with build_run_status_sensor_context(sensor_name=sensor.name, dagster_event=failure, dagster_instance=instance,
+                                             dagster_run=result.dagster_run, resources={"http": defs.resources["http"]}) as ctx:
+            sensor(ctx.for_run_failure())
     assert len(server.posts) == 1
     path, payload = server.posts[0]
     assert path == "/hooks/cxex" and payload["job"] == "fevs_yearly"

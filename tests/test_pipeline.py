@@ -120,12 +120,17 @@ def test_bad_partition_is_blocked_and_published_tables_survive(data_dir, capsys,
     blocking = ~results.suite.str.endswith("_warnings")
     assert results.loc[~results.success & blocking, "column_name"].tolist() == ["Q12"]
 
-    # and `make run` says so, exits non-zero, and publishes nothing
+    # and `make run` says so and exits non-zero; FEVS and the cross-agency tables keep their last good
+    # version, while the sources that do not depend on FEVS (workforce, CX) still publish
+    crosswalk = (data_dir / "publish" / "agency_crosswalk").resolve()
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     assert run_module.main() == 1
-    err = capsys.readouterr().err
-    assert "FEVS 2018" not in err and "landing/fevs/2019/prdf.csv: column Q12" in err and "row(s) [5, 10]" in err
+    out, err = capsys.readouterr()
+    assert "cxex: FEVS 2019 failed" in err and "landing/fevs/2019/prdf.csv: column Q12" in err and "row(s) [5, 10]" in err
     assert _published_state(data_dir) == before
+    assert (data_dir / "publish" / "agency_crosswalk").resolve() == crosswalk
+    assert (data_dir / "publish" / "workforce_metrics").is_symlink() and (data_dir / "publish" / "cx_index_scores").is_symlink()
+    assert "kept their last good version: agency_crosswalk" in out and "workforce_metrics" in out.split("republished")[1]
 
 
 def test_unreadable_value_fails_the_parse_with_location(data_dir, capsys, monkeypatch):

@@ -78,13 +78,12 @@ def connect(warehouse_file: Path | str | None = None, publish_url: str | None = 
 
     Defaults: $CXEX_DATA_DIR/warehouse.duckdb and $CXEX_PUBLISH_URL.
     """
-    import os
-
     from .layout import DataLayout
     from .publish import open_store
+    from .settings import read_env
 
     layout = DataLayout.from_env()
     con = duckdb.connect(str(warehouse_file or layout.warehouse_file), read_only=True)
-    url = publish_url if publish_url is not None else os.environ.get("CXEX_PUBLISH_URL", "")
+    url = publish_url if publish_url is not None else read_env()["publish_url"]
     open_store(url, layout.publish_root, layout.root).register(con)
     return con

@@ -61,6 +61,10 @@ class Contract:
         return [c.name for c in self.columns]
 
 
+def exists(table: str) -> bool:
+    return (CONTRACTS_DIR / f"{table}.yaml").exists()
+
+
 def _columns(raw: list[dict], where: str) -> list[Column]:
     cols = []
     for c in raw:

@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_DATA_DIR = "./data"
-MIN_SUPPRESSION_THRESHOLD = 10  # FEVS practice: never show a cell of fewer than 10 respondents
+from .settings import MIN_SUPPRESSION_THRESHOLD, SETTINGS  # noqa: F401  (re-exported)
+
+DEFAULT_DATA_DIR = SETTINGS["data_dir"][1]
 
 
 @dataclass(frozen=True)
 class DataLayout:
-    """The data directory: landing (as published) → raw (typed) → staging → publish + catalog."""
+    """The data directory: landing (as published) → raw (typed) → staging → publish + catalog.
+
+    `use_sample` ("auto" or "never") is the one rule for which partitions exist: with "auto" the
+    generated sample fills every partition nothing has landed for; with "never" only landed files count.
+    Every source's readers, `make run` and publication ask the layout, so they agree.
+    """
 
     root: Path
+    use_sample: str = "auto"
 
     @classmethod
     def from_env(cls) -> "DataLayout":
-        return cls(Path(os.environ.get("CXEX_DATA_DIR", DEFAULT_DATA_DIR)).resolve())
+        """The layout the environment names (command-line tools outside Dagster)."""
+        from .settings import read_env
+
+        s = read_env()
+        return cls(Path(s["data_dir"]).resolve(), s["use_sample"])
+
+    @property
+    def sample_allowed(self) -> bool:
+        return self.use_sample != "never"
 
     def landing(self, source: str, partition: str | None = None) -> Path:
         p = self.root / "landing" / source
@@ -62,17 +76,3 @@ class DataLayout:
     @property
     def warehouse_file(self) -> Path:
         return self.root / "warehouse.duckdb"
-
-
-def suppression_threshold(value: str | int | None = None) -> int:
-    """The minimum respondents behind a published cell: CXEX_MIN_RESPONDENTS, never below 10."""
-    raw = value if value is not None else os.environ.get("CXEX_MIN_RESPONDENTS", MIN_SUPPRESSION_THRESHOLD)
-    try:
-        n = int(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"CXEX_MIN_RESPONDENTS must be a whole number, got {raw!r}") from None
-    if n < MIN_SUPPRESSION_THRESHOLD:
-        raise ValueError(
-            f"CXEX_MIN_RESPONDENTS={n} is below the FEVS suppression floor of {MIN_SUPPRESSION_THRESHOLD}"
-        )
-    return n

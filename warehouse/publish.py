@@ -240,10 +240,9 @@ class ObjectStore:
 def open_store(publish_url: str | None, local_root: Path, lock_dir: Path):
     """The publication target: a local folder unless `publish_url` names an fsspec location."""
     if publish_url and "://" in publish_url and not publish_url.startswith("file://"):
-        import os
+        from .settings import publish_options
 
-        options = json.loads(os.environ.get("CXEX_PUBLISH_OPTIONS") or "{}")
-        return ObjectStore(publish_url, lock_dir, options)
+        return ObjectStore(publish_url, lock_dir, publish_options())
     if publish_url:
         return LocalStore(Path(publish_url.removeprefix("file://")))
     return LocalStore(local_root)

@@ -252,9 +252,9 @@ class RemoteSource:
 
 def remote_sources(path: str | Path | None = None) -> list[RemoteSource]:
     """Rows of remote_sources.csv (or $CXEX_REMOTE_SOURCES) that have a URL, checked."""
-    import os
+    from .settings import other
 
-    path = Path(path or os.environ.get("CXEX_REMOTE_SOURCES") or REMOTE_SOURCES_FILE)
+    path = Path(path or other("remote_sources") or REMOTE_SOURCES_FILE)
     out, seen = [], set()
     for n, row in enumerate(_rows(path), start=2):
         url = (row.get("url") or "").strip()

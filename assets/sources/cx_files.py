@@ -146,7 +146,7 @@ def _collect(layout, sub: str) -> tuple[list[Path], bool]:
         return files, False
     if any(layout.landing("cx", s).is_dir() and any(layout.landing("cx", s).rglob("*.csv")) for s in ("a11_v1", "a11_v2", "gsa_css")):
         return [], False  # real CX data has landed: the sample is not mixed in
-    if use_sample_policy() == "never":
+    if use_sample_policy(layout) == "never":
         return [], False
     sample = ensure_samples(layout) / sub
     return sorted(p for p in sample.rglob("*.csv")), True

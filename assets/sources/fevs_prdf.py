@@ -67,7 +67,7 @@ def find_fevs_file(layout, year: int) -> SourceFile:
         )
     if files:
         return SourceFile.from_path(files[0], layout.root, is_sample=False)
-    if use_sample_policy() == "never":
+    if use_sample_policy(layout) == "never":
         raise SourceFileError(f"{folder}: no FEVS file for {year}, and CXEX_USE_SAMPLE=never forbids the sample")
     return SourceFile.from_path(ensure_sample(layout, year), layout.root, is_sample=True)
 
@@ -195,6 +195,6 @@ def available_years(layout) -> list[int]:
     """Survey years to process: every supported year (the sample fills gaps), or with
     CXEX_USE_SAMPLE=never only the years that have a landed file."""
     years = reference.supported_years()
-    if use_sample_policy() == "never":
+    if use_sample_policy(layout) == "never":
         return [y for y in years if landed_files(layout.landing("fevs", str(y)))]
     return years

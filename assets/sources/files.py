@@ -54,12 +54,9 @@ def landed_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if is_data_file(p))
 
 
-def use_sample_policy() -> str:
-    """CXEX_USE_SAMPLE: `auto` (sample only where nothing landed) or `never`."""
-    policy = os.environ.get("CXEX_USE_SAMPLE", "auto").strip().lower()
-    if policy not in ("auto", "never"):
-        raise ValueError(f"CXEX_USE_SAMPLE must be 'auto' or 'never', got {policy!r}")
-    return policy
+def use_sample_policy(layout) -> str:
+    """The layout's sample rule (CXEX_USE_SAMPLE): `auto` (sample only where nothing landed) or `never`."""
+    return layout.use_sample
 
 
 def ensure_sample_dir(root: Path, version: int, write) -> Path:

@@ -108,7 +108,7 @@ def available_months(layout) -> tuple[list[str], bool]:
     landed = landed_months(layout)
     if landed:
         return landed, False
-    if use_sample_policy() == "never":
+    if use_sample_policy(layout) == "never":
         return [], False
     return sample_months(), True
 
@@ -120,7 +120,7 @@ def month_files(layout, month: str) -> MonthFiles:
     folder = layout.landing("workforce", month)
     files, is_sample = landed_files(folder), False
     if not files:
-        if use_sample_policy() == "never":
+        if use_sample_policy(layout) == "never":
             raise SourceFileError(f"{folder}: no workforce files for {month}, and CXEX_USE_SAMPLE=never forbids the sample")
         if landed_months(layout):
             raise SourceFileError(f"{folder}: no workforce files for {month}; other months have landed, so the sample "
