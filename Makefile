@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup run test ui lock docs clean download-fevs bench
+.PHONY: setup run test ui lock docs clean download-fevs fetch bench
 
 setup: $(STAMP)
 
@@ -35,6 +35,9 @@ ui: setup ## Dagster UI on http://127.0.0.1:3000 over the same data directory
 
 download-fevs: setup ## fetch OPM's PRDF for YEAR into the landing folder (needs internet; URL=... to override)
 	$(BIN)/python -m assets.sources.download fevs --year $(YEAR) $(if $(URL),--url $(URL)) $(if $(SHA256),--sha256 $(SHA256))
+
+fetch: setup ## fetch SOURCE (fevs|workforce) partitions FROM..TO listed in warehouse/reference/remote_sources.csv (needs internet)
+	$(BIN)/python -m assets.sources.download fetch --source $(SOURCE) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 
 docs: setup ## regenerate docs/data_dictionary.md from the schema contracts
 	$(BIN)/python -m warehouse.contracts --write docs/data_dictionary.md

@@ -12,9 +12,11 @@ from warehouse.reference import supported_years
 
 FEVS_YEARS = StaticPartitionsDefinition([str(y) for y in supported_years()])
 
-# Workforce data is published monthly; keys are OPM's own yyyymm. The window opens with FY2020
-# (October 2019); months without landed files (or sample) fail clearly rather than guess.
-WORKFORCE_MONTHS = MonthlyPartitionsDefinition(start_date="201910", fmt="%Y%m", end_offset=0)
+# Workforce data is published monthly (FWD) or as quarterly snapshots and fiscal-year action cubes
+# (FedScope, from FY1998); keys are OPM's own yyyymm. A time window: every month from October 1997
+# to the current one is a partition, so next month's data needs no code change. Months without
+# landed files (or sample) fail clearly rather than guess.
+WORKFORCE_MONTHS = MonthlyPartitionsDefinition(start_date="199710", fmt="%Y%m", end_offset=0)
 
 
 def _fiscal_year_today() -> int:

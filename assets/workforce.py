@@ -16,7 +16,7 @@ from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, mer
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
                      staged_partitions)
 from .partitions import WORKFORCE_MONTHS
-from .sources.workforce_files import (SOURCE, available_months, codes, empty_actions, find_agency_lookup, month_files,
+from .sources.workforce_files import (SOURCE, agency_lookup, available_months, codes, empty_actions, find_agency_lookup, month_files,
                                       parse_actions, parse_agency_lookup, parse_employment)
 
 GROUP = "workforce"
@@ -43,12 +43,13 @@ def workforce_employment(context: AssetExecutionContext) -> MaterializeResult:
 def _workforce_employment(layout, month: str) -> dict:
     started = time.perf_counter()
     mf = month_files(layout, month)
-    table = parse_employment(mf.employment, mf.layout)
+    table = parse_employment(mf.employment, mf.layout)  # empty when only an action cube covers the month
     out = layout.raw("workforce_employment", PARTITION_COL, month)
-    write_parquet_atomic(table, out, {PROVENANCE_META: json.dumps(provenance_record(SOURCE, [mf.employment]))})
+    src = [mf.employment] if mf.employment else mf.files
+    write_parquet_atomic(table, out, {PROVENANCE_META: json.dumps(provenance_record(SOURCE, src))})
     return {
-        "rows": table.num_rows, "layout": mf.layout, "source_file": mf.employment.relative,
-        "source_is_sample": mf.employment.is_sample,
+        "rows": table.num_rows, "layout": mf.layout, "source_file": (mf.employment or src[0]).relative,
+        "source_is_sample": src[0].is_sample,
         "headcount": int(pa.compute.sum(table.column("count")).as_py() or 0),
         "suppressed_cells": int(pa.compute.sum(table.column("count_suppressed")).as_py() or 0),
         "seconds": round(time.perf_counter() - started, 3), "path": MetadataValue.path(str(out)),
@@ -71,7 +72,7 @@ def _workforce_actions(layout, month: str) -> dict:
     mf = month_files(layout, month)
     parts = [parse_actions(f, mf.layout, kind, month) for kind, f in (("accession", mf.accession), ("separation", mf.separation)) if f]
     table = pa.concat_tables(parts) if parts else empty_actions()
-    files = [f for f in (mf.accession, mf.separation) if f] or [mf.employment]
+    files = [f for f in (mf.accession, mf.separation) if f] or mf.files
     out = layout.raw("workforce_actions", PARTITION_COL, month)
     write_parquet_atomic(table, out, {PROVENANCE_META: json.dumps(provenance_record(SOURCE, files))})
     counts = {}
@@ -146,7 +147,7 @@ def publish_workforce_metrics(context: AssetExecutionContext) -> MaterializeResu
         return nothing_to_publish(context, "workforce_metrics", "no validated workforce month is staged")
     emp = [str(layout.staging("workforce_employment_monthly", PARTITION_COL, m)) for m in months]
     act = [str(layout.staging("workforce_actions_monthly", PARTITION_COL, m)) for m in months]
-    agencies = parse_agency_lookup(find_agency_lookup(layout))
+    agencies = agency_lookup(layout)  # DTagy if landed; FWD names come from the files
     with duckdb.connect() as con:
         con.register("agencies", agencies)
         table = con.sql(sql.load("workforce_metrics"), params={"employment_glob": emp, "actions_glob": act}).to_arrow_table()

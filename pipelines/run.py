@@ -106,7 +106,8 @@ def _fevs_summary(con) -> list[str]:
 
 def _workforce_summary(con) -> list[str]:
     lines = []
-    fy = con.execute("SELECT max(fiscal_year) FROM workforce_metrics WHERE months_observed = 12").fetchone()[0]
+    fy = con.execute("SELECT max(fiscal_year) FROM workforce_metrics "
+                     "WHERE headcount_basis IN ('monthly snapshots', 'quarterly snapshots')").fetchone()[0]
     if fy is not None:
         w = con.execute("""SELECT avg_headcount, quit_rate, separation_rate, first_year_attrition_rate, supervisor_ratio,
                                   retirement_eligible_share_est, bool_or(source_is_sample) OVER ()

@@ -65,8 +65,13 @@ def partitions_of(landing: Path, rel: str) -> list[tuple[str, str]]:
         if parts[1] == "lookups":
             return [(PUBLISH_JOB, "")]
         if re.fullmatch(r"\d{6}", parts[1]) and parts[1] in WORKFORCE_MONTHS.get_partition_keys():
+            from assets.sources.workforce_files import cube_months, detect_kind
+
+            lay, kind = detect_kind(path)
+            if lay == "fedscope" and kind in ("accession", "separation"):  # a fiscal-year cube: every month it covers
+                return [(WORKFORCE_MONTHLY_JOB, m) for m in cube_months(path) if m in WORKFORCE_MONTHS.get_partition_keys()]
             return [(WORKFORCE_MONTHLY_JOB, parts[1])]
-        raise ValueError(f"{path}: folder {parts[1]} is not a workforce month (yyyymm from 201910 to now)")
+        raise ValueError(f"{path}: folder {parts[1]} is not a workforce month (yyyymm from {WORKFORCE_MONTHS.start:%Y%m} to now)")
     if parts[0] == "cx" and len(parts) >= 3 and parts[1] in ("a11_v1", "a11_v2", "gsa_css"):
         src = SourceFile(path, rel, "", False, None, None)
         kind = cf.kind_of(path)

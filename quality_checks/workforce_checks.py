@@ -3,15 +3,18 @@
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from assets import keys
 from assets.common import partition_keys
-from assets.sources.workforce_files import find_agency_lookup, parse_agency_lookup
+from assets.sources.workforce_files import agency_lookup, month_files
 from assets.workforce import PARTITION_COL
 
+from .gx_runner import run_suite
 from .ranges import PARTITION, validate_range, yyyymm_index
-from .workforce_suite import actions_expectations, employment_expectations, known_codes_expectations
+from .results import check_result, combine_results
+from .workforce_suite import actions_expectations, employment_expectations, known_codes_expectations, snapshot_count_expectations
 
 HEADCOUNT_CHANGE_BAND = 0.10  # month-over-month change per agency beyond ±10 % is flagged
 
@@ -36,8 +39,19 @@ def _validate(context, asset_key, table_name, specs, suite, severity=AssetCheckS
              description="GX: required columns, snapshot month matches the partition, well-formed agency and "
                          "sub-element codes, non-negative counts (suppressed = null allowed), age/service brackets known.")
 def workforce_employment_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    return _validate(context, keys.RAW_WORKFORCE_EMPLOYMENT, "workforce_employment", employment_expectations(),
+    layout = context.resources.cxex.layout
+    keys_ = partition_keys(context)
+    rows = _validate(context, keys.RAW_WORKFORCE_EMPLOYMENT, "workforce_employment", employment_expectations(),
                      "workforce_employment")
+    # rows per month: a month with a snapshot file has some; one covered only by an action cube, none
+    summary = pa.table({"_partition": keys_,
+                        "rows": [pq.read_metadata(layout.raw("workforce_employment", PARTITION_COL, m)).num_rows for m in keys_],
+                        "has_snapshot": [month_files(layout, m).employment is not None for m in keys_]})
+    counts = check_result(context, run_suite(summary, "workforce_employment_snapshots", snapshot_count_expectations()),
+                          asset=keys.RAW_WORKFORCE_EMPLOYMENT.to_user_string(), table="workforce_employment",
+                          partition_col=PARTITION_COL, partition=keys_[0] if len(keys_) == 1 else f"{keys_[0]}..{keys_[-1]}",
+                          source_file="landing/workforce/ (one row per month)")
+    return combine_results([rows, counts])
 
 
 @asset_check(asset=keys.RAW_WORKFORCE_ACTIONS, name="workforce_actions_expectations", blocking=True,
@@ -50,7 +64,7 @@ def workforce_actions_expectations(context: AssetCheckExecutionContext) -> Asset
 
 
 def _subelements(context) -> list[str]:
-    lookup = parse_agency_lookup(find_agency_lookup(context.resources.cxex.layout))
+    lookup = agency_lookup(context.resources.cxex.layout)  # empty for FWD without a DTagy: nothing to check against
     return sorted(lookup.column("agency_subelement_code").to_pylist())
 
 
@@ -74,18 +88,29 @@ def workforce_actions_codes_known(context: AssetCheckExecutionContext) -> AssetC
                      severity=AssetCheckSeverity.WARN)
 
 
+def _previous_snapshot(layout, month: str, lookback: int = 3):
+    """The latest earlier month (up to `lookback` back: FedScope snapshots are quarterly) with a
+    non-empty typed snapshot, as (yyyymm, path); (None, None) when there is none."""
+    y, m = int(month[:4]), int(month[4:])
+    for _ in range(lookback):
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+        path = layout.raw("workforce_employment", PARTITION_COL, f"{y}{m:02d}")
+        if path.exists() and pq.read_metadata(path).num_rows:
+            return f"{y}{m:02d}", path
+    return None, None
+
+
 @asset_check(asset=keys.RAW_WORKFORCE_EMPLOYMENT, name="workforce_headcount_change", blocking=False,
              required_resource_keys={"cxex"},
              description="Warning, never blocking: agencies whose headcount moved more than ±10 % since the "
-                         "previous month's snapshot (a reorganisation, or a truncated file).")
+                         "previous snapshot (up to 3 months back: FedScope's are quarterly) (a reorganisation, or a truncated file).")
 def workforce_headcount_change(context: AssetCheckExecutionContext) -> AssetCheckResult:
     layout = context.resources.cxex.layout
     flagged, compared = [], []
     for month in partition_keys(context):
-        prev = _previous_month(month)
+        prev, prev_path = _previous_snapshot(layout, month)
         cur_path = layout.raw("workforce_employment", PARTITION_COL, month)
-        prev_path = layout.raw("workforce_employment", PARTITION_COL, prev)
-        if not prev_path.exists():
+        if prev_path is None or not pq.read_metadata(cur_path).num_rows:
             continue
         compared.append(f"{month}/{prev}")
         with duckdb.connect() as con:
@@ -100,7 +125,7 @@ def workforce_headcount_change(context: AssetCheckExecutionContext) -> AssetChec
                     for a, b, c, ch in rows]
     if not compared:
         return AssetCheckResult(passed=True, severity=AssetCheckSeverity.WARN,
-                                description="no snapshot for the month before to compare with",
+                                description="no earlier snapshot (up to three months back) to compare with",
                                 metadata={"compared_with": "none"})
     return AssetCheckResult(
         passed=not flagged, severity=AssetCheckSeverity.WARN,
@@ -109,8 +134,3 @@ def workforce_headcount_change(context: AssetCheckExecutionContext) -> AssetChec
                     else f"every agency within ±{HEADCOUNT_CHANGE_BAND:.0%} of the month before ({len(compared)} months compared)",
         metadata={"compared_with": ", ".join(compared), "flagged": flagged},
     )
-
-
-def _previous_month(month: str) -> str:
-    y, m = divmod(int(month), 100)
-    return f"{y - 1}12" if m == 1 else f"{y}{m - 1:02d}"

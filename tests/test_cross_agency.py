@@ -24,7 +24,7 @@ def _ex(year, agency, index_code, score, n=100):
 
 
 def _wf(year, agency, quit_rate, headcount=20_000.0):
-    return {"fiscal_year": year, "org_level": "agency", "agency_code": agency, "in_lookup": True, "months_observed": 12,
+    return {"fiscal_year": year, "org_level": "agency", "agency_code": agency, "in_lookup": True, "months_observed": 12, "headcount_basis": "monthly snapshots",
             "last_snapshot_yyyymm": year * 100 + 9, "avg_headcount": headcount, "end_headcount": int(headcount),
             "quit_rate": quit_rate, "separations": 0, "quits": 0, "retirements": 0, "transfers_out": 0, "new_hires": 0,
             "transfers_in": 0, "first_year_separations": 0, "supervisors": 0, "non_supervisors": 0,

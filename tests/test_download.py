@@ -89,7 +89,8 @@ def test_downloaded_file_feeds_the_pipeline_with_provenance(server, data_dir, mo
 
 def test_known_urls_are_https_on_opm():
     assert fevs_url(2024).startswith("https://www.opm.gov/")
-    assert fevs_url(2019) is None
+    assert fevs_url(2019) == "https://www.opm.gov/media/rzmnrl5r/2019_opm_fevs_prdf_revised.zip"
+    assert fevs_url(2018) is None  # no public address known: landed by hand
 
 
 def _client(tmp_path, **kw) -> HttpClient:

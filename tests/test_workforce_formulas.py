@@ -66,8 +66,9 @@ def test_first_year_attrition_needs_the_prior_year(metrics):
 def test_supervisor_ratio_retirement_estimate_and_median_service(metrics):
     m, _ = metrics
     aa = m[(2024, "agency", "AA", None)]
-    assert (aa["supervisors"], aa["non_supervisors"]) == (15, 115)  # codes 2 and 4 are supervisors
-    assert aa["supervisor_ratio"] == pytest.approx(115 / 15)
+    # OPM's DTsuper grouping: only code 2 is Supervisor; 4 (supervisor, CSRA) and 8 are Non-Supervisor
+    assert (aa["supervisors"], aa["leaders"], aa["non_supervisors"]) == (11, 0, 119)
+    assert aa["supervisor_ratio"] == pytest.approx(119 / 11)
     # 60-64 with 25 years (11) and 65+ with 6 years (16) are eligible; 50-54 and 30-34 are not
     assert aa["retirement_eligible_est"] == 27
     assert aa["retirement_eligible_share_est"] == pytest.approx(100 * 27 / 130)

@@ -250,15 +250,25 @@ class RemoteSource:
         return f"{self.source}/{self.partition}"
 
 
-def remote_sources(path: str | Path | None = None) -> list[RemoteSource]:
-    """Rows of remote_sources.csv (or $CXEX_REMOTE_SOURCES) that have a URL, checked."""
+def is_url_template(url: str) -> bool:
+    """A URL pattern with `{placeholders}` (e.g. FWD's `{type}_{yyyymm}_{version}.txt`), not one file."""
+    return bool(re.search(r"\{[a-z_]+\}", url))
+
+
+def remote_sources(path: str | Path | None = None, templates: bool = False) -> list[RemoteSource]:
+    """Rows of remote_sources.csv (or $CXEX_REMOTE_SOURCES) that have a URL, checked.
+
+    Rows whose URL is a pattern (`{yyyymm}`, `{type}`, `{version}`: Federal Workforce Data, published
+    one file per type, month and version) are left out unless `templates`, which gives only them:
+    the fetch command expands them; observing and fetching "every remote file" uses the others.
+    """
     from .settings import other
 
     path = Path(path or other("remote_sources") or REMOTE_SOURCES_FILE)
     out, seen = [], set()
     for n, row in enumerate(_rows(path), start=2):
         url = (row.get("url") or "").strip()
-        if not url:
+        if not url or is_url_template(url) != templates:
             continue
         where = f"{path}, row {n}"
         source, partition = row["source"].strip(), row["partition"].strip()

@@ -1,12 +1,19 @@
 """OPM workforce data: find a month's files and parse either published layout to one typed shape.
 
 Two layouts, both read as published, any file name, under landing/workforce/<yyyymm>/:
-- Federal Workforce Data (data.opm.gov, current): pipe-delimited employment, accessions and
-  separations files with snake_case columns (`agency_subelement_code`, `count`,
-  `snapshot_yyyymm`, `personnel_action_effective_date_yyyymm`, `separation_category_code`, ...).
-- Legacy FedScope cubes: comma-delimited `FACTDATA_*.TXT` (employment: `AGYSUB, AGELVL, LOSLVL,
-  SUPERVIS, DATECODE, EMPLOYMENT, LOS, ...`) and separations/accessions cubes (`SEP` or `ACC`
-  with `EFDATE` and `COUNT`).
+- Federal Workforce Data (data.opm.gov, current): pipe-delimited employment (64 columns),
+  accessions (68) and separations (69) files with snake_case columns (`agency_subelement_code`,
+  `count`, `snapshot_yyyymm`, `personnel_action_effective_date_yyyymm`, `separation_category_code`,
+  `drp_indicator`, `service_computation_date_leave`, ...), named `{type}_{yyyymm}_{version}.txt`.
+  OPM republishes a month as version 2, 3, ...: when several versions of one file landed, the
+  highest is read and the others ignored (never two). `*`, `REDACTED`, `INVALID` and
+  `NO DATA REPORTED` mean withheld; a blank sub-element code becomes `<agency>**` (FedScope's
+  "unspecified" sub-element). Names come from the file's `agency`/`agency_subelement` columns.
+- Legacy FedScope cubes: comma-delimited `FACTDATA_*.TXT` employment cubes (quarterly: `AGYSUB,
+  AGELVL, LOSLVL, SUPERVIS, DATECODE, EMPLOYMENT, LOS, ...`) and separations/accessions cubes
+  (`SEP` or `ACC` with `EFDATE` and `COUNT`, no `SUPERVIS`). An action cube covers a whole fiscal
+  year (or five): it is landed in the folder of its last month and split by `EFDATE` into the
+  months it covers, so each month's partition reads only its own rows.
 Lookup tables (`DT*.txt`, comma-delimited with a header) go in landing/workforce/lookups/.
 
 Each file's kind is recognised from its header; a header that matches nothing (a wrong delimiter,
@@ -32,6 +39,10 @@ from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
 
 SOURCE = "opm_workforce"
 SUPPRESSED_COUNT = re.compile(r"^\s*(\*+|S|REDACTED|<\s*\d+)\s*$", re.IGNORECASE)
+# FWD's marks for a withheld or unusable value in any column (besides a blank)
+WITHHELD = ("*", "REDACTED", "INVALID", "NO DATA REPORTED")
+# FWD's file names: employment_202409_1.txt, separations_202501_3.txt (type, month, version)
+FWD_NAME = re.compile(r"^(employment|accessions|separations)_(\d{6})_(\d+)\.txt$", re.IGNORECASE)
 
 # kind → (layout, delimiter, columns that identify it)
 KINDS = {
@@ -42,17 +53,27 @@ KINDS = {
     ("fedscope", "accession"): (",", {"AGYSUB", "ACC", "EFDATE", "COUNT"}),
     ("fedscope", "separation"): (",", {"AGYSUB", "SEP", "EFDATE", "COUNT"}),
 }
-EMPLOYMENT_COLUMNS = ["snapshot_yyyymm", "agency_code", "agency_subelement_code", "age_bracket", "los_years",
-                      "los_bracket", "supervisory_status_code", "count", "count_suppressed", "source_row", "source_file"]
-ACTION_COLUMNS = ["action", "category_code", "effective_yyyymm", "file_yyyymm", "agency_code", "agency_subelement_code",
-                  "age_bracket", "los_years", "los_bracket", "supervisory_status_code", "count", "count_suppressed",
-                  "source_row", "source_file"]
+EMPLOYMENT_SCHEMA = pa.schema([
+    ("snapshot_yyyymm", pa.int32()), ("agency_code", pa.string()), ("agency_subelement_code", pa.string()),
+    ("agency_name", pa.string()), ("agency_subelement_name", pa.string()), ("age_bracket", pa.string()),
+    ("los_years", pa.float64()), ("los_bracket", pa.string()), ("service_years_scd", pa.float64()),
+    ("occupational_series_code", pa.string()), ("supervisory_status_code", pa.string()), ("count", pa.int64()),
+    ("count_suppressed", pa.bool_()), ("source_row", pa.int32()), ("source_file", pa.string())])
+ACTION_SCHEMA = pa.schema([
+    ("action", pa.string()), ("category_code", pa.string()), ("effective_yyyymm", pa.int32()),
+    ("file_yyyymm", pa.int32()), ("agency_code", pa.string()), ("agency_subelement_code", pa.string()),
+    ("agency_name", pa.string()), ("agency_subelement_name", pa.string()), ("age_bracket", pa.string()),
+    ("los_years", pa.float64()), ("los_bracket", pa.string()), ("supervisory_status_code", pa.string()),
+    ("deferred_resignation", pa.bool_()), ("count", pa.int64()), ("count_suppressed", pa.bool_()),
+    ("source_row", pa.int32()), ("source_file", pa.string())])
+EMPLOYMENT_COLUMNS = EMPLOYMENT_SCHEMA.names
+ACTION_COLUMNS = ACTION_SCHEMA.names
 
 
 @dataclass(frozen=True)
 class MonthFiles:
     month: str  # yyyymm
-    employment: SourceFile
+    employment: SourceFile | None  # None: a month covered only by an action cube (FedScope FY cubes)
     accession: SourceFile | None
     separation: SourceFile | None
     layout: str
@@ -90,18 +111,53 @@ def detect_kind(path: Path) -> tuple[str, str]:
     )
 
 
-def landed_months(layout) -> list[str]:
+def _month_folders(layout) -> list[Path]:
     root = layout.landing("workforce")
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if re.fullmatch(r"\d{6}", p.name) and landed_files(p))
+    return sorted(p for p in root.iterdir() if re.fullmatch(r"\d{6}", p.name) and landed_files(p))
+
+
+@lru_cache(maxsize=256)
+def _cube_months_cached(path: str, size: int, mtime: float) -> tuple[str, ...]:
+    df = _read(Path(path), ",")
+    _require(df, Path(path), ["EFDATE"])
+    months = df.select(_yyyymm(df, Path(path), "EFDATE").unique()).to_series().to_list()
+    return tuple(sorted(str(m) for m in months))
+
+
+def cube_months(path: Path) -> tuple[str, ...]:
+    """The months (yyyymm) a FedScope action cube covers: the distinct EFDATE values in it."""
+    st = path.stat()
+    return _cube_months_cached(str(path), st.st_size, st.st_mtime)
+
+
+def _action_cubes(layout) -> list[tuple[Path, str, tuple[str, ...]]]:
+    """Every landed FedScope action cube: (path, kind, months it covers)."""
+    out = []
+    for folder in _month_folders(layout):
+        for p in landed_files(folder):
+            lay, kind = detect_kind(p)
+            if lay == "fedscope" and kind != "employment":
+                out.append((p, kind, cube_months(p)))
+    return out
+
+
+def landed_months(layout) -> list[str]:
+    """Every month the landed files cover: each month folder with files, and every month an action
+    cube's EFDATE covers (a FY2009 separations cube in 200909/ covers 200810..200909)."""
+    months = {p.name for p in _month_folders(layout)}
+    for _, _, covered in _action_cubes(layout):
+        months.update(covered)
+    return sorted(months)
 
 
 def available_months(layout) -> tuple[list[str], bool]:
     """(months to process, whether they are the sample).
 
     Real months and sample months are never mixed: fiscal-year metrics blend months, so once any
-    month has landed, only landed months count. With nothing landed, the sample's months.
+    month has landed, only landed months count (including every month a landed action cube covers).
+    With nothing landed, the sample's months.
     """
     from .workforce_sample import sample_months
 
@@ -113,13 +169,26 @@ def available_months(layout) -> tuple[list[str], bool]:
     return sample_months(), True
 
 
+def _pick(folder: Path, kind: str, paths: list[Path]) -> Path:
+    """One file per kind and month. Several FWD versions of the same file: the highest version."""
+    if len(paths) == 1:
+        return paths[0]
+    named = [FWD_NAME.match(p.name) for p in paths]
+    if all(named) and len({(m.group(1).lower(), m.group(2)) for m in named}) == 1:
+        return max(zip(paths, named), key=lambda pm: int(pm[1].group(3)))[0]
+    raise SourceFileError(f"{folder}: {len(paths)} {kind} files ({', '.join(p.name for p in paths)}); keep one per month "
+                          "(several OPM versions of one file, `{type}_{yyyymm}_{version}.txt`, are fine: the highest is read)")
+
+
 def month_files(layout, month: str) -> MonthFiles:
-    """The files for `month` (yyyymm): landed ones, else (when nothing has landed at all) the sample."""
+    """The files for `month` (yyyymm): landed ones (the month's folder, plus any FedScope action cube
+    whose EFDATE covers the month), else (when nothing has landed at all) the sample."""
     from .workforce_sample import ensure_samples
 
     folder = layout.landing("workforce", month)
     files, is_sample = landed_files(folder), False
-    if not files:
+    cubes = [(p, kind) for p, kind, covered in _action_cubes(layout) if month in covered and p.parent != folder]
+    if not files and not cubes:
         if use_sample_policy(layout) == "never":
             raise SourceFileError(f"{folder}: no workforce files for {month}, and CXEX_USE_SAMPLE=never forbids the sample")
         if landed_months(layout):
@@ -129,20 +198,24 @@ def month_files(layout, month: str) -> MonthFiles:
         if folder is None:
             raise SourceFileError(f"{layout.landing('workforce', month)}: no workforce files for {month}, and the sample has none for that month")
         files, is_sample = landed_files(folder), True
-    found: dict[str, Path] = {}
+    by_kind: dict[str, list[Path]] = {}
     layouts = set()
     for p in files:
         lay, kind = detect_kind(p)
-        if kind in found:
-            raise SourceFileError(f"{folder}: two {kind} files ({found[kind].name}, {p.name}); keep one per month")
-        found[kind] = p
+        if lay == "fedscope" and kind != "employment" and month not in cube_months(p):
+            continue  # a cube landed here that does not cover this month (e.g. an earlier year's)
+        by_kind.setdefault(kind, []).append(p)
         layouts.add(lay)
-    if "employment" not in found:
-        raise SourceFileError(f"{folder}: no employment snapshot among {[p.name for p in files]}")
+    for p, kind in cubes:
+        by_kind.setdefault(kind, []).append(p)
+        layouts.add("fedscope")
+    found = {kind: _pick(folder, kind, paths) for kind, paths in by_kind.items()}
+    if not found:
+        raise SourceFileError(f"{folder}: no workforce file covers {month} among {[p.name for p in files]}")
     if len(layouts) > 1:
         raise SourceFileError(f"{folder}: mixes FedScope and Federal Workforce Data layouts; keep one per month")
     src = {k: SourceFile.from_path(p, layout.root, is_sample) for k, p in found.items()}
-    return MonthFiles(month, src["employment"], src.get("accession"), src.get("separation"), layouts.pop())
+    return MonthFiles(month, src.get("employment"), src.get("accession"), src.get("separation"), layouts.pop())
 
 
 def _read(path: Path, delim: str) -> pl.DataFrame:
@@ -198,6 +271,12 @@ def _require(df: pl.DataFrame, path: Path, cols: list[str]) -> None:
         raise SourceFileError(f"{path}: required column(s) missing: {', '.join(missing)} (header row 1)")
 
 
+def _text(col: str) -> pl.Expr:
+    """A text column with FWD's withheld marks (and blanks) as null."""
+    s = pl.col(col).str.strip_chars()
+    return pl.when(s.is_null() | (s == "") | s.str.to_uppercase().is_in(WITHHELD)).then(None).otherwise(s)
+
+
 def _age_from_label() -> dict[str, str]:
     return {r["label"].lower(): code for code, r in codes()["age"].items()}
 
@@ -210,49 +289,95 @@ def _los_bracket(years: pl.Expr) -> pl.Expr:
     return pl.when(years.is_null()).then(pl.lit("Z")).otherwise(expr)
 
 
+def _fwd_years(df: pl.DataFrame, path: Path) -> pl.Expr:
+    """length_of_service_years: withheld marks → null; OPM's impossible values (>= 100 years) → null."""
+    los = _text("length_of_service_years")
+    n, row, val = _first_bad(df, "length_of_service_years", los.is_not_null() & los.cast(pl.Float64, strict=False).is_null())
+    if n:
+        raise SourceFileError(f"{path}: row {row}, column length_of_service_years: {val!r} is not a number ({n} such rows)")
+    years = los.cast(pl.Float64, strict=False)
+    return pl.when(years < 100).then(years)
+
+
 def _common(df: pl.DataFrame, path: Path, layout: str) -> list[pl.Expr]:
-    """agency, sub-element, age bracket, LOS and supervisory status in the canonical shape."""
+    """agency, sub-element, names, age bracket, LOS and supervisory status in the canonical shape."""
     if layout == "fwd":
         _require(df, path, ["agency_code", "agency_subelement_code", "age_bracket", "length_of_service_years", "supervisory_status_code"])
-        los = pl.col("length_of_service_years").str.strip_chars()
-        n, row, val = _first_bad(df, "length_of_service_years", (los != "") & los.cast(pl.Float64, strict=False).is_null())
-        if n:
-            raise SourceFileError(f"{path}: row {row}, column length_of_service_years: {val!r} is not a number ({n} such rows)")
-        years = los.cast(pl.Float64, strict=False)
+        years = _fwd_years(df, path)
         labels = _age_from_label()
         age = pl.col("age_bracket").str.strip_chars().str.to_lowercase().replace_strict(labels, default="Z")
-        return [pl.col("agency_code").str.strip_chars().alias("agency_code"),
-                pl.col("agency_subelement_code").str.strip_chars().alias("agency_subelement_code"),
+        agency = _text("agency_code")
+        # a blank sub-element code (a few hundred early-2025 rows) is the agency's unspecified sub-element
+        sub = pl.coalesce(_text("agency_subelement_code"), agency + pl.lit("**"))
+        names = [(_text(c) if c in df.columns else pl.lit(None, pl.String)).alias(a)
+                 for c, a in (("agency", "agency_name"), ("agency_subelement", "agency_subelement_name"))]
+        return [agency.alias("agency_code"), sub.alias("agency_subelement_code"), *names,
                 age.alias("age_bracket"), years.alias("los_years"), _los_bracket(years).alias("los_bracket"),
-                pl.col("supervisory_status_code").str.strip_chars().alias("supervisory_status_code")]
-    _require(df, path, ["AGYSUB", "AGELVL", "LOSLVL", "SUPERVIS"])
+                _text("supervisory_status_code").alias("supervisory_status_code")]
+    _require(df, path, ["AGYSUB", "AGELVL", "LOSLVL"])
     years = pl.col("LOS").str.strip_chars().cast(pl.Float64, strict=False) if "LOS" in df.columns else pl.lit(None, pl.Float64)
+    # action cubes carry no SUPERVIS column (only the employment cube does)
+    sup = pl.col("SUPERVIS").str.strip_chars() if "SUPERVIS" in df.columns else pl.lit(None, pl.String)
     return [pl.col("AGYSUB").str.strip_chars().str.slice(0, 2).alias("agency_code"),
             pl.col("AGYSUB").str.strip_chars().alias("agency_subelement_code"),
+            pl.lit(None, pl.String).alias("agency_name"), pl.lit(None, pl.String).alias("agency_subelement_name"),
             pl.col("AGELVL").str.strip_chars().alias("age_bracket"), years.alias("los_years"),
-            pl.col("LOSLVL").str.strip_chars().alias("los_bracket"),
-            pl.col("SUPERVIS").str.strip_chars().alias("supervisory_status_code")]
+            pl.col("LOSLVL").str.strip_chars().alias("los_bracket"), sup.alias("supervisory_status_code")]
 
 
-def _to_arrow(df: pl.DataFrame) -> pa.Table:
-    t = df.to_arrow()
-    return t.cast(pa.schema([f.with_type(pa.string()) if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type) else f
-                             for f in t.schema]))
+def _to_arrow(df: pl.DataFrame, schema: pa.Schema) -> pa.Table:
+    return df.select(schema.names).to_arrow().cast(schema)
 
 
-def parse_employment(src: SourceFile, layout: str) -> pa.Table:
+def _scd_years(df: pl.DataFrame, path: Path, month_col: str) -> pl.Expr:
+    """Years of creditable service at the end of the snapshot month, from service_computation_date_leave
+    (FWD; YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY). Withheld, blank or 1900 placeholder dates → null."""
+    if "service_computation_date_leave" not in df.columns:
+        return pl.lit(None, pl.Float64)
+    raw = _text("service_computation_date_leave")
+    date = pl.coalesce(raw.str.to_date("%Y-%m-%d", strict=False), raw.str.to_date("%Y%m%d", strict=False),
+                       raw.str.to_date("%m/%d/%Y", strict=False), raw.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+    n, row, val = _first_bad(df, "service_computation_date_leave", raw.is_not_null() & date.is_null())
+    if n:
+        raise SourceFileError(f"{path}: row {row}, column service_computation_date_leave: {val!r} is not a date ({n} such rows)")
+    month_end = pl.col(month_col).str.strip_chars().str.to_date("%Y%m", strict=False).dt.month_end()
+    years = (month_end - date).dt.total_days() / 365.25
+    return pl.when(date.dt.year() > 1900).then(years.clip(lower_bound=0))
+
+
+def parse_employment(src: SourceFile | None, layout: str) -> pa.Table:
+    """The typed snapshot; None (a month covered only by an action cube) gives an empty table."""
+    if src is None:
+        return EMPLOYMENT_SCHEMA.empty_table()
     path = src.path
     df = _read(path, KINDS[(layout, "employment")][0])
     month_col, count_col = ("snapshot_yyyymm", "count") if layout == "fwd" else ("DATECODE", "EMPLOYMENT")
     _require(df, path, [month_col, count_col])
     count, suppressed = _int_column(df, path, count_col, "count", suppressible=True)
+    occ_col = "occupational_series_code" if layout == "fwd" else "OCC"
+    occ = _text(occ_col) if occ_col in df.columns else pl.lit(None, pl.String)
+    scd = _scd_years(df, path, month_col) if layout == "fwd" else pl.lit(None, pl.Float64)
     out = df.select(_yyyymm(df, path, month_col).alias("snapshot_yyyymm"), *_common(df, path, layout),
+                    scd.alias("service_years_scd"), occ.alias("occupational_series_code"),
                     count.alias("count"), suppressed.alias("count_suppressed"), pl.col("source_row"),
                     pl.lit(src.relative).alias("source_file"))
-    return _to_arrow(out.select(EMPLOYMENT_COLUMNS))
+    return _to_arrow(out, EMPLOYMENT_SCHEMA)
+
+
+def _drp(df: pl.DataFrame, path: Path) -> pl.Expr:
+    """drp_indicator (FWD separations, FY2025 deferred resignation program): Y/N; absent or withheld → false."""
+    if "drp_indicator" not in df.columns:
+        return pl.lit(False)
+    v = _text("drp_indicator").str.to_uppercase()
+    n, row, val = _first_bad(df, "drp_indicator", v.is_not_null() & ~v.is_in(["Y", "N", "YES", "NO"]))
+    if n:
+        raise SourceFileError(f"{path}: row {row}, column drp_indicator: {val!r} is not Y or N ({n} such rows)")
+    return v.is_in(["Y", "YES"]).fill_null(False)
 
 
 def parse_actions(src: SourceFile, layout: str, action: str, file_month: str) -> pa.Table:
+    """A month's accessions or separations. A FedScope action cube (a fiscal year or more in one
+    file) gives only its rows whose EFDATE is `file_month`: the cube is split by effective month."""
     path = src.path
     df = _read(path, KINDS[(layout, action)][0])
     if layout == "fwd":
@@ -260,22 +385,21 @@ def parse_actions(src: SourceFile, layout: str, action: str, file_month: str) ->
     else:
         cat_col, date_col, count_col = ("SEP" if action == "separation" else "ACC"), "EFDATE", "COUNT"
     _require(df, path, [cat_col, date_col, count_col])
+    effective = _yyyymm(df, path, date_col)
+    if layout == "fedscope":
+        df = df.filter(effective == int(file_month))
     count, suppressed = _int_column(df, path, count_col, "count", suppressible=True)
     out = df.select(pl.lit(action).alias("action"), pl.col(cat_col).str.strip_chars().alias("category_code"),
-                    _yyyymm(df, path, date_col).alias("effective_yyyymm"),
+                    effective.alias("effective_yyyymm"),
                     pl.lit(int(file_month), pl.Int32).alias("file_yyyymm"), *_common(df, path, layout),
+                    _drp(df, path).alias("deferred_resignation"),
                     count.alias("count"), suppressed.alias("count_suppressed"), pl.col("source_row"),
                     pl.lit(src.relative).alias("source_file"))
-    return _to_arrow(out.select(ACTION_COLUMNS))
+    return _to_arrow(out, ACTION_SCHEMA)
 
 
 def empty_actions() -> pa.Table:
-    return pa.Table.from_pylist([], schema=pa.schema([
-        ("action", pa.string()), ("category_code", pa.string()), ("effective_yyyymm", pa.int32()),
-        ("file_yyyymm", pa.int32()), ("agency_code", pa.string()), ("agency_subelement_code", pa.string()),
-        ("age_bracket", pa.string()), ("los_years", pa.float64()), ("los_bracket", pa.string()),
-        ("supervisory_status_code", pa.string()), ("count", pa.int64()), ("count_suppressed", pa.bool_()),
-        ("source_row", pa.int32()), ("source_file", pa.string())]))
+    return ACTION_SCHEMA.empty_table()
 
 
 # ---- lookup tables --------------------------------------------------------------------------
@@ -290,6 +414,22 @@ def find_agency_lookup(layout) -> SourceFile:
                 return SourceFile.from_path(p, layout.root, is_sample)
     ensure_samples(layout)
     return SourceFile.from_path(layout.samples("workforce", "lookups") / "DTagy.txt", layout.root, True)
+
+
+AGENCY_SCHEMA = pa.schema([("agency_code", pa.string()), ("agency_name", pa.string()), ("agency_subelement_code", pa.string()),
+                           ("agency_subelement_name", pa.string()), ("agency_type", pa.string())])
+
+
+def agency_lookup(layout) -> pa.Table:
+    """The DTagy lookup the metrics use for names: a landed DTagy.txt; the sample's when the sample is
+    in use; else (real Federal Workforce Data, which ships no DTagy) an empty table, so names come
+    from the files' own `agency`/`agency_subelement` columns."""
+    for p in landed_files(layout.landing("workforce", "lookups")):
+        if p.name.lower() == "dtagy.txt":
+            return parse_agency_lookup(SourceFile.from_path(p, layout.root, False))
+    if landed_months(layout):
+        return AGENCY_SCHEMA.empty_table()
+    return parse_agency_lookup(find_agency_lookup(layout))
 
 
 def parse_agency_lookup(src: SourceFile) -> pa.Table:
@@ -310,7 +450,7 @@ def parse_agency_lookup(src: SourceFile) -> pa.Table:
             "agency_subelement_code": sub, "agency_subelement_name": _strip_code(r["AGYSUBT"], sub),
             "agency_type": (r["AGYTYPT"] or "").strip(),
         })
-    return pa.Table.from_pylist(out)
+    return pa.Table.from_pylist(out, schema=AGENCY_SCHEMA)
 
 
 def _strip_code(text: str, code: str) -> str:

@@ -3,23 +3,31 @@
 About 15,000 synthetic employees across the sample agencies (the same OPM codes as the FEVS
 sample, with FedScope-style sub-elements such as `AF02`) are followed month by month through FY2023
 and FY2024 (October 2022 to September 2024): they age, gain service, quit, retire, transfer out or
-are hired. Each month gets pipe-delimited employment (one row per employee, `count` 1), accessions
-and separations files, plus a `DTagy.txt` lookup for the sample agencies in FedScope's layout. A
-few separation counts are written as `*` (OPM's suppression mark) so that path is exercised.
+are hired. Each month gets the three files OPM publishes on data.opm.gov, laid out as published:
+pipe-delimited, unquoted, the real 64/68/69-column headers (warehouse/reference/fwd_columns.csv,
+taken from OPM's July 2026 files), named `{employment|accessions|separations}_{yyyymm}_{version}.txt`
+(the download pattern's names). One month (202401) is republished, as OPM does: its separations
+exist as `_1` (incomplete) and `_2`, and the reader must take `_2`. Names are in the files
+(`agency`, `agency_subelement`); a `DTagy.txt` for the sample agencies in FedScope's layout is
+also written. A few separation counts are `*` and a few sub-element codes blank, as in OPM's files.
 Deterministic: the same files every time. Every value is synthetic.
 """
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from warehouse.reference import REFERENCE_DIR
+
 from .fevs_sample import AGENCIES, _seed
 from .files import ensure_sample_dir
 
-SAMPLE_VERSION = 1
+SAMPLE_VERSION = 2
+REPUBLISHED_MONTH = "202401"  # written as separations_202401_1.txt and _2.txt
 FIRST_MONTH, MONTHS = (2022, 10), 24
 EMPLOYEES_PER_SIZE_UNIT = 150
 AGE_LABELS = [("Less than 20", 0, 20), ("20-24", 20, 25), ("25-29", 25, 30), ("30-34", 30, 35), ("35-39", 35, 40),
@@ -52,6 +60,40 @@ def ensure_samples(layout) -> dict[str, Path]:
     return {m: root / m for m in sample_months()}
 
 
+def fwd_columns() -> dict[str, list[str]]:
+    """The published column order of each FWD file type (employment, accessions, separations)."""
+    out: dict[str, list[str]] = {}
+    with open(REFERENCE_DIR / "fwd_columns.csv", newline="") as f:
+        for r in sorted(csv.DictReader(f), key=lambda r: (r["file_type"], int(r["position"]))):
+            out.setdefault(r["file_type"], []).append(r["column"])
+    return out
+
+
+def _write_fwd(path: Path, file_type: str, df: pl.DataFrame) -> None:
+    """Every published column, in OPM's order; columns the simulation does not model are left blank."""
+    cols = fwd_columns()[file_type]
+    df = df.with_columns([pl.lit("").alias(c) for c in cols if c not in df.columns])
+    df.select([pl.col(c).cast(pl.String) for c in cols]).write_csv(path, separator="|", quote_style="never")
+
+
+def _named(df: pl.DataFrame, month: str) -> pl.DataFrame:
+    """Names and the constant descriptive columns FWD carries on every row."""
+    return df.with_columns(
+        pl.col("agency_code").replace_strict(AGENCY_NAMES, default="").alias("agency"),
+        (pl.col("agency_code").replace_strict(AGENCY_NAMES, default="") + pl.lit(" COMPONENT ")
+         + pl.col("agency_subelement_code").str.slice(2)).alias("agency_subelement"),
+        pl.col("agency_code").alias("department_code"),
+        pl.col("agency_code").replace_strict(AGENCY_NAMES, default="").alias("department"),
+    )
+
+
+def _scd(los: np.ndarray, month: str) -> list[str]:
+    """service_computation_date_leave: the month's end minus the years of service, as YYYY-MM-DD."""
+    end = np.datetime64(f"{month[:4]}-{month[4:]}", "M") + np.timedelta64(1, "M") - np.timedelta64(1, "D")
+    days = np.round(np.asarray(los, dtype=float) * 365.25).astype("timedelta64[D]")
+    return [str(d) for d in (end.astype("datetime64[D]") - days)]
+
+
 def _age_label(age: np.ndarray) -> np.ndarray:
     labels = np.array([a for a, _, _ in AGE_LABELS], dtype=object)
     edges = np.array([lo for _, lo, _ in AGE_LABELS[1:]])
@@ -75,6 +117,8 @@ def _write_sample(folder: Path) -> None:
     lookups.mkdir(parents=True)
     rows = [{"AGYTYP": "1", "AGYTYPT": "Cabinet Level Agencies", "AGY": a, "AGYT": f"{a}-{AGENCY_NAMES[a]}",
              "AGYSUB": s, "AGYSUBT": f"{s}-{AGENCY_NAMES[a]} COMPONENT {s[2:]}"} for a, _, _ in agencies for s in subelements[a]]
+    rows += [{"AGYTYP": "1", "AGYTYPT": "Cabinet Level Agencies", "AGY": a, "AGYT": f"{a}-{AGENCY_NAMES[a]}",
+              "AGYSUB": f"{a}**", "AGYSUBT": f"{a}**-INVALID"} for a, _, _ in agencies]  # as in OPM's DTagy
     pl.DataFrame(rows).write_csv(lookups / "DTagy.txt", line_terminator="\r\n")
 
     sep_codes = np.array(["SC", "SD", "SE", "SF", "SG", "SA", "SB", "SH", "SJ", "SK", "SL"])
@@ -109,7 +153,10 @@ def _write_sample(folder: Path) -> None:
         })
         if seps.height > 3:  # OPM-style suppression marks on a few action rows
             seps = seps.with_columns(pl.when(pl.int_range(pl.len()) % 97 == 5).then(pl.lit("*")).otherwise(pl.col("count")).alias("count"))
-        seps.write_csv(mfolder / f"separations_{month}.txt", separator="|")
+        seps = _named(seps, month).with_columns(pl.lit("N").alias("drp_indicator"))
+        if month == REPUBLISHED_MONTH:  # OPM's first release of the month, superseded by version 2
+            _write_fwd(mfolder / f"separations_{month}_1.txt", "separations", seps.head(seps.height // 2))
+        _write_fwd(mfolder / f"separations_{month}_{2 if month == REPUBLISHED_MONTH else 1}.txt", "separations", seps)
         keep = ~leaving
         agency, sub, age, los, sup = agency[keep], sub[keep], age[keep], los[keep], sup[keep]
 
@@ -133,7 +180,7 @@ def _write_sample(folder: Path) -> None:
             "supervisory_status_code": new_sup, "accession_category_code": new_cat,
             "personnel_action_effective_date_yyyymm": [month] * len(new_agency), "count": ["1"] * len(new_agency),
         }, schema_overrides={"age_bracket": pl.String})
-        accs.write_csv(mfolder / f"accessions_{month}.txt", separator="|")
+        _write_fwd(mfolder / f"accessions_{month}_1.txt", "accessions", _named(accs, month))
         agency = np.concatenate([agency, np.array(new_agency, dtype=object)])
         sub = np.concatenate([sub, np.array(new_sub, dtype=object)])
         age = np.concatenate([age, np.array(new_age, dtype=float)])
@@ -145,5 +192,11 @@ def _write_sample(folder: Path) -> None:
             "length_of_service_years": np.round(los, 1), "supervisory_status_code": sup.tolist(),
             "occupational_series_code": ["0343"] * len(agency), "grade": ["12"] * len(agency), "pay_plan_code": ["GS"] * len(agency),
             "count": ["1"] * len(agency), "snapshot_yyyymm": [month] * len(agency),
+            "service_computation_date_leave": _scd(los, month),
         })
-        emp.write_csv(mfolder / f"employment_{month}.txt", separator="|")
+        emp = _named(emp, month)
+        # a few rows with a blank sub-element code, as in OPM's early-2025 files
+        blank = pl.int_range(pl.len()) % 1999 == 7
+        emp = emp.with_columns([pl.when(blank).then(pl.lit("")).otherwise(pl.col(c)).alias(c)
+                                for c in ("agency_subelement_code", "agency_subelement")])
+        _write_fwd(mfolder / f"employment_{month}_1.txt", "employment", emp)

@@ -103,7 +103,7 @@ size AS (
     SELECT fiscal_year AS year, agency_code, avg_headcount,
            CASE WHEN avg_headcount >= 15000 THEN 'large' WHEN avg_headcount >= 1000 THEN 'midsize'
                 WHEN avg_headcount >= 100 THEN 'small' ELSE 'very_small' END AS size_group
-    FROM workforce_metrics WHERE org_level = 'agency' AND months_observed = 12
+    FROM workforce_metrics WHERE org_level = 'agency' AND headcount_basis IN ('monthly snapshots', 'quarterly snapshots')
 ),
 base AS (
     SELECT v.year, v.agency_code, a.agency_name, a.department_code, a.agency_kind,

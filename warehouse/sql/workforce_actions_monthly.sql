@@ -1,6 +1,7 @@
--- One month's accession and separation files, counted per organisation × effective month × category.
+-- One month's accession and separation rows, counted per organisation × effective month × category.
 -- Inputs: $actions_path (typed actions), relation codes(code_type, code, category).
 -- A code missing from the reference keeps its rows under category 'unknown' (and a check reports it).
+-- deferred_actions: the rows flagged drp_indicator = Y (FY2025 deferred resignation program).
 WITH a AS (
     SELECT a.*, coalesce(c.category, 'unknown') AS category
     FROM read_parquet($actions_path) a
@@ -12,8 +13,11 @@ SELECT any_value(file_yyyymm)                         AS file_yyyymm,
             WHEN grouping(agency_subelement_code) = 1 THEN 'agency' ELSE 'subelement' END AS org_level,
        CASE WHEN grouping(agency_code) = 1 THEN 'ALL' ELSE agency_code END AS agency_code,
        CASE WHEN grouping(agency_subelement_code) = 1 THEN NULL ELSE agency_subelement_code END AS agency_subelement_code,
+       CASE WHEN grouping(agency_code) = 0 THEN max(agency_name) END AS agency_name,
+       CASE WHEN grouping(agency_subelement_code) = 0 THEN max(agency_subelement_name) END AS agency_subelement_name,
        action, category,
        coalesce(sum(count), 0)::BIGINT                             AS actions,
+       coalesce(sum(count) FILTER (WHERE deferred_resignation), 0)::BIGINT AS deferred_actions,
        coalesce(sum(count) FILTER (WHERE los_bracket = 'A'), 0)::BIGINT AS first_year_actions,
        (count(*) FILTER (WHERE count_suppressed))::BIGINT          AS suppressed_cells
 FROM a
