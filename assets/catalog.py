@@ -8,7 +8,7 @@ from warehouse.catalog import build_catalog
 from . import keys
 
 
-@asset(key=keys.WAREHOUSE_CATALOG, deps=[keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES,
+@asset(key=keys.WAREHOUSE_CATALOG, deps=[keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
                                         keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES,
                                         keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES,
                                         keys.PUBLISH_INTERNAL_CX_SCORES, keys.PUBLISH_AGENCY_CROSSWALK,

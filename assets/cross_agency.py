@@ -12,7 +12,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from warehouse import sql
 from warehouse.contracts import load as load_contract
-from warehouse.reference import REFERENCE_DIR
+from warehouse.reference import REFERENCE_DIR, fevs_fiscal_year_rows
 
 from . import keys
 from .common import add_provenance, preview, publish_result
@@ -107,6 +107,7 @@ def compute_scorecard(sources: dict[str, pa.Table], coverage: float) -> pa.Table
     with duckdb.connect() as con:
         con.register("agencies", curated_agencies())
         con.register("weights", composite_weights())
+        con.register("fevs_years", pa.Table.from_pylist(fevs_fiscal_year_rows()))
         for name, table in sources.items():
             con.register(name, table)
         return con.sql(sql.load("agency_scorecard"), params={"min_coverage": coverage}).to_arrow_table()

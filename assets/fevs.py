@@ -3,10 +3,11 @@
 
 import json
 import time
+from functools import partial
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse.fevs_scores import compute_index_scores, compute_item_scores
+from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave, compute_item_scores
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
@@ -17,6 +18,9 @@ from .sources.fevs_prdf import SOURCE, available_years, find_fevs_file, parse_pr
 
 GROUP = "fevs"
 PARTITION_COL = "survey_year"
+# a survey year's computation in DuckDB from staged Parquet
+yearly_sql_asset = partial(asset, partitions_def=FEVS_YEARS, group_name=GROUP, kinds={"duckdb", "parquet"},
+                           required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 
 
 @asset(
@@ -54,20 +58,13 @@ def _fevs_responses(context, layout, year: int) -> dict:
         "source_is_sample": src.is_sample,
         "scored_items": len(parsed.scored_items),
         "unscored_items": MetadataValue.json(list(parsed.unscored_items)),
+        "unknown_items": MetadataValue.json(list(parsed.unknown_items)),
         "path": MetadataValue.path(str(out)),
         "seconds": round(time.perf_counter() - started, 3),
     }
 
 
-@asset(
-    key=keys.FEVS_ITEM_SCORES,
-    deps=[keys.RAW_FEVS_RESPONSES],
-    partitions_def=FEVS_YEARS,
-    group_name=GROUP,
-    kinds={"duckdb", "parquet"},
-    required_resource_keys={"cxex"},
-    backfill_policy=SINGLE_RUN,
-)
+@yearly_sql_asset(key=keys.FEVS_ITEM_SCORES, deps=[keys.RAW_FEVS_RESPONSES])
 def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     """Weighted percent positive/neutral/negative per item, governmentwide, by agency and by LEVEL1.
 
@@ -94,15 +91,7 @@ def _fevs_item_scores(context, layout, year: int) -> dict:
     }
 
 
-@asset(
-    key=keys.EX_INDEX_SCORES,
-    deps=[keys.FEVS_ITEM_SCORES],
-    partitions_def=FEVS_YEARS,
-    group_name=GROUP,
-    kinds={"duckdb", "parquet"},
-    required_resource_keys={"cxex"},
-    backfill_policy=SINGLE_RUN,
-)
+@yearly_sql_asset(key=keys.EX_INDEX_SCORES, deps=[keys.FEVS_ITEM_SCORES])
 def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """OPM's EX indices (EEI and subindices, Global Satisfaction, Performance Confidence, Employee Experience).
 
@@ -131,15 +120,47 @@ def _ex_index_scores(context, layout, year: int) -> dict:
     }
 
 
+@yearly_sql_asset(key=keys.FEVS_INTENT_TO_LEAVE, deps=[keys.RAW_FEVS_RESPONSES])
+def fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
+    """Intent to leave (DLEAVING; 2020 DLEAVINGB): weighted shares of no / within / outside government / other.
+
+    Governmentwide and by agency, each year's code order from warehouse/reference/fevs_survey_years.csv;
+    cells of fewer respondents than the suppression threshold are published as null, flagged.
+    """
+    layout = layout_of(context)
+    return range_result({key: _fevs_intent_to_leave(context, layout, int(key)) for key in partition_keys(context)})
+
+
+def _fevs_intent_to_leave(context, layout, year: int) -> dict:
+    raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
+    table = add_provenance(compute_intent_to_leave(raw, year, context.resources.cxex.min_respondents),
+                           read_provenance(raw), context.run_id)
+    out = layout.staging("fevs_intent_to_leave", PARTITION_COL, str(year))
+    write_parquet_atomic(table, out)
+    return {"rows": table.num_rows, "path": MetadataValue.path(str(out)),
+            "suppressed_cells": sum(table.column("suppressed").to_pylist())}
+
+
 @asset(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_item_scores for every staged survey year, checked against its contract and swapped in atomically."""
-    return publish_from_staging(context, "fevs_item_scores", PARTITION_COL, [str(y) for y in available_years(layout_of(context))])
+    return _publish(context, "fevs_item_scores")
 
 
 @asset(key=keys.PUBLISH_EX_INDEX_SCORES, deps=[keys.EX_INDEX_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """ex_index_scores for every staged survey year, checked against its contract and swapped in atomically."""
-    return publish_from_staging(context, "ex_index_scores", PARTITION_COL, [str(y) for y in available_years(layout_of(context))])
+    return _publish(context, "ex_index_scores")
+
+
+@asset(key=keys.PUBLISH_FEVS_INTENT_TO_LEAVE, deps=[keys.FEVS_INTENT_TO_LEAVE], group_name="publish",
+       kinds={"parquet"}, required_resource_keys={"cxex"})
+def publish_fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
+    """fevs_intent_to_leave for every staged survey year, checked against its contract and swapped in atomically."""
+    return _publish(context, "fevs_intent_to_leave")
+
+
+def _publish(context, table: str) -> MaterializeResult:
+    return publish_from_staging(context, table, PARTITION_COL, [str(y) for y in available_years(layout_of(context))])

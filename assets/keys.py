@@ -5,8 +5,10 @@ from dagster import AssetKey
 RAW_FEVS_RESPONSES = AssetKey(["raw", "fevs_responses"])
 FEVS_ITEM_SCORES = AssetKey(["warehouse", "fevs_item_scores"])
 EX_INDEX_SCORES = AssetKey(["warehouse", "ex_index_scores"])
+FEVS_INTENT_TO_LEAVE = AssetKey(["warehouse", "fevs_intent_to_leave"])
 PUBLISH_FEVS_ITEM_SCORES = AssetKey(["publish", "fevs_item_scores"])
 PUBLISH_EX_INDEX_SCORES = AssetKey(["publish", "ex_index_scores"])
+PUBLISH_FEVS_INTENT_TO_LEAVE = AssetKey(["publish", "fevs_intent_to_leave"])
 WAREHOUSE_CATALOG = AssetKey(["warehouse", "catalog"])
 
 RAW_WORKFORCE_EMPLOYMENT = AssetKey(["raw", "workforce_employment"])

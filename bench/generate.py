@@ -1,7 +1,8 @@
 """Synthetic inputs at national scale, in the real published layouts (deterministic seed).
 
-FEVS: YEARS survey years of RESPONDENTS respondents × 100 items (the sample generator's latent
-model, items Q91-Q100 added). Workforce: 12 monthly Federal Workforce Data employment snapshots of
+FEVS: YEARS survey years of RESPONDENTS respondents × Q1-Q100 less the year's redactions (the sample
+generator's latent model and layout; the Q columns the year does not declare are added and are
+kept as text, not scored). Workforce: 12 monthly Federal Workforce Data employment snapshots of
 EMPLOYEES rows plus separations and accessions files. A-11: every registry service provider over
 8 quarters (era 1). Files land under <dir>/landing/ exactly where real files would go, so the
 pipeline reads them as real data. Generation is not part of any timing.
@@ -19,14 +20,18 @@ import polars as pl
 from assets.sources.fevs_sample import AGENCIES, generate_sample
 from assets.sources.workforce_sample import AGE_LABELS
 from assets.sources.cx_files import registry
+from warehouse import reference
 
 FEVS_YEARS = (2020, 2021, 2022, 2023, 2024)
 
 
 def fevs_year(year: int, respondents: int) -> pl.DataFrame:
     df = generate_sample(year, respondents=respondents)
-    have = [int(c[1:]) for c in df.columns if c.startswith("Q")]
-    extra = {f"Q{i}": df[f"Q{1 + (i % max(have))}"] for i in range(max(have) + 1, 101)}
+    have = [c for c in df.columns if c.startswith("Q")]  # the year's declared items only
+    redacted = set(reference.survey_years()[year].redacted_items)
+    # the other Q columns up to Q100, as OPM's files carry them: undeclared for the year, so kept as
+    # text and not scored (only declared items are)
+    extra = {f"Q{i}": df[have[i % len(have)]] for i in range(1, 101) if f"Q{i}" not in df.columns and f"Q{i}" not in redacted}
     return df.with_columns(**extra) if extra else df
 
 

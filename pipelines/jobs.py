@@ -26,8 +26,9 @@ def _partition_job(name: str, asset_keys: tuple, partitions_def, description: st
 
 
 fevs_yearly = _partition_job(
-    FEVS_YEARLY_JOB, (keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES), FEVS_YEARS,
-    "One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores.")
+    FEVS_YEARLY_JOB, (keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES, keys.FEVS_INTENT_TO_LEAVE),
+    FEVS_YEARS,
+    "One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores and intent to leave.")
 workforce_monthly = _partition_job(
     WORKFORCE_MONTHLY_JOB, (keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS, keys.WORKFORCE_MONTHLY),
     WORKFORCE_MONTHS,

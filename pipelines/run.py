@@ -134,7 +134,7 @@ def _sources():
 
     return {
         "fevs": (FEVS_YEARLY_JOB, "FEVS", lambda layout: [str(y) for y in available_years(layout)], "raw__fevs_responses",
-                 [keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES]),
+                 [keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE]),
         "workforce": (WORKFORCE_MONTHLY_JOB, "workforce", lambda layout: available_months(layout)[0], "raw__workforce_employment",
                       [keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES]),
         "a11": (A11_QUARTERLY_JOB, "A-11 CX", available_quarters, "raw__a11_cx",
@@ -198,7 +198,7 @@ def failed_partitions(result) -> list[str]:
     """The partitions whose blocking checks failed in a run (their metadata says which)."""
     bad: list[str] = []
     for ev in result.get_asset_check_evaluations():
-        if not ev.passed and "failed_partitions" in ev.metadata:
+        if not ev.passed and ev.severity.value == "ERROR" and "failed_partitions" in ev.metadata:  # warnings never fail one
             bad += [p for p in ev.metadata["failed_partitions"].value if p not in bad]
     return bad
 

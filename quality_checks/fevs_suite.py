@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from warehouse import reference
 
 from .gx_runner import ExpectationSpec as E
 
+ITEM_COLUMN = re.compile(r"Q[1-9][0-9]*")
 ALLOWED_ANSWERS = [0, 1, 2, 3, 4, 5]  # 0 = X (do not know / no basis to judge); blanks are null
 AGENCY_CODE_PATTERN = r"^[A-Z]{2}$"
 MAX_WEIGHT = 100_000.0  # POSTWT is respondents-to-population; no agency is that large per respondent
@@ -15,10 +18,12 @@ def suite_name(year: int) -> str:
     return f"fevs_responses_{year}"
 
 
-def fevs_expectations(year: int, item_columns: list[str], bounds: tuple[int, int] = (10, 1_500_000)) -> list[E]:
+def fevs_expectations(year: int, item_columns: list[str], bounds: tuple[int, int] = (10, 1_500_000),
+                      columns: list[str] = ()) -> list[E]:
     """`bounds`: plausible respondents in the year's file (the cxex resource's fevs_min/max_respondents:
     real PRDFs hold ~300,000-700,000; the lower bound is low by default so subsets and samples pass,
-    and raised in production to catch truncated downloads)."""
+    and raised in production to catch truncated downloads). `columns`: the file's columns (for the
+    year's intent-to-leave question)."""
     lo, hi = bounds
     specs = [
         E("ExpectTableRowCountToBeBetween", {"min_value": lo, "max_value": hi}),
@@ -29,10 +34,30 @@ def fevs_expectations(year: int, item_columns: list[str], bounds: tuple[int, int
         E("ExpectColumnValuesToNotBeNull", {"column": "postwt"}),
         E("ExpectColumnValuesToBeBetween", {"column": "postwt", "min_value": 0, "strict_min": True,
                                             "max_value": MAX_WEIGHT}),
-        E("ExpectColumnValuesToBeUnique", {"column": "respondent_id"}),
     ]
-    # every index item (and every declared scale item) must be in the file ...
+    # every item an index needs must be in the file (redacted items are absent, not missing) ...
     specs += [E("ExpectColumnToExist", {"column": item}) for item in reference.required_items(year)]
-    # ... and every scored item answered 1-5, X or blank
+    # ... and every declared scale item the file carries answered 1-5, X or blank
     specs += [E("ExpectColumnValuesToBeInSet", {"column": c, "value_set": ALLOWED_ANSWERS}) for c in item_columns]
+    # intent to leave, when the file carries the year's question: one of the year's codes or blank
+    sy = reference.survey_years()[year]
+    leaving = next((c for c in columns if c.lower() == sy.leaving_column.lower()), None)
+    if leaving:
+        specs.append(E("ExpectColumnValuesToBeInSet", {"column": leaving, "value_set": ["", *sorted(sy.leaving_codes)]}))
     return specs
+
+
+def fevs_warning_expectations(year: int, columns: list[str]) -> list[E]:
+    """Never blocking: repeated respondent ids, and Q columns the item map does not declare for `year`.
+
+    OPM's re-issued files went through Excel, so `RandomID` reads `1.12971E+11` (or six significant
+    digits) and repeats: it is kept, but it is not a key. A Q column not declared in
+    warehouse/reference/fevs_items.csv is kept as text and never scored; the column-set expectation
+    names it (its observed value lists the mismatch).
+    """
+    declared = reference.declared_items(year)
+    expected = [c for c in columns if not ITEM_COLUMN.fullmatch(c) or c in declared]
+    return [
+        E("ExpectColumnValuesToBeUnique", {"column": "respondent_id"}),
+        E("ExpectTableColumnsToMatchSet", {"column_set": expected, "exact_match": True}),
+    ]

@@ -209,6 +209,8 @@ def _validate(frame, suite_name: str, specs: list[ExpectationSpec], complete: bo
                 rows.append(int(item[ROW_ID_COLUMN]))
         listed = r.get("unexpected_list") if complete else r.get("partial_unexpected_list")
         values = [_plain(v) for v in (listed or [])]
+        if not values and isinstance(r.get("details"), dict):  # column-set expectations: the unexpected columns
+            values = [_plain(v) for v in ((r["details"].get("mismatched") or {}).get("unexpected") or [])]
         outcomes.append(ExpectationOutcome(
             id=spec.id, type=cfg.type, column=spec.column, success=bool(res.success),
             element_count=r.get("element_count"), unexpected_count=r.get("unexpected_count"),

@@ -15,7 +15,7 @@ def test_definitions_load_with_every_asset_check_and_job():
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assert len(graph.get_all_asset_keys()) == 23
+    assert len(graph.get_all_asset_keys()) == 25
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description and node.group_name in ("fevs", "workforce", "cx", "publish", "cross_agency", "sources"), key
@@ -24,7 +24,7 @@ def test_definitions_load_with_every_asset_check_and_job():
     # every published table (and the catalog) says how stale it may get before the UI flags it
     assert all(graph.get(k).freshness_policy is not None for k in graph.get_all_asset_keys() if k.path[0] == "publish")
     blocking = {s.name: s.blocking for c in defs.asset_checks for s in c.check_specs}
-    assert blocking == {"fevs_responses_expectations": True, "workforce_employment_expectations": True,
+    assert blocking == {"fevs_responses_expectations": True, "fevs_responses_warnings": False, "workforce_employment_expectations": True,
                         "workforce_actions_expectations": True, "workforce_employment_codes_known": False,
                         "workforce_actions_codes_known": False, "workforce_headcount_change": False,
                         "a11_cx_expectations": True, "gsa_css_expectations": True, "agency_crosswalk_complete": False}

@@ -87,19 +87,34 @@ def test_not_a_csv(tmp_path):
         parse_prdf(p, 2018)
 
 
-def test_undeclared_non_scale_items_are_kept_but_not_scored(tmp_path):
+def test_only_declared_items_are_scored_category_and_unknown_are_kept_as_text(tmp_path):
+    """2022 layout (reference README): Q90, Q91, Q95 are four-category items and Q92 yes/no, declared in
+    fevs_items.csv and never scored; a Q column the map does not declare (here Q96, answered 1-5) is kept
+    as text and listed, not scored: the old rule "1-5/X/blank means scored" is gone."""
     df = generate_sample(2022, respondents=40)
-    # a telework-style item coded 1-6 and one coded with letters: not on the agreement scale
-    df = df.with_columns(Q95=df["Q1"].str.replace("5", "6"), Q96=df["Q1"].str.replace("4", "B"))
+    df = df.with_columns(Q96=df["Q2"])
     p = tmp_path / "p.csv"
     df.write_csv(p)
     parsed = parse_prdf(p, 2022)
-    assert parsed.unscored_items == ("Q95", "Q96")
-    assert "Q95" not in scored_item_columns(parsed.table.schema)
-    assert parsed.table.schema.field("Q95").type == pa.string()
+    assert parsed.unscored_items == ("Q90", "Q91", "Q92", "Q95")
+    assert parsed.unknown_items == ("Q96",)
+    scored = scored_item_columns(parsed.table.schema)
+    assert "Q96" not in scored and "Q90" not in scored and {"Q12", "Q34", "Q2"} <= set(scored)
+    assert parsed.table.schema.field("Q96").type == pa.string()
+    assert parsed.table.column("Q96").to_pylist() == df["Q96"].to_list()
 
 
-def test_real_files_win_over_sample_and_ambiguity_is_an_error(data_dir, monkeypatch):
+@pytest.mark.parametrize("bad", ["Y", "3.0"])
+def test_non_integer_answer_in_a_declared_non_index_item_stops_the_parse(tmp_path, bad):
+    """Q1 is no index item in 2018, but it is a declared scale item (OPM's 2018 codebook): it is validated too."""
+    rows = hand_data.rows()
+    rows[6]["Q1"] = bad
+    path = write_prdf(tmp_path / "bad.csv", rows, hand_data.COLUMNS)
+    with pytest.raises(SourceFileError, match=rf"bad\.csv: row 8, column Q1: answer '{bad}' is not 1-5, X or blank"):
+        parse_prdf(path, 2018)
+
+
+def test_real_files_win_over_sample_and_ambiguity_is_an_error(data_dir):
     layout = DataLayout(data_dir)
     src = find_fevs_file(layout, 2019)
     assert src.is_sample and src.path == sample_path(layout, 2019)
@@ -109,16 +124,15 @@ def test_real_files_win_over_sample_and_ambiguity_is_an_error(data_dir, monkeypa
     write_prdf(land(data_dir, 2019, "another.csv"), hand_data.rows(), hand_data.COLUMNS)
     with pytest.raises(SourceFileError, match="2 candidate FEVS files"):
         find_fevs_file(layout, 2019)
-    monkeypatch.setenv("CXEX_USE_SAMPLE", "never")
-    with pytest.raises(SourceFileError, match="CXEX_USE_SAMPLE=never"):
-        find_fevs_file(layout, 2020)
+    with pytest.raises(SourceFileError, match="CXEX_USE_SAMPLE=never"):  # the layout carries the sample rule
+        find_fevs_file(DataLayout(data_dir, "never"), 2020)
 
 
 def test_sample_is_deterministic_and_realistic():
     a, b = generate_sample(2018), generate_sample(2018)
     assert a.equals(b)
     assert a.columns[:3] == ["RANDOM", "AGENCY", "LEVEL1"] and "POSTWT" in a.columns
-    assert generate_sample(2021).columns[:3] == ["RandomID", "agency", "level1"]
+    assert generate_sample(2021).columns[:3] == ["RandomID", "agency", "DSEX"]  # no LEVEL1 in 2020-2023
     q12 = a["Q12"].to_list()
     assert "X" in q12 and "" in q12 or None in q12
     assert "XX" in a["AGENCY"].to_list()

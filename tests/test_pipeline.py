@@ -32,8 +32,9 @@ def test_full_graph_materializes_with_dagster(data_dir):
     for year in ("2018", "2024"):
         r = materialize(all_assets, selection=yearly, partition_key=year, resources=resources, instance=instance)
         assert r.success
-        checks = r.get_asset_check_evaluations()
-        assert len(checks) == 1 and checks[0].passed
+        checks = {c.check_name: c for c in r.get_asset_check_evaluations()}
+        assert set(checks) == {"fevs_responses_expectations", "fevs_responses_warnings"}
+        assert checks["fevs_responses_expectations"].passed
     r = materialize(all_assets, selection=AssetSelection.groups("publish"), resources=resources, instance=instance)
     assert r.success
     assert keys.WAREHOUSE_CATALOG in graph.get_all_asset_keys()
@@ -51,7 +52,8 @@ def test_full_graph_materializes_with_dagster(data_dir):
                         "global_satisfaction", "performance_confidence", "employee_experience"}
     comments = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'ex_index_scores' AND comment IS NOT NULL AND comment <> ''").fetchone()[0]
     assert comments == len(pq.read_schema(path / "data.parquet"))
-    assert con.execute("SELECT bool_and(success), count(*) FROM quality.validation_results").fetchone()[0] is True
+    # blocking suites all pass; the warnings suite flags the sample's Excel-mangled RandomID, as on OPM's files
+    assert con.execute("SELECT bool_and(success) FROM quality.validation_results WHERE suite NOT LIKE '%warnings'").fetchone()[0] is True
     assert con.execute("SELECT bool_and(source_is_sample) FROM fevs_item_scores").fetchone()[0] is True
     con.close()
     manifest = json.loads((data_dir / "publish" / "_manifest.json").read_text())
@@ -104,7 +106,7 @@ def test_bad_partition_is_blocked_and_published_tables_survive(data_dir, capsys,
     write_prdf(land(data_dir, 2019), rows, hand_data.COLUMNS)  # a corrupt re-release of the same file
     result = run_year(defs, 2019, instance)
     assert not result.success
-    [check] = result.get_asset_check_evaluations()
+    [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == "fevs_responses_expectations"]
     assert not check.passed
     assert check.metadata["column"].value == "Q12"
     assert check.metadata["unexpected_count"].value == 2
@@ -115,7 +117,8 @@ def test_bad_partition_is_blocked_and_published_tables_survive(data_dir, capsys,
     assert (data_dir / "staging" / "ex_index_scores" / "survey_year=2019" / "data.parquet").read_bytes() == staged
     assert _published_state(data_dir) == before
     results = pq.read_table(data_dir / "quality" / "validation_results" / "fevs_responses").to_pandas()
-    assert results.loc[~results.success, "column_name"].tolist() == ["Q12"]
+    blocking = ~results.suite.str.endswith("_warnings")
+    assert results.loc[~results.success & blocking, "column_name"].tolist() == ["Q12"]
 
     # and `make run` says so and exits non-zero; FEVS and the cross-agency tables keep their last good
     # version, while the sources that do not depend on FEVS (workforce, CX) still publish

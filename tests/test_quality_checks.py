@@ -56,7 +56,6 @@ def _set(col, row_index, value):
     ("postwt", [4], float("inf"), "expect_column_values_to_be_between"),
     ("postwt", [2], float("nan"), "expect_column_values_to_not_be_null"),
     ("agency_code", [5], "A1", "expect_column_values_to_match_regex"),
-    ("respondent_id", [1], "1000", "expect_column_values_to_be_unique"),
 ])
 def test_each_rule_names_column_rows_and_values(good_table, column, rows, value, expectation):
     def mutate(df):

@@ -46,8 +46,9 @@ def test_governmentwide_eei_matches_opm_published_68(real_2018):
 
 def test_real_file_passes_validation_and_covers_45_agencies(real_2018):
     con, result = real_2018
-    [check] = result.get_asset_check_evaluations()
-    assert check.passed
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["fevs_responses_expectations"].passed
+    assert checks["fevs_responses_warnings"].passed  # RANDOM is unique in the 2018 extract; every Q column declared
     agencies = con.execute("SELECT count(DISTINCT agency_code) FROM fevs_item_scores WHERE org_level = 'agency'").fetchone()[0]
     assert agencies == 45
     assert con.execute("SELECT bool_or(source_is_sample) FROM ex_index_scores").fetchone()[0] is False

@@ -1,4 +1,4 @@
-"""Reference knowledge kept as data: FEVS index definitions, the per-year item map, survey years.
+"""Reference knowledge kept as data: FEVS index definitions, the per-year item map, item kinds, survey years.
 
 The files live in warehouse/reference/ and are checked here on load, so a typo in a map fails
 loudly instead of producing a plausible wrong index.
@@ -16,6 +16,7 @@ REFERENCE_DIR = Path(__file__).parent / "reference"
 ITEM_MAP_FILE = REFERENCE_DIR / "fevs_item_map.csv"
 INDEX_DEFINITIONS_FILE = REFERENCE_DIR / "fevs_index_definitions.csv"
 SURVEY_YEARS_FILE = REFERENCE_DIR / "fevs_survey_years.csv"
+ITEMS_FILE = REFERENCE_DIR / "fevs_items.csv"
 
 ITEM_RE = re.compile(r"^Q([1-9][0-9]{0,2})$")
 
@@ -33,12 +34,43 @@ class IndexDefinition:
     description: str
 
 
+LEAVING_CATEGORIES = ("no", "within_government", "outside_government", "other")
+ITEM_KINDS = ("scale_5", "category", "yes_no")
+ITEM_POLARITIES = ("positive", "negative")
+
+
 @dataclass(frozen=True)
 class SurveyYear:
+    """One survey year's file as OPM publishes it, and how it pairs with fiscal years."""
+
     year: int
+    fiscal_year: int                 # the fiscal year the scorecard pairs this survey with
+    fiscal_year_basis: str           # fielded (inside that fiscal year) | straddled (across two)
     agency_column: str
-    scale_items: tuple[str, ...] | None  # None: not declared, inferred from the file
+    level1_column: str | None        # None: the year publishes agency and governmentwide rows only
+    id_column: str
+    id_format: str                   # integer | excel_scientific (1.12971E+11) | excel_6_significant
+    year_column: str | None
+    zip_member: str | None           # the CSV's path inside OPM's zip, when known
+    redacted_items: tuple[str, ...]  # items OPM removed from the re-issued file: absent, not missing
+    leaving_column: str              # intent to leave: DLEAVING (2020: DLEAVINGB, "today")
+    leaving_codes: dict[str, str]    # answer code -> no | within_government | outside_government | other
     notes: str
+
+
+@dataclass(frozen=True)
+class ItemDeclaration:
+    """One item a year's file carries, from OPM's codebooks: what kind of answer, which way is favourable."""
+
+    year: int
+    item: str
+    kind: str      # scale_5 (1-5 agreement/satisfaction, X) | category | yes_no
+    polarity: str  # positive | negative (agreement is unfavourable) | '' for category and yes/no items
+    wording: str   # '' where no codebook was at hand
+
+    @property
+    def scored(self) -> bool:
+        return self.kind == "scale_5"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -101,18 +133,78 @@ def item_map() -> dict[int, dict[str, tuple[str, ...]]]:
     return {y: {k: tuple(v) for k, v in m.items()} for y, m in out.items()}
 
 
+def _leaving_codes(spec: str, where: str) -> dict[str, str]:
+    codes = dict(part.split("=", 1) for part in spec.split() if "=" in part)
+    if sorted(codes.values()) != sorted(LEAVING_CATEGORIES) or not all(re.fullmatch(r"[A-Z]", c) for c in codes):
+        raise ReferenceError(f"{where}: leaving_codes {spec!r} must map one letter to each of {', '.join(LEAVING_CATEGORIES)}")
+    return codes
+
+
 @lru_cache(maxsize=1)
 def survey_years() -> dict[int, SurveyYear]:
     years: dict[int, SurveyYear] = {}
     for n, r in enumerate(_rows(SURVEY_YEARS_FILE), start=2):
         where = f"{SURVEY_YEARS_FILE.name} row {n}"
         y = int(r["survey_year"])
-        scale = _expand_items(r["scale_items"], where) if r["scale_items"].strip() else None
-        years[y] = SurveyYear(y, r["agency_column"], scale, r["notes"])
+        if r["fiscal_year_basis"] not in ("fielded", "straddled"):
+            raise ReferenceError(f"{where}: fiscal_year_basis {r['fiscal_year_basis']!r} is not fielded or straddled")
+        if r["id_format"] not in ("integer", "excel_scientific", "excel_6_significant"):
+            raise ReferenceError(f"{where}: id_format {r['id_format']!r} unknown")
+        redacted = _expand_items(r["redacted_items"], where) if r["redacted_items"].strip() else ()
+        years[y] = SurveyYear(y, int(r["fiscal_year"]), r["fiscal_year_basis"], r["agency_column"],
+                              r["level1_column"] or None, r["id_column"], r["id_format"], r["year_column"] or None,
+                              r["zip_member"] or None, redacted, r["leaving_column"],
+                              _leaving_codes(r["leaving_codes"], where), r["notes"])
     missing = set(item_map()) ^ set(years)
     if missing:
         raise ReferenceError(f"survey years and item map disagree on {sorted(missing)}")
     return years
+
+
+@lru_cache(maxsize=1)
+def item_declarations() -> dict[int, dict[str, ItemDeclaration]]:
+    """{survey_year: {item: declaration}} from fevs_items.csv, checked against the index map and redactions.
+
+    Only declared items are read as answers; a `scale_5` item is scored (percent positive, with its
+    polarity), category and yes/no items never are.
+    """
+    out: dict[int, dict[str, ItemDeclaration]] = {}
+    for n, r in enumerate(_rows(ITEMS_FILE), start=2):
+        where = f"{ITEMS_FILE.name} row {n}"
+        y, item, kind, pol = int(r["survey_year"]), r["item"], r["kind"], r["polarity"]
+        if not ITEM_RE.match(item):
+            raise ReferenceError(f"{where}: item {item!r} is not like Q53")
+        if kind not in ITEM_KINDS:
+            raise ReferenceError(f"{where}: kind {kind!r} is not one of {', '.join(ITEM_KINDS)}")
+        if (kind == "scale_5") != (pol in ITEM_POLARITIES) or (kind != "scale_5" and pol):
+            raise ReferenceError(f"{where}: a scale_5 item has polarity positive or negative; other kinds none")
+        if item in out.setdefault(y, {}):
+            raise ReferenceError(f"{where}: {item} declared twice for {y}")
+        out[y][item] = ItemDeclaration(y, item, kind, pol, r["wording"])
+    years = survey_years()
+    for y, leaf in item_map().items():
+        decl = out.get(y, {})
+        redacted = set(years[y].redacted_items)
+        for item in sorted({i for its in leaf.values() for i in its}):
+            d = decl.get(item)
+            if d is None or d.kind != "scale_5" or d.polarity != "positive":
+                raise ReferenceError(f"{ITEMS_FILE.name}: index item {item} of {y} must be declared scale_5, positive")
+            if item in redacted:
+                raise ReferenceError(f"{SURVEY_YEARS_FILE.name}: {y} redacts {item}, which an index needs")
+        if redacted & set(decl):
+            raise ReferenceError(f"{ITEMS_FILE.name}: {y} declares redacted items {sorted(redacted & set(decl))}")
+    return out
+
+
+def fevs_fiscal_year_rows() -> list[dict]:
+    """(survey_year, fiscal_year, fiscal_year_basis) per FEVS year: the pairing the scorecard uses, as data."""
+    return [{"survey_year": y.year, "fiscal_year": y.fiscal_year, "fiscal_year_basis": y.fiscal_year_basis}
+            for y in survey_years().values()]
+
+
+def declared_items(year: int) -> dict[str, ItemDeclaration]:
+    """Items a file for `year` carries, declared (an empty map for a year the map does not cover)."""
+    return item_declarations().get(year, {})
 
 
 def supported_years() -> list[int]:
@@ -135,11 +227,8 @@ def indices_for_year(year: int) -> dict[str, tuple[str, ...]]:
 
 
 def required_items(year: int) -> tuple[str, ...]:
-    """Items a file for `year` must carry on the 5-point scale: declared scale items and index items."""
-    sy = survey_years()[year] if year in survey_years() else None
+    """Items a file for `year` must carry: only those an index needs (redacted items are absent, not missing)."""
     items = set(i for its in indices_for_year(year).values() for i in its)
-    if sy and sy.scale_items:
-        items |= set(sy.scale_items)
     return tuple(sorted(items, key=lambda s: int(s[1:])))
 
 

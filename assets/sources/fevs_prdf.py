@@ -1,15 +1,22 @@
 """OPM FEVS public release data file (PRDF): find it for a survey year and parse it to typed Arrow.
 
-Input contract: the CSV exactly as OPM publishes it (or a .zip holding one CSV, or .csv.gz), any
-file name, under landing/fevs/<survey_year>/. Columns matched case-insensitively: the agency column
-(`AGENCY` to 2019, `agency` from 2020), optional `LEVEL1`/`level1`, weight `POSTWT`, respondent id
-`RANDOM`/`RandomID` (optional), items `Q<n>` answered 1-5, `X` or blank. Other columns are kept as
-text.
+Input contract: the CSV exactly as OPM publishes it (or OPM's .zip holding it, e.g.
+`2019_opm_fevs_prdf_revised.zip` with member `2019/2019_OPM_FEVS_PRDF_Redacted.csv`, or .csv.gz),
+any file name, under landing/fevs/<survey_year>/. Columns matched case-insensitively: the agency
+column (`AGENCY` to 2019, `agency` from 2020), optional `LEVEL1`/`level1` (absent 2020-2023),
+weight `POSTWT`, respondent id `RANDOM`/`RandomID` (optional; kept as text, not a key: OPM's files
+went through Excel, so it reads `1.12971E+11` and repeats). Other columns (`Year`, `DLEAVING`,
+demographics) are kept as text.
 
-Typed output: answers as Int8 (1-5; X = 0; blank = null), POSTWT as Float64, plus `source_row`,
-the file's row number (header = row 1) that every error message and validation result quotes.
-Values that are not numbers at all stop the parse here with file, row and column; numbers out of
-range pass through typed, for the validation suite to report with the same detail.
+What is read as an answer is declared, per year, in warehouse/reference/fevs_items.csv: a
+`scale_5` item becomes Int8 (1-5; X = 0; blank = null) and is scored; category and yes/no items
+are kept as text and never scored; a `Q<n>` column the map does not declare is kept as text and
+reported (`unknown_items`), never scored. Redacted items are simply absent.
+
+`source_row` is the file's row number (header = row 1) that every error message and validation
+result quotes. A declared scale item holding something that is not a whole number (`Y`, `3.0`)
+stops the parse here with file, row and column; whole numbers out of range (6, -1) pass through
+typed, for the blocking validation suite to report with the same detail.
 """
 
 from __future__ import annotations
@@ -29,7 +36,6 @@ from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
 
 SOURCE = "opm_fevs_prdf"
 ANSWER_X = 0  # "do not know" / "no basis to judge"
-VALID_ANSWERS = (1, 2, 3, 4, 5)
 ITEM_COL = re.compile(r"^q([1-9][0-9]{0,2})$", re.IGNORECASE)
 ALIASES = {
     "agency_code": ("agency",),
@@ -44,8 +50,9 @@ FAST_ANSWERS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "X": ANSWER_X, "x": ANSW
 @dataclass(frozen=True)
 class ParsedPRDF:
     table: pa.Table
-    scored_items: tuple[str, ...]
-    unscored_items: tuple[str, ...]  # Q columns not on the 5-point scale (not declared, not index items)
+    scored_items: tuple[str, ...]    # declared scale_5 items present in the file
+    unscored_items: tuple[str, ...]  # declared category and yes/no items present (kept as text)
+    unknown_items: tuple[str, ...]   # Q columns the item map does not declare for the year (kept as text)
 
 
 def find_fevs_file(layout, year: int) -> SourceFile:
@@ -70,8 +77,11 @@ def _read_csv_strings(path: Path) -> pl.DataFrame:
     try:
         if name.endswith(".zip"):
             with zipfile.ZipFile(path) as zf:
-                members = [m for m in zf.namelist()
-                           if m.lower().endswith((".csv", ".txt")) and not m.startswith("__MACOSX")]
+                names = [m for m in zf.namelist() if not m.startswith("__MACOSX") and not m.endswith("/")]
+                # OPM's zips hold the CSV in a folder (2019/2019_OPM_FEVS_PRDF_Redacted.csv); a .txt
+                # is taken only when there is no CSV (a read-me beside the CSV is not data)
+                members = [m for m in names if m.lower().endswith(".csv")] or \
+                    [m for m in names if m.lower().endswith(".txt")]
                 if len(members) != 1:
                     raise SourceFileError(f"{path}: expected one CSV inside the zip, found {members or 'none'}")
                 data = zf.read(members[0])
@@ -90,7 +100,7 @@ def _first_bad(df: pl.DataFrame, original: str, bad: pl.Expr) -> tuple[int, int,
 
 def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     path = source.path if isinstance(source, SourceFile) else Path(source)
-    required_items = set(reference.required_items(year))
+    declared = reference.declared_items(year)
     df = _read_csv_strings(path)
     df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
     df = df.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int32))
@@ -128,7 +138,7 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     if n_bad:
         raise SourceFileError(f"{path}: row {row}, column {wt_col}: weight {val!r} is not a number ({n_bad} such rows)")
 
-    # one pass over every item column: how many values are not numbers, how many numbers fall outside 0-5
+    # one pass over every declared scale item: how many values are not whole numbers
     ordered = sorted(items.items(), key=lambda kv: int(kv[1][1:]))
 
     def typed_expr(col: str) -> pl.Expr:
@@ -136,37 +146,37 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
         return pl.when(s.is_in(["X", "x"])).then(pl.lit(ANSWER_X, pl.Int8)).otherwise(s.cast(pl.Int8, strict=False))
 
     def not_int_expr(col: str) -> pl.Expr:
+        # not a whole number, or a literal 0: typed, it would be indistinguishable from X (stored as 0)
         s = pl.col(col).str.strip_chars()
-        return s.is_not_null() & (s != "") & ~s.is_in(["X", "x"]) & s.cast(pl.Int8, strict=False).is_null()
+        n = s.cast(pl.Int8, strict=False)
+        return s.is_not_null() & (s != "") & ~s.is_in(["X", "x"]) & (n.is_null() | (n == 0))
 
     # fast path: a clean column maps by lookup alone; only columns with anything else (spaces,
     # out-of-range numbers, text) take the slower strip-and-cast path below
-    fast = {col: pl.col(col).replace_strict(FAST_ANSWERS, default=None, return_dtype=pl.Int8) for col, _ in ordered}
+    to_score = [(col, item) for col, item in ordered if item in declared and declared[item].scored]
+    fast = {col: pl.col(col).replace_strict(FAST_ANSWERS, default=None, return_dtype=pl.Int8) for col, _ in to_score}
     leftovers = df.select([(pl.col(col).is_not_null() & (pl.col(col) != "") & fast[col].is_null()).sum().alias(col)
-                           for col, _ in ordered]).row(0, named=True) \
-        if ordered else {}
-    slow = [col for col, _ in ordered if leftovers[col]]
-    stats = df.select([e for col in slow for e in (
-        not_int_expr(col).sum().alias(f"{col}\0bad"),
-        (~typed_expr(col).is_in([ANSWER_X, *VALID_ANSWERS])).fill_null(False).sum().alias(f"{col}\0out"))]).row(0, named=True) \
-        if slow else {}
-    scored, unscored = [], []
+                           for col, _ in to_score]).row(0, named=True) \
+        if to_score else {}
+    slow = [col for col, _ in to_score if leftovers[col]]
+    stats = df.select([not_int_expr(col).sum().alias(f"{col}\0bad") for col in slow]).row(0, named=True) if slow else {}
+    scored, unscored, unknown = [], [], []
     for col, item in ordered:
+        decl = declared.get(item)
+        if decl is None or not decl.scored:
+            (unknown if decl is None else unscored).append(item)
+            exprs.append(pl.col(col).str.strip_chars().alias(item))  # kept as text, never scored
+            continue
+        scored.append(item)
         if col not in slow:
-            scored.append(item)
             exprs.append(fast[col].alias(item))
             continue
-        n_bad, n_out = stats[f"{col}\0bad"], stats[f"{col}\0out"]
-        if item in required_items and n_bad:
+        n_bad = stats[f"{col}\0bad"]
+        if n_bad:
             _, row, val = _first_bad(df, col, not_int_expr(col))
             raise SourceFileError(
                 f"{path}: row {row}, column {col}: answer {val!r} is not 1-5, X or blank ({n_bad} such rows)"
             )
-        if item not in required_items and (n_bad or n_out):
-            unscored.append(item)
-            exprs.append(pl.col(col).str.strip_chars().alias(item))  # kept as text, not scored
-            continue
-        scored.append(item)
         exprs.append(typed_expr(col).alias(item))
     other = [c for c in df.columns if c not in rename and c not in items and c != "source_row"]
     exprs += [pl.col(c) for c in other]
@@ -178,7 +188,7 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     table = out.to_arrow()
     plain = pa.schema([f.with_type(pa.string()) if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type) else f
                        for f in table.schema])
-    return ParsedPRDF(table.cast(plain), tuple(scored), tuple(unscored))
+    return ParsedPRDF(table.cast(plain), tuple(scored), tuple(unscored), tuple(unknown))
 
 
 def available_years(layout) -> list[int]:

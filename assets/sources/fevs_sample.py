@@ -1,11 +1,16 @@
 """The embedded default: deterministic sample PRDF extracts in OPM's real layout.
 
 Generated (not downloaded, not copied) so the repository carries no survey data: for each survey
-year a few thousand synthetic respondents across real OPM agency codes, with LEVEL1 sub-agencies,
-POSTWT weights, X answers and blanks, the pooled `XX` group and one agency too small to publish.
-Column names follow the year's layout (`AGENCY`/`RANDOM` to 2019, `agency`/`RandomID` after; no
-`level1` in 2023). Agency effects are fixed per agency so rankings are stable across years. Every
-value is synthetic: rows are marked `source_is_sample` in everything published from them.
+year a few thousand synthetic respondents across real OPM agency codes, POSTWT weights, X answers
+and blanks, the pooled `XX` group and one agency too small to publish. The layout is each year's
+file as OPM publishes it, from warehouse/reference/fevs_survey_years.csv and fevs_items.csv (facts
+in ../shared/reference/README.md): the agency column's case, LEVEL1 only where OPM has it (2018,
+2019, 2024), the 2023 `Year` column, `RandomID` mangled by Excel (`1.12971E+11`, or six
+significant digits in 2022) so ids repeat, redacted items absent, the year's declared items only
+(category items coded 1-4, yes/no 1-2, negatively worded items answered mostly in disagreement),
+and intent to leave (`DLEAVING`; 2020 `DLEAVINGA/B/C`) in the year's own code order. Agency
+effects are fixed per agency so rankings are stable across years. Every value is synthetic: rows
+are marked `source_is_sample` in everything published from them.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import polars as pl
 
 from warehouse import reference
 
-SAMPLE_VERSION = 1
+SAMPLE_VERSION = 2
 RESPONDENTS_PER_YEAR = 2600
 # (code, relative size, LEVEL1 suffixes): real OPM codes; sizes loosely follow agency headcounts
 AGENCIES: tuple[tuple[str, float, str], ...] = (
@@ -53,10 +58,21 @@ def ensure_sample(layout, year: int) -> Path:
     return path
 
 
+def mangle_ids(ids: np.ndarray, id_format: str) -> list[str]:
+    """Respondent ids as Excel left them in OPM's re-issued files."""
+    if id_format == "excel_scientific":  # 112971234567 -> 1.12971E+11
+        return [f"{v:.5E}" for v in ids.tolist()]
+    if id_format == "excel_6_significant":  # 112971234567 -> 112971000000
+        return [str(int(float(f"{v:.6g}"))) for v in ids.tolist()]
+    return [str(v) for v in ids.tolist()]
+
+
+LEAVING_SHARES = {"no": 0.62, "within_government": 0.13, "outside_government": 0.08, "other": 0.12}  # rest blank
+
+
 def generate_sample(year: int, respondents: int = RESPONDENTS_PER_YEAR) -> pl.DataFrame:
     sy = reference.survey_years()[year]
-    mapped = [int(i[1:]) for i in reference.required_items(year)]
-    n_items = max(mapped) if not sy.scale_items else max(int(i[1:]) for i in sy.scale_items)
+    declared = reference.declared_items(year)
     rng = np.random.default_rng(_seed("fevs-sample", year, SAMPLE_VERSION))
 
     sizes = np.array([s for _, s, _ in AGENCIES])
@@ -82,26 +98,42 @@ def generate_sample(year: int, respondents: int = RESPONDENTS_PER_YEAR) -> pl.Da
         agency_effect[start:start + cnt] = effect + 0.03 * (year - 2018)
         weight_scale[start:start + cnt] = size * 4000 / max(cnt, 1)
         start += cnt
+    if sy.level1_column is None:
+        level1_effect[:] = 0.0
 
     person = rng.normal(0.0, 1.0, size=n)
     cols: dict[str, object] = {}
-    id_name, agency_name, level1_name = ("RANDOM", "AGENCY", "LEVEL1") if year <= 2019 else ("RandomID", "agency", "level1")
-    cols[id_name] = (rng.permutation(n) * 7919 + 100_000_000_000 + year).astype(np.int64)
-    cols[agency_name] = agency
-    if year != 2023:  # OPM's 2023 file has no sub-agency column
-        cols[level1_name] = level1
+    cols[sy.id_column] = mangle_ids((rng.permutation(n) * 7919 + 100_000_000_000 + year).astype(np.int64), sy.id_format)
+    if sy.year_column:
+        cols[sy.year_column] = np.full(n, str(year), dtype=object)
+    cols[sy.agency_column] = agency
+    if sy.level1_column:
+        cols[sy.level1_column] = level1
     cols["DSEX"] = np.where(rng.random(n) < 0.45, "B", "A")
     cols["DSUPER"] = np.where(rng.random(n) < 0.2, "B", "A")
+    code_of = {cat: code for code, cat in sy.leaving_codes.items()}
+    cuts = np.cumsum(list(LEAVING_SHARES.values()))
+    leaving_cols = ["DLEAVINGA", "DLEAVINGB", "DLEAVINGC"] if sy.leaving_column == "DLEAVINGB" else [sy.leaving_column]
+    for col in leaving_cols:
+        u = rng.random(n) - 0.1 * agency_effect  # more engaged agencies: fewer leavers
+        k = np.searchsorted(cuts, u)
+        cols[col] = np.array([code_of[c] for c in LEAVING_SHARES] + [""], dtype=object)[k]
     cols["POSTWT"] = np.round(weight_scale * rng.lognormal(0.0, 0.3, size=n), 10)
     thresholds = np.array([-1.6, -0.8, -0.1, 1.1])
-    for j in range(1, n_items + 1):
+    for item, decl in sorted(declared.items(), key=lambda kv: int(kv[0][1:])):
+        j = int(item[1:])
         i_rng = np.random.default_rng(_seed("item", j))
         difficulty = i_rng.normal(0.3, 0.4)
         latent = agency_effect + level1_effect + 0.8 * person + difficulty + rng.normal(0, 0.8, size=n)
-        answers = (np.searchsorted(thresholds, latent) + 1).astype(str).astype(object)
         u = rng.random(n)
-        if j >= 9:
-            answers[u < 0.03] = "X"
+        if decl.kind == "scale_5":
+            if decl.polarity == "negative":
+                latent = -latent  # agreement is unfavourable: engaged people disagree
+            answers = (np.searchsorted(thresholds, latent) + 1).astype(str).astype(object)
+            if j >= 9:
+                answers[u < 0.03] = "X"
+        else:  # category items 1-4, yes/no 1-2: not agreement scales
+            answers = (rng.integers(1, 5 if decl.kind == "category" else 3, size=n)).astype(str).astype(object)
         answers[(u >= 0.03) & (u < 0.045)] = ""
-        cols[f"Q{j}"] = answers
+        cols[item] = answers
     return pl.DataFrame({k: (v.tolist() if isinstance(v, np.ndarray) and v.dtype == object else v) for k, v in cols.items()})

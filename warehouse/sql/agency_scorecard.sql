@@ -1,15 +1,26 @@
 -- One row per agency × year: EX, CX and internal CX composite indices with their components,
 -- contributions, ranks, deltas and coverage. Relations registered by the asset: ex_index_scores,
 -- workforce_metrics, cx_index_scores, internal_cx_scores (published tables), agencies (curated
--- crosswalk), weights (composite_weights.csv); parameter $min_coverage.
--- Year alignment: FEVS survey year Y is fielded inside fiscal year Y, so it pairs with FY Y of the
--- workforce and CX data. Normalization: z-score across the agencies of the same year (ranked
+-- crosswalk), weights (composite_weights.csv), fevs_years (fevs_survey_years.csv: survey_year,
+-- fiscal_year, fiscal_year_basis); parameter $min_coverage.
+-- Year alignment is data: each FEVS survey year pairs with the fiscal year it was fielded in
+-- (2021 was fielded Nov-Dec 2021, fiscal 2022; 2020 straddled fiscal 2020 and 2021 and is paired
+-- with 2021, basis `straddled`). When two surveys fall in one fiscal year (2021 and 2022 both in
+-- FY2022) the later survey is used; the row names the survey year it took. Normalization: z-score across the agencies of the same year (ranked
 -- agencies only: not the pooled XX group), multiplied by the component's direction so that higher
 -- is always better. A family index is the weight-averaged z of the components an agency has;
 -- missing components are never imputed, and an index needs $min_coverage of its family's weight.
-WITH comp AS (
-    SELECT survey_year AS year, agency_code, index_code AS component, score AS value, respondents AS n
-    FROM ex_index_scores WHERE org_level = 'agency' AND NOT suppressed AND index_code IN ('eei', 'global_satisfaction')
+WITH fevs_pick AS (
+    SELECT y.fiscal_year AS year, max(y.survey_year) AS fevs_survey_year,
+           arg_max(y.fiscal_year_basis, y.survey_year) AS fevs_fiscal_year_basis
+    FROM fevs_years y
+    WHERE y.survey_year IN (SELECT survey_year FROM ex_index_scores)
+    GROUP BY ALL
+),
+comp AS (
+    SELECT p.year, agency_code, index_code AS component, score AS value, respondents AS n
+    FROM ex_index_scores e JOIN fevs_pick p ON e.survey_year = p.fevs_survey_year
+    WHERE org_level = 'agency' AND NOT suppressed AND index_code IN ('eei', 'global_satisfaction')
     UNION ALL
     SELECT fiscal_year, agency_code, c.component, c.value, end_headcount
     FROM workforce_metrics
@@ -96,6 +107,8 @@ size AS (
 ),
 base AS (
     SELECT v.year, v.agency_code, a.agency_name, a.department_code, a.agency_kind,
+           CASE WHEN v.eei IS NOT NULL OR v.global_satisfaction IS NOT NULL THEN fp.fevs_survey_year END AS fevs_survey_year,
+           CASE WHEN v.eei IS NOT NULL OR v.global_satisfaction IS NOT NULL THEN fp.fevs_fiscal_year_basis END AS fevs_fiscal_year_basis,
            coalesce(s.size_group, 'unknown') AS size_group, s.avg_headcount,
            w.ex_index, w.ex_coverage, w.ex_components, w.cx_index, w.cx_coverage, w.cx_components,
            w.internal_cx_index, w.internal_cx_coverage,
@@ -105,6 +118,7 @@ base AS (
     LEFT JOIN contrib c USING (year, agency_code)
     LEFT JOIN agencies a USING (agency_code)
     LEFT JOIN size s USING (year, agency_code)
+    LEFT JOIN fevs_pick fp ON fp.year = v.year
 ),
 ranked AS (
     SELECT *,
@@ -139,6 +153,7 @@ SELECT year::SMALLINT AS year, agency_code, agency_name IS NOT NULL AS in_crossw
        contrib_eei, contrib_global_satisfaction, contrib_quit_rate, contrib_first_year_attrition_rate,
        contrib_supervisor_ratio, contrib_retirement_eligible_share_est, contrib_cx_trust, contrib_cx_drivers_v1,
        contrib_cx_mentions_v2,
-       fevs_respondents, cx_responses, internal_cx_respondents
+       fevs_respondents, fevs_survey_year::SMALLINT AS fevs_survey_year, fevs_fiscal_year_basis,
+       cx_responses, internal_cx_respondents
 FROM ranked
 ORDER BY year, agency_code

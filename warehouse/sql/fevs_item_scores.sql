@@ -3,6 +3,8 @@
 -- The item column list and one struct of counts and weight sums per item are spliced
 -- in by warehouse/fevs_scores.py from the file's schema.
 -- OPM's convention: percent positive = 100 * sum(POSTWT | answer in 4,5) / sum(POSTWT | answer in 1..5);
+-- for a negatively worded item (agreement is unfavourable; polarity 'negative', from fevs_items.csv)
+-- positive is disagreement, answers 1,2, and 4,5 count as negative. {item_polarity} is spliced in.
 -- X (do not know, coded 0) and blanks (NULL) are excluded from numerator and denominator.
 -- One pass over the respondents: counts and weight sums per agency × LEVEL1 for every item at once;
 -- they are additive, so agency and governmentwide cells are rolled up from them.
@@ -35,6 +37,7 @@ SELECT $survey_year::SMALLINT                                   AS survey_year,
        CASE WHEN org_level = 'government' THEN 'ALL' ELSE agency END AS agency_code,
        CASE WHEN org_level = 'level1' THEN level1 END           AS level1_code,
        item,
+       {item_polarity}                                          AS polarity,
        n                                                        AS respondents,
        n_x                                                      AS dont_know_respondents,
        CASE WHEN n >= $min_n THEN w::DOUBLE / 1e10 END          AS weight_sum,
