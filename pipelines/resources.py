@@ -21,7 +21,7 @@ class CxexResource(ConfigurableResource):
     """Where the data directory is, which inputs count, how strict publication is, where it goes.
 
     Each field's environment variable is in warehouse/settings.py (CXEX_DATA_DIR, CXEX_MIN_RESPONDENTS,
-    CXEX_CX_MIN_RESPONSES, CXEX_MIN_COVERAGE, CXEX_USE_SAMPLE, CXEX_FEVS_MIN/MAX_RESPONDENTS,
+    CXEX_CX_MIN_RESPONSES, CXEX_MIN_COVERAGE, CXEX_USE_SAMPLE, CXEX_FEVS_MIN_RESPONDENTS, CXEX_FEVS_MAX_RESPONDENTS,
     CXEX_PUBLISH_URL, CXEX_LANDING_SETTLE_SECONDS); docs in the README's Configuration section.
     """
 

@@ -30,7 +30,8 @@ def test_publication_follows_successful_partitions_and_a_failure_blocks_only_its
         after_fevs = evaluate_automation_conditions(defs=defs, instance=instance, asset_selection=PUBLISHED,
                                                     cursor=first.cursor)
         # FEVS's tables, and what is built from published tables (in the same tick), not the other sources'
-        assert _requested(after_fevs) == {keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, *CROSS}
+        assert _requested(after_fevs) == {keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES,
+                                          keys.PUBLISH_FEVS_INTENT_TO_LEAVE, *CROSS}
 
         # a corrupt 2019 (its blocking check fails) and a good workforce month land together
         rows = hand_data.rows()
@@ -43,4 +44,4 @@ def test_publication_follows_successful_partitions_and_a_failure_blocks_only_its
                                                    cursor=after_fevs.cursor)
         requested = _requested(after_bad)
         assert keys.PUBLISH_WORKFORCE_METRICS in requested
-        assert not requested & {keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES}  # the bad year waits
+        assert not requested & {keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE}

@@ -42,7 +42,7 @@ def test_definitions_load_with_every_asset_check_and_job():
         "cxex_automation": DefaultSensorStatus.STOPPED, "run_failure_alert": DefaultSensorStatus.RUNNING}
     assert defs.resolve_job_def("fevs_yearly").partitions_def.get_partition_keys() == [str(y) for y in range(2018, 2025)]
     months = defs.resolve_job_def("workforce_monthly").partitions_def.get_partition_keys()
-    assert months[0] == "201910" and "202409" in months
+    assert months[0] == "199710" and "202409" in months  # FedScope history from FY1998; a time window
 
 
 def test_workspace_yaml_points_at_the_definitions_module():
