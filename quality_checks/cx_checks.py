@@ -1,14 +1,14 @@
 """Blocking asset checks on the typed A-11 and GSA CSS partitions."""
 
 import pyarrow.parquet as pq
-from dagster import AssetCheckExecutionContext, AssetCheckResult, asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, MetadataValue, asset_check
 
 from assets import keys
 from assets.common import read_provenance
 from assets.cx import A11_TABLES, QUARTER_COL, YEAR_COL
 from assets.partitions import parse_fiscal_quarter
 
-from .cx_suite import a11_expectations, css_expectations
+from .cx_suite import a11_expectations, css_expectations, registry_expectations
 from .gx_runner import SuiteOutcome, run_suite
 from .results import check_result
 
@@ -32,6 +32,27 @@ def a11_cx_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult
     prov = read_provenance(layout.raw("a11_volumes", QUARTER_COL, key))
     return check_result(context, merged, asset=keys.RAW_A11.to_user_string(), table="a11_cx", partition_col=QUARTER_COL,
                         partition=key, source_file=prov["source_file"])
+
+
+@asset_check(asset=keys.RAW_A11, name="a11_cx_service_registry", blocking=False, required_resource_keys={"cxex"},
+             description="Warning: every A-11 service provider is in warehouse/reference/a11_service_registry.csv; "
+                         "rows of an unknown one are kept with a null agency code and stay out of agency indices.")
+def a11_cx_service_registry(context: AssetCheckExecutionContext) -> AssetCheckResult:
+    layout = context.resources.cxex.layout
+    key = context.op_execution_context.partition_key
+    frame = pq.read_table(layout.raw("a11_volumes", QUARTER_COL, key))
+    outcome = run_suite(frame, f"a11_cx_registry_{key}", registry_expectations())
+    unknown = sorted({r["service_provider_id"] for r in frame.select(["service_provider_id", "agency_code"]).to_pylist()
+                      if r["agency_code"] is None and r["service_provider_id"]})
+    result = check_result(context, outcome, asset=keys.RAW_A11.to_user_string(), table="a11_cx_registry",
+                          partition_col=QUARTER_COL, partition=key, source_file=read_provenance(
+                              layout.raw("a11_volumes", QUARTER_COL, key))["source_file"], severity=AssetCheckSeverity.WARN)
+    if unknown:
+        result = AssetCheckResult(passed=result.passed, severity=AssetCheckSeverity.WARN,
+                                  metadata={**result.metadata, "unknown_providers": MetadataValue.json(unknown)},
+                                  description=f"service provider(s) not in the registry: {', '.join(unknown)}; "
+                                              + (result.description or ""))
+    return result
 
 
 @asset_check(asset=keys.RAW_GSA_CSS, name="gsa_css_expectations", blocking=True, required_resource_keys={"cxex"},

@@ -11,7 +11,7 @@ from pathlib import Path
 from warehouse.publish import sha256_file
 
 PROVENANCE_SUFFIX = ".provenance.json"
-DATA_SUFFIXES = (".csv", ".txt", ".zip", ".gz")
+DATA_SUFFIXES = (".csv", ".txt", ".zip", ".gz", ".json")
 
 
 class SourceFileError(ValueError):
