@@ -118,10 +118,11 @@ def resolve_providers(df: pl.DataFrame, slug: str | None, name: str | None) -> p
     s = pl.col(slug).cast(pl.String).str.strip_chars() if slug else pl.lit(None, pl.String)
     n = pl.col(name).cast(pl.String).str.strip_chars() if name else pl.lit(None, pl.String)
     df = df.with_columns(s.alias("_slug"), n.alias("_name"))
-    keys = pl.coalesce(pl.col("_slug").str.to_lowercase().replace_strict(
-        {k: v["service_provider_id"] for k, v in idx.items()}, default=None, return_dtype=pl.String),
-        pl.col("_name").str.to_lowercase().replace_strict(
-        {k: v["service_provider_id"] for k, v in idx.items()}, default=None, return_dtype=pl.String))
+    lookup = {k: v["service_provider_id"] for k, v in idx.items()}
+    # the data's own slug decides when it has one (an unknown slug stays unknown); else its name
+    keys = pl.when(pl.col("_slug").is_not_null()) \
+        .then(pl.col("_slug").str.to_lowercase().replace_strict(lookup, default=None, return_dtype=pl.String)) \
+        .otherwise(pl.col("_name").str.to_lowercase().replace_strict(lookup, default=None, return_dtype=pl.String))
     by_id = {r["service_provider_id"]: r for r in registry()}
     return df.with_columns(keys.alias("_known")).with_columns(
         pl.coalesce("_known", "_slug", "_name").alias("service_provider_id"),
@@ -531,7 +532,7 @@ def parse_v2_responses(src: SourceFile) -> pl.DataFrame:
                 flags.append(pl.lit(None, pl.Int8).alias(col))
                 continue
             s = pl.col(col).str.strip_chars().str.to_lowercase()
-            typed = s.replace_strict(FLAG_VALUES, default=-1, return_dtype=pl.Int8)
+            typed = pl.when(s.is_null()).then(None).otherwise(s.replace_strict(FLAG_VALUES, default=-1, return_dtype=pl.Int8))
             bad = df.filter(s.is_not_null() & (typed == -1)).select("source_row", pl.col(col).alias("v"))
             if bad.height:
                 raise SourceFileError(f"{path}: row {bad['source_row'][0]}, column {col}: {bad['v'][0]!r} is not 0/1 or null")

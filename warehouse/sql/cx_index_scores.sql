@@ -42,9 +42,9 @@ agg AS (
            string_agg(DISTINCT ci_method, ',' ORDER BY ci_method) AS ci_method
     FROM est GROUP BY ALL
 ),
-resp AS (  -- per service-quarter the largest count behind any one estimate, summed
+resp AS (  -- per service-quarter and scale (different respondents) the largest count behind any one estimate, summed
     SELECT agency_code, fiscal_year, era, index_code, sum(max_w)::BIGINT AS responses
-    FROM (SELECT agency_code, fiscal_year, era, index_code, service_provider_id, service_id, fiscal_quarter, max(w) AS max_w
+    FROM (SELECT agency_code, fiscal_year, era, index_code, service_provider_id, service_id, fiscal_quarter, scale, max(w) AS max_w
           FROM est GROUP BY ALL)
     GROUP BY ALL
 ),
