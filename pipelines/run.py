@@ -70,14 +70,14 @@ def _scorecard_summary(con) -> list[str]:
 
 def _cx_summary(con) -> list[str]:
     row = con.execute("""SELECT max(fiscal_year), bool_or(source_is_sample) FROM cx_index_scores
-                         WHERE index_code = 'cx_trust' AND NOT suppressed""").fetchone()
+                         WHERE index_code = 'cx_trust' AND NOT suppressed AND headline""").fetchone()
     if row[0] is None:
         return []
-    ranked = con.execute("""SELECT agency_code, round(score, 1), eras FROM cx_index_scores
-                            WHERE fiscal_year = ? AND index_code = 'cx_trust' AND NOT suppressed
+    ranked = con.execute("""SELECT agency_code, round(score, 1), scale FROM cx_index_scores
+                            WHERE fiscal_year = ? AND index_code = 'cx_trust' AND NOT suppressed AND headline
                             ORDER BY score DESC, agency_code""", [row[0]]).fetchall()
     label = " (SAMPLE data)" if row[1] else ""
-    return [f"CX trust (percent favourable), FY{row[0]}{label}: " + ", ".join(f"{a} {s}" for a, s, _ in ranked)]
+    return [f"CX trust (0-100, scale per agency), FY{row[0]}{label}: " + ", ".join(f"{a} {s} [{sc}]" for a, s, sc in ranked)]
 
 
 def _fevs_summary(con) -> list[str]:
