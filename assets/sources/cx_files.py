@@ -653,13 +653,44 @@ def quarters_in(files: A11Files) -> set[tuple[int, int]]:
                     found |= set(frame.select("fiscal_year", "quarter").unique().iter_rows())
     details = _concat([parse_v2_details(f) for f in files.v2_details])
     if details is not None:
-        colls = _concat([parse_v2_collections(f) for f in files.v2_collections])
-        d = details.join(colls.select("collection_id", "fiscal_year", "quarter").unique("collection_id"), on="collection_id",
-                         how="left") if colls is not None else details.with_columns(pl.lit(None, pl.Int16).alias("fiscal_year"),
-                                                                                    pl.lit(None, pl.Int8).alias("quarter"))
-        d = d.select(pl.coalesce("detail_fiscal_year", "fiscal_year").alias("y"), pl.coalesce("detail_quarter", "quarter").alias("q"))
-        found |= {(y, qq) for y, qq in d.drop_nulls().unique().iter_rows()}
+        found |= _detail_quarters(details, files.v2_collections)
     return found
+
+
+def _detail_quarters(details: pl.DataFrame, collection_files: list[SourceFile]) -> set[tuple[int, int]]:
+    """Quarters of collection details: their own columns (CSV export), else their collection's (API pages)."""
+    colls = _concat([parse_v2_collections(f) for f in collection_files])
+    d = details.join(colls.select("collection_id", "fiscal_year", "quarter").unique("collection_id"), on="collection_id",
+                     how="left") if colls is not None else details.with_columns(pl.lit(None, pl.Int16).alias("fiscal_year"),
+                                                                                pl.lit(None, pl.Int8).alias("quarter"))
+    d = d.select(pl.coalesce("detail_fiscal_year", "fiscal_year"), pl.coalesce("detail_quarter", "quarter")).drop_nulls()
+    return set(d.unique().iter_rows())
+
+
+def file_quarters(path: Path, cx_landing: Path) -> set[tuple[int, int]]:
+    """(fiscal year, quarter) pairs one landed A-11 file holds data for. A collection detail's quarter comes from
+    its own columns or its collection; a response file's from its details, all read from the landed era-2 files."""
+    from .files import is_data_file
+
+    kind = kind_of(path)
+    src = SourceFile(path, str(path), "", False, None, None)
+    empty = {k: [] for k in (*V1_KINDS, *V2_KINDS)}
+    if kind in V1_KINDS:
+        return quarters_in(A11Files(**{**empty, kind: [src]}))
+    others = {k: [] for k in V2_KINDS}
+    for p in sorted((cx_landing / "a11_v2").rglob("*")):
+        if p != path and is_data_file(p):
+            others[kind_of(p)].append(SourceFile(p, str(p), "", False, None, None))
+    if kind == "v2_collections":
+        return set(parse_v2_collections(src).select("fiscal_year", "quarter").unique().iter_rows())
+    if kind == "v2_details":
+        return quarters_in(A11Files(**{**empty, "v2_collections": others["v2_collections"], "v2_details": [src]}))
+    ids = set(parse_v2_responses(src)["detail_id"].unique().to_list())
+    details = _concat([parse_v2_details(f).filter(pl.col("detail_id").is_in(list(ids))) for f in others["v2_details"]])
+    if details is None:
+        raise SourceFileError(f"{path}: none of its collection detail ids ({', '.join(sorted(ids)[:5])}) is in a landed "
+                              "collection details file, so its quarter cannot be told")
+    return _detail_quarters(details, others["v2_collections"])
 
 
 # ---- GSA CSS ----------------------------------------------------------------------------------
