@@ -35,8 +35,9 @@ def a11_cx_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult
 
 
 @asset_check(asset=keys.RAW_A11, name="a11_cx_service_registry", blocking=False, required_resource_keys={"cxex"},
-             description="Warning: every A-11 service provider is in warehouse/reference/a11_service_registry.csv; "
-                         "rows of an unknown one are kept with a null agency code and stay out of agency indices.")
+             description="Warning: every A-11 service provider maps to an agency in warehouse/reference/a11_service_registry.csv; "
+                         "rows of an unknown (or multi-agency) one are kept with a null agency code and stay out of "
+                         "agency indices.")
 def a11_cx_service_registry(context: AssetCheckExecutionContext) -> AssetCheckResult:
     layout = context.resources.cxex.layout
     key = context.op_execution_context.partition_key
@@ -50,7 +51,7 @@ def a11_cx_service_registry(context: AssetCheckExecutionContext) -> AssetCheckRe
     if unknown:
         result = AssetCheckResult(passed=result.passed, severity=AssetCheckSeverity.WARN,
                                   metadata={**result.metadata, "unknown_providers": MetadataValue.json(unknown)},
-                                  description=f"service provider(s) not in the registry: {', '.join(unknown)}; "
+                                  description=f"service provider(s) with no agency in the registry: {', '.join(unknown)}; "
                                               + (result.description or ""))
     return result
 

@@ -129,13 +129,13 @@ def write_touchpoints(root, *, as_api: bool, va_slug="va-vha"):
     if not as_api:  # the CSV exports (to_csv), details carrying the collection's year, quarter and provider slug
         cx_data.write_rows(base / "cx_collections.csv", cx_data.COLLECTION_HEADER, [
             cx_data.collection_row("501", 2024, 3, "12", "Veterans Health Administration"),
-            cx_data.collection_row("502", 2024, 3, "31", "Social Security Administration (Office of Operations)")])
+            cx_data.collection_row("502", 2024, 3, "31", "Social Security Administration (Online Services)")])
         cx_data.write_rows(base / "cx_collection_details.csv", cx_data.DETAIL_HEADER, [
             cx_data.detail_row("601", "501", 2024, 3, va_slug, "Veterans Health Administration", "digital", "thumbs_up_down",
                                "9000", "900", "40", trust),
             cx_data.detail_row("602", "501", 2024, 3, va_slug, "Veterans Health Administration", "phone", "likert_scale",
                                "1000", "100", "30", trust),
-            cx_data.detail_row("603", "502", 2024, 3, "ssa-oo", "Social Security Administration (Office of Operations)",
+            cx_data.detail_row("603", "502", 2024, 3, "ssa-oo", "Social Security Administration (Online Services)",
                                "digital", "thumbs_up_down", "5000", "500", "30", trust)])
         cx_data.write_rows(base / "touchpoints-data-cx-responses-2024-08-01.csv", cx_data.RESPONSE_HEADER, resp)
         return
@@ -152,7 +152,7 @@ def write_touchpoints(root, *, as_api: bool, va_slug="va-vha"):
          "thumbs_up_down", trust],
         ["602", "501", "70", "Outpatient care", "12", "Veterans Health Administration", "phone", "1000", "100", "30",
          "likert_scale", trust],
-        ["603", "502", "80", "Field offices", "31", "Social Security Administration (Office of Operations)", "digital", "5000",
+        ["603", "502", "80", "Field offices", "31", "Social Security Administration (Online Services)", "digital", "5000",
          "500", "30", "thumbs_up_down", trust]],
         numeric=("cx_collection_id", "service_id", "service_provider_id", "volume_of_customers",
                  "volume_of_customers_provided_survey_opportunity", "volume_of_respondents"))

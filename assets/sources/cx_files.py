@@ -128,8 +128,8 @@ def resolve_providers(df: pl.DataFrame, slug: str | None, name: str | None) -> p
         pl.coalesce("_known", "_slug", "_name").alias("service_provider_id"),
         pl.coalesce(pl.col("_known").replace_strict({k: v["service_provider_name"] for k, v in by_id.items()}, default=None,
                                                     return_dtype=pl.String), "_name").alias("service_provider_name"),
-        pl.col("_known").replace_strict({k: v["agency_code"] for k, v in by_id.items()}, default=None,
-                                        return_dtype=pl.String).alias("agency_code"),
+        pl.col("_known").replace_strict({k: v["agency_code"] or None for k, v in by_id.items()}, default=None,
+                                        return_dtype=pl.String).alias("agency_code"),  # multi-agency: none
     ).drop("_slug", "_name", "_known")
 
 

@@ -1,7 +1,7 @@
 """The embedded default for CX data: synthetic A-11 files in the REAL layouts of each period, and a GSA CSS file.
 
-Every service provider of the registry (warehouse/reference/a11_service_registry.csv), by its real
-slug and name. Layouts, as their publishers write them (see assets/sources/cx_files.py):
+Every single-agency service provider of the registry (warehouse/reference/a11_service_registry.csv: the HISPs
+of performance.gov's list), by its real slug and name. Layouts, as their publishers write them (see assets/sources/cx_files.py):
   - FY2019 Q1 - FY2020 Q1: performance.gov's dashboard files `hisp-quarterly-data.csv` and
     `hisp-question-details.csv` (as in the reference files; `No Data`, `17%`, thousands separators);
   - FY2020 Q2 - Q4: performance.gov's per-service wide files `<slug>.csv` (as `va-vha.csv`);
@@ -80,7 +80,7 @@ def _mean(counts: np.ndarray) -> float:
 
 def _write(folder: Path) -> None:
     rng = np.random.default_rng(_seed("cx-sample", SAMPLE_VERSION))
-    services = registry()
+    services = [s for s in registry() if s["agency_code"]]  # Recreation.gov (multi-agency) has no agency to score
     for sub in ("a11_v1", "a11_v2", "gsa_css"):
         (folder / sub).mkdir(parents=True)
     level = {s["service_provider_id"]: 0.9 + 2.5 * agency_effect(s["agency_code"]) + rng.normal(0, 0.15) for s in services}
