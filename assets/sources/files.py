@@ -44,7 +44,8 @@ class SourceFile:
 
 def is_data_file(path: Path) -> bool:
     """A landed data file: any name with a data suffix; hidden files and provenance records are not."""
-    return path.is_file() and not path.name.startswith(".") and path.name.lower().endswith(DATA_SUFFIXES)
+    name = path.name.lower()
+    return path.is_file() and not name.startswith(".") and name.endswith(DATA_SUFFIXES) and not name.endswith(PROVENANCE_SUFFIX)
 
 
 def landed_files(folder: Path) -> list[Path]:
