@@ -18,7 +18,6 @@ from .common import (PROVENANCE_META, add_provenance, layout_of, merge_provenanc
                      provenance_record, publish_result, read_provenance)
 from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from .sources import cx_files as cf
-from .sources.files import SourceFileError
 
 GROUP = "cx"
 QUARTER_COL, YEAR_COL = "fiscal_quarter", "fiscal_year"
@@ -31,11 +30,6 @@ def cx_min_responses() -> int:
     if n < 10:
         raise ValueError(f"CXEX_CX_MIN_RESPONSES={n} is below the floor of 10")
     return n
-
-
-def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
-    frames = [f for f in frames if f.height]
-    return pl.concat(frames, how="diagonal_relaxed") if frames else None
 
 
 def a11_quarter(files: cf.A11Files, fy: int, q: int) -> dict[str, pl.DataFrame]:
@@ -128,7 +122,7 @@ def gsa_css(context: AssetExecutionContext) -> MaterializeResult:
     layout, year = layout_of(context), int(context.partition_key)
     srcs = cf.css_files(layout)
     frames = [cf.parse_css(s).filter(pl.col("fiscal_year") == year) for s in srcs]
-    df = _concat(frames)
+    df = cf.concat_frames(frames)
     schema = {"fiscal_year": pl.Int16, "agency_code": pl.String, "function": pl.String, "respondents": pl.Int64,
               "mean_score": pl.Float64, "score_sd": pl.Float64, "source_row": pl.Int32, "source_file": pl.String}
     df = df if df is not None else pl.DataFrame(schema=schema)

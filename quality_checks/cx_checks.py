@@ -13,13 +13,17 @@ from .gx_runner import SuiteOutcome, run_suite
 from .results import check_result
 
 
+def _quarter(context: AssetCheckExecutionContext):
+    return context.resources.cxex.layout, context.op_execution_context.partition_key
+
+
 @asset_check(asset=keys.RAW_A11, name="a11_cx_expectations", blocking=True, required_resource_keys={"cxex"},
-             description="GX: every service known to the registry; respondents ≤ surveys offered ≤ customers; "
-                         "mean scores 1-5; per-point counts sum to the responses; answers 0/1 (thumbs) or 1-5; "
-                         "quarter and fiscal year match the partition; no free-text column in the typed data.")
+             description="GX: every provider named; respondents ≤ surveys offered ≤ customers; one row per collection "
+                         "detail; mean scores 1-5; per-point counts sum to the responses; survey types thumbs_up_down / "
+                         "likert_scale with answers 0/1 or 1-5; quarter and fiscal year match the partition; no free-text "
+                         "column in the typed data.")
 def a11_cx_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    layout = context.resources.cxex.layout
-    key = context.op_execution_context.partition_key
+    layout, key = _quarter(context)
     fy, q = parse_fiscal_quarter(key)
     suites = a11_expectations(fy, q)
     outcomes = []
@@ -39,8 +43,7 @@ def a11_cx_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult
                          "rows of an unknown (or multi-agency) one are kept with a null agency code and stay out of "
                          "agency indices.")
 def a11_cx_service_registry(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    layout = context.resources.cxex.layout
-    key = context.op_execution_context.partition_key
+    layout, key = _quarter(context)
     frame = pq.read_table(layout.raw("a11_volumes", QUARTER_COL, key))
     outcome = run_suite(frame, f"a11_cx_registry_{key}", registry_expectations())
     unknown = sorted({r["service_provider_id"] for r in frame.select(["service_provider_id", "agency_code"]).to_pylist()

@@ -548,7 +548,7 @@ def parse_v2_responses(src: SourceFile) -> pl.DataFrame:
 
 # ---- one fiscal quarter, both eras --------------------------------------------------------------
 
-def _concat(frames: list[pl.DataFrame | None]) -> pl.DataFrame | None:
+def concat_frames(frames: list[pl.DataFrame | None]) -> pl.DataFrame | None:
     frames = [f for f in frames if f is not None and f.height]
     return pl.concat(frames, how="diagonal_relaxed") if frames else None
 
@@ -560,7 +560,8 @@ def _unique_by(df: pl.DataFrame, key: str, what: str, value_cols: list[str]) -> 
     dup = df.filter(pl.col(key).is_duplicated())
     if dup.height:
         a, b = dup.filter(pl.col(key) == dup[key][0]).head(2).iter_rows(named=True)
-        src_col, row_col = [c for c in df.columns if c.endswith("source_file")][0], [c for c in df.columns if c.endswith("source_row")][0]
+        src_col = next(c for c in df.columns if c.endswith("source_file"))
+        row_col = next(c for c in df.columns if c.endswith("source_row"))
         raise SourceFileError(f"{a[src_col]}: row {a[row_col]}, column {key}: {what} {a[key]!r} also at {b[src_col]} row "
                               f"{b[row_col]} with different values")
     return df
@@ -586,9 +587,9 @@ def a11_quarter_frames(files: A11Files, fy: int, q: int) -> dict[str, pl.DataFra
             v, d = v1_frames(f, kind)
             vols.append(v.filter(in_q) if v is not None else None)
             drvs.append(d.filter(in_q) if d is not None else None)
-    v1_vol, v1_drv = _concat(vols), _concat(drvs)
+    v1_vol, v1_drv = concat_frames(vols), concat_frames(drvs)
     if v1_vol is not None and v1_drv is not None:  # the layout choice spans both shapes of one provider-quarter
-        both = _best_v1_layout(_concat([v1_vol.select("fiscal_year", "quarter", "service_provider_id", "layout"),
+        both = _best_v1_layout(concat_frames([v1_vol.select("fiscal_year", "quarter", "service_provider_id", "layout"),
                                         v1_drv.select("fiscal_year", "quarter", "service_provider_id", "layout")]))
         keep = both.unique()
         v1_vol = v1_vol.join(keep, on=["fiscal_year", "quarter", "service_provider_id", "layout"], how="semi")
@@ -601,11 +602,11 @@ def a11_quarter_frames(files: A11Files, fy: int, q: int) -> dict[str, pl.DataFra
                                      .then(pl.sum_horizontal(counts)).otherwise(None).alias("count_total"))
 
     responses, v2_vol = None, None
-    details = _concat([parse_v2_details(f) for f in files.v2_details])
+    details = concat_frames([parse_v2_details(f) for f in files.v2_details])
     if details is not None:
         details = _unique_by(details, "detail_id", "collection detail",
                              ["collection_id", "channel", "customers", "surveys_offered", "respondents", "survey_type"])
-        colls = _concat([parse_v2_collections(f) for f in files.v2_collections])
+        colls = concat_frames([parse_v2_collections(f) for f in files.v2_collections])
         if colls is not None:
             colls = _unique_by(colls, "collection_id", "collection", ["fiscal_year", "quarter", "tp_service_provider_id"])
             d = details.join(colls, on="collection_id", how="left")  # at most one collection per detail
@@ -632,12 +633,12 @@ def a11_quarter_frames(files: A11Files, fy: int, q: int) -> dict[str, pl.DataFra
             ids = d["detail_id"].to_list()
             # response files are the big ones: an upload named for a detail of another quarter is not read
             wanted = [f for f in files.v2_responses if response_file_detail(f.path) in (None, *ids)]
-            resp = _concat([parse_v2_responses(f).filter(pl.col("detail_id").is_in(ids)) for f in wanted])
+            resp = concat_frames([parse_v2_responses(f).filter(pl.col("detail_id").is_in(ids)) for f in wanted])
             if resp is not None:
                 responses = resp.join(d.select("detail_id", "collection_id", "fiscal_year", "quarter", "service_provider_id",
                                                "service_id", "agency_code", "channel", "survey_type", "trust_question_text"),
                                       on="detail_id", how="inner")  # details are unique: one row per response
-    volumes = _concat([v1_vol, v2_vol])
+    volumes = concat_frames([v1_vol, v2_vol])
     if volumes is None and v1_drv is None:
         raise SourceFileError(f"no A-11 data for FY{fy}Q{q} in landing/cx/a11_v1 or a11_v2 (or the sample)")
     return {"a11_volumes": volumes, "a11_driver_results": v1_drv, "a11_responses": responses}
@@ -651,7 +652,7 @@ def quarters_in(files: A11Files) -> set[tuple[int, int]]:
             for frame in v1_frames(f, kind):
                 if frame is not None:
                     found |= set(frame.select("fiscal_year", "quarter").unique().iter_rows())
-    details = _concat([parse_v2_details(f) for f in files.v2_details])
+    details = concat_frames([parse_v2_details(f) for f in files.v2_details])
     if details is not None:
         found |= _detail_quarters(details, files.v2_collections)
     return found
@@ -659,7 +660,7 @@ def quarters_in(files: A11Files) -> set[tuple[int, int]]:
 
 def _detail_quarters(details: pl.DataFrame, collection_files: list[SourceFile]) -> set[tuple[int, int]]:
     """Quarters of collection details: their own columns (CSV export), else their collection's (API pages)."""
-    colls = _concat([parse_v2_collections(f) for f in collection_files])
+    colls = concat_frames([parse_v2_collections(f) for f in collection_files])
     d = details.join(colls.select("collection_id", "fiscal_year", "quarter").unique("collection_id"), on="collection_id",
                      how="left") if colls is not None else details.with_columns(pl.lit(None, pl.Int16).alias("fiscal_year"),
                                                                                 pl.lit(None, pl.Int8).alias("quarter"))
@@ -686,7 +687,7 @@ def file_quarters(path: Path, cx_landing: Path) -> set[tuple[int, int]]:
     if kind == "v2_details":
         return quarters_in(A11Files(**{**empty, "v2_collections": others["v2_collections"], "v2_details": [src]}))
     ids = set(parse_v2_responses(src)["detail_id"].unique().to_list())
-    details = _concat([parse_v2_details(f).filter(pl.col("detail_id").is_in(list(ids))) for f in others["v2_details"]])
+    details = concat_frames([parse_v2_details(f).filter(pl.col("detail_id").is_in(list(ids))) for f in others["v2_details"]])
     if details is None:
         raise SourceFileError(f"{path}: none of its collection detail ids ({', '.join(sorted(ids)[:5])}) is in a landed "
                               "collection details file, so its quarter cannot be told")
