@@ -78,6 +78,7 @@ def test_era1_mean_only_gets_a_conservative_bound_and_no_data_stays_null(publish
     assert r["responses_is_service_total"] and r["pct_favourable"] is None
     nodata = _row(t["cx_service_scores"], fiscal_quarter="FY2023Q2", service_id="ssa-oo", driver="satisfaction")
     assert nodata["mean_score"] is None and nodata["mean_ci_low"] is None and nodata["mean_ci_high"] is None
+    assert nodata["mean_se"] is None and nodata["ci_method"] is None
 
 
 def test_era2_trust_and_mentions(published):

@@ -43,7 +43,7 @@ v1_scored AS (
            CASE WHEN has_counts AND count_total > 1 THEN sqrt(
                    (count_1 * (1 - mean_score) ^ 2 + count_2 * (2 - mean_score) ^ 2 + count_3 * (3 - mean_score) ^ 2
                     + count_4 * (4 - mean_score) ^ 2 + count_5 * (5 - mean_score) ^ 2) / (count_total - 1) / count_total)
-                WHEN n > 0 THEN sqrt(greatest((5 - mean_score) * (mean_score - 1), 0) / n) END AS mean_se,
+                WHEN n > 0 AND mean_score IS NOT NULL THEN sqrt(greatest((5 - mean_score) * (mean_score - 1), 0) / n) END AS mean_se,
            CASE WHEN has_counts AND count_total > 1 THEN 'normal_from_counts'
                 WHEN mean_score IS NOT NULL THEN 'bhatia_davis_bound' END AS ci_method,
            CASE WHEN has_counts AND count_total > 0 THEN (count_4 + count_5) END AS k_fav,
