@@ -34,8 +34,9 @@ est AS (
 ),
 agg AS (
     SELECT agency_code, fiscal_year, era, index_code,
-           sum(w * score) / sum(w) AS score,
-           sqrt(sum(w ^ 2 * se ^ 2)) / sum(w) AS se,
+           -- summed in a fixed order, so that a re-run gives bit-identical numbers
+           list_sum(list(w * score ORDER BY service_provider_id, service_id, fiscal_quarter, scale)) / sum(w) AS score,
+           sqrt(list_sum(list(w ^ 2 * se ^ 2 ORDER BY service_provider_id, service_id, fiscal_quarter, scale))) / sum(w) AS se,
            count(DISTINCT service_provider_id || '/' || service_id) AS services,
            count(DISTINCT service_provider_id || '/' || service_id || '/' || fiscal_quarter) AS service_quarters,
            CASE WHEN count(DISTINCT scale) > 1 THEN 'mixed' ELSE any_value(scale) END AS scale,

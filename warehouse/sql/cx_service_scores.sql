@@ -14,7 +14,7 @@
 WITH vol AS (
     SELECT fiscal_year, quarter, service_provider_id, service_id, any_value(agency_code) AS agency_code,
            sum(customers) AS customers, sum(surveys_offered) AS surveys_offered, sum(respondents) AS respondents,
-           any_value(trust_question_text) AS trust_question_text
+           min(trust_question_text) AS trust_question_text
     FROM read_parquet($volumes_path) GROUP BY ALL
 ),
 d1 AS (  -- one row per touchpoint × driver, with its own n and mean
@@ -29,10 +29,12 @@ d1 AS (  -- one row per touchpoint × driver, with its own n and mean
 ),
 v1 AS (
     SELECT fiscal_year, quarter, service_provider_id, service_id, any_value(agency_code) AS agency_code, driver,
-           string_agg(DISTINCT question_text, ' | ') AS question_text,
+           string_agg(DISTINCT question_text, ' | ' ORDER BY question_text) AS question_text,
            coalesce(sum(n_c) FILTER (WHERE mean_c IS NOT NULL), max(n_c), 0) AS n,
            bool_or(n_is_total) AS n_is_service_total,
-           sum(n_c * mean_c) FILTER (WHERE mean_c IS NOT NULL) / sum(n_c) FILTER (WHERE mean_c IS NOT NULL) AS mean_score,
+           -- summed in a fixed order, so that a re-run gives bit-identical numbers
+           list_sum(list(n_c * mean_c ORDER BY channel, source_file, source_row) FILTER (WHERE mean_c IS NOT NULL))
+               / sum(n_c) FILTER (WHERE mean_c IS NOT NULL) AS mean_score,
            count(*) FILTER (WHERE mean_c IS NOT NULL) = count(count_total) FILTER (WHERE mean_c IS NOT NULL) AS has_counts,
            sum(count_1) AS count_1, sum(count_2) AS count_2, sum(count_3) AS count_3, sum(count_4) AS count_4,
            sum(count_5) AS count_5, sum(count_total) AS count_total
@@ -53,7 +55,7 @@ v1_scored AS (
 v1_composite AS (
     SELECT fiscal_year, quarter, service_provider_id, service_id, any_value(agency_code) AS agency_code,
            'composite' AS driver, min(n) AS n, bool_or(n_is_service_total) AS n_is_service_total,
-           avg(mean_score) AS mean_score, avg(mean_se) AS mean_se
+           list_sum(list(mean_score ORDER BY driver)) / 6 AS mean_score, list_sum(list(mean_se ORDER BY driver)) / 6 AS mean_se
     FROM v1_scored
     WHERE driver <> 'trust' AND mean_score IS NOT NULL AND n > 0
     GROUP BY fiscal_year, quarter, service_provider_id, service_id
@@ -62,12 +64,16 @@ v1_composite AS (
 r AS (SELECT * FROM read_parquet($responses_path)),
 trust AS (
     SELECT fiscal_year, quarter, service_provider_id, service_id, any_value(agency_code) AS agency_code,
-           survey_type AS scale, any_value(trust_question_text) AS question_text,
+           survey_type AS scale, min(trust_question_text) AS question_text,
            count(question_1) AS n,
            count(*) FILTER (WHERE (survey_type = 'thumbs_up_down' AND question_1 = 1)
                                OR (survey_type = 'likert_scale' AND question_1 >= 4)) AS k,
            avg(question_1) FILTER (WHERE survey_type = 'likert_scale') AS mean_score,
-           stddev_samp(question_1) FILTER (WHERE survey_type = 'likert_scale') AS sd,
+           -- SD from exact integer sums (deterministic): (Σx² - (Σx)²/n) / (n - 1)
+           sqrt((sum(question_1::BIGINT ^ 2) FILTER (WHERE survey_type = 'likert_scale')
+                 - sum(question_1::BIGINT) FILTER (WHERE survey_type = 'likert_scale') ^ 2
+                   / count(question_1) FILTER (WHERE survey_type = 'likert_scale'))
+                / nullif(count(question_1) FILTER (WHERE survey_type = 'likert_scale') - 1, 0)) AS sd,
            count(question_1) FILTER (WHERE survey_type = 'likert_scale') AS n_likert
     FROM r GROUP BY fiscal_year, quarter, service_provider_id, service_id, survey_type
 ),
@@ -82,8 +88,8 @@ shown AS (
            (coalesce(positive_effectiveness, 0) + coalesce(positive_ease, 0) + coalesce(positive_efficiency, 0)
             + coalesce(positive_transparency, 0) + coalesce(positive_humanity, 0) + coalesce(positive_employee, 0)
             - coalesce(negative_effectiveness, 0) - coalesce(negative_ease, 0) - coalesce(negative_efficiency, 0)
-            - coalesce(negative_transparency, 0) - coalesce(negative_humanity, 0) - coalesce(negative_employee, 0)) / 6.0
-           AS net
+            - coalesce(negative_transparency, 0) - coalesce(negative_humanity, 0) - coalesce(negative_employee, 0))::BIGINT
+           AS net6  -- 6 × the respondent's score, an integer
     FROM r
 ),
 flags AS (
@@ -102,7 +108,8 @@ mentions AS (
 ),
 net AS (
     SELECT fiscal_year, quarter, service_provider_id, service_id, any_value(agency_code) AS agency_code,
-           count(*) AS n, 100 * avg(net) AS net_mention, 100 * stddev_samp(net) / sqrt(count(*)) AS net_mention_se
+           count(*) AS n, 100 * sum(net6) / count(*) / 6 AS net_mention,
+           100 / 6 * sqrt((sum(net6 ^ 2) - sum(net6) ^ 2 / count(*)) / nullif(count(*) - 1, 0)) / sqrt(count(*)) AS net_mention_se
     FROM shown GROUP BY fiscal_year, quarter, service_provider_id, service_id
 ),
 unioned AS (
