@@ -18,77 +18,34 @@ from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, mer
                      staged_partitions)
 from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from .sources import cx_files as cf
-from .sources.files import SourceFileError
 
 GROUP = "cx"
 QUARTER_COL, YEAR_COL = "fiscal_quarter", "fiscal_year"
 A11_TABLES = ("a11_volumes", "a11_driver_results", "a11_responses")
 
 
-def _registry() -> pl.DataFrame:
-    return pl.DataFrame(cf.registry()).select("service_provider_id", "service_id", "agency_code",
-                                              pl.col("dashboard_hisp").alias("hisp"), pl.col("dashboard_service").alias("service"))
-
-
-def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame | None:
-    frames = [f for f in frames if f.height]
-    return pl.concat(frames, how="diagonal_relaxed") if frames else None
 
 
 def a11_quarter(files: cf.A11Files, fy: int, q: int) -> dict[str, pl.DataFrame]:
-    """Every A-11 row of one fiscal quarter, both eras, joined to the service registry."""
-    reg = _registry()
-    in_q = (pl.col("fiscal_year") == fy) & (pl.col("quarter") == q)
-    v1_vol = _concat([cf.parse_v1_volumes(f).filter(in_q) for f in files.v1_volumes])
-    v1_q = _concat([cf.parse_v1_questions(f).filter(in_q) for f in files.v1_questions])
-    vols = []
-    if v1_vol is not None:
-        vols.append(v1_vol.join(reg, on=["hisp", "service"], how="left"))
-    drivers = None
-    if v1_q is not None:
-        counts = [f"count_{k}" for k in range(1, 6)]
-        drivers = v1_q.join(reg, on=["hisp", "service"], how="left").with_columns(
-            pl.when(pl.all_horizontal([pl.col(c).is_not_null() for c in counts])).then(pl.sum_horizontal(counts))
-            .otherwise(None).alias("count_total"))
-    colls = _concat([cf.parse_v2_collections(f) for f in files.v2_collections])
-    responses = None
-    if colls is not None:
-        colls = colls.filter(in_q).join(reg.select("service_provider_id", "service_id", "agency_code"),
-                                        on=["service_provider_id", "service_id"], how="left")
-        details = _concat([cf.parse_v2_details(f) for f in files.v2_details])
-        if details is not None and colls.height:
-            d = details.join(colls, on="collection_id", how="inner")
-            vols.append(d.with_columns(pl.lit("a11_v2").alias("era"), pl.lit(None, pl.String).alias("hisp"),
-                                       pl.lit(None, pl.String).alias("service")))
-            ids = list(set(colls["collection_id"].to_list()))
-            # response uploads are the big files: one named for a collection of another quarter is not read
-            wanted = [f for f in files.v2_responses if cf.response_file_collection(f.path) in (None, *ids)]
-            resp = _concat([cf.parse_v2_responses(f).filter(pl.col("collection_id").is_in(ids)) for f in wanted])
-            if resp is not None:
-                responses = resp.join(d.select("collection_id", "fiscal_year", "quarter", "service_provider_id",
-                                               "service_id", "agency_code", "survey_type", "trust_question_text"),
-                                      on="collection_id", how="left")
-    volumes = _concat(vols)
-    if volumes is None and drivers is None:
-        raise SourceFileError(f"no A-11 data for FY{fy}Q{q} in landing/cx/a11_v1 or a11_v2 (or the sample)")
-    return {"a11_volumes": volumes, "a11_driver_results": drivers, "a11_responses": responses}
+    """Every A-11 row of one fiscal quarter, both eras, service providers resolved through the registry."""
+    return cf.a11_quarter_frames(files, fy, q)
 
 
+_PROVIDER = {"service_provider_id": pl.String, "service_provider_name": pl.String, "agency_code": pl.String,
+             "service_id": pl.String, "channel": pl.String}
 SCHEMAS = {
-    "a11_volumes": {"era": pl.String, "fiscal_year": pl.Int16, "quarter": pl.Int8, "hisp": pl.String, "service": pl.String,
-                    "collection_id": pl.String, "channel": pl.String, "customers": pl.Int64, "surveys_offered": pl.Int64,
+    "a11_volumes": {"era": pl.String, "layout": pl.String, "fiscal_year": pl.Int16, "quarter": pl.Int8, **_PROVIDER,
+                    "collection_id": pl.String, "detail_id": pl.String, "customers": pl.Int64, "surveys_offered": pl.Int64,
                     "respondents": pl.Int64, "survey_type": pl.String, "trust_question_text": pl.String,
-                    "service_provider_id": pl.String, "service_id": pl.String, "agency_code": pl.String,
                     "source_row": pl.Int32, "source_file": pl.String},
-    "a11_driver_results": {"fiscal_year": pl.Int16, "quarter": pl.Int8, "hisp": pl.String, "service": pl.String,
+    "a11_driver_results": {"layout": pl.String, "fiscal_year": pl.Int16, "quarter": pl.Int8, **_PROVIDER,
                            "driver": pl.String, "question_text": pl.String, "mean_score": pl.Float64, "responses": pl.Int64,
                            **{f"count_{k}": pl.Int64 for k in range(1, 6)}, "count_total": pl.Int64,
-                           "service_provider_id": pl.String, "service_id": pl.String, "agency_code": pl.String,
                            "source_row": pl.Int32, "source_file": pl.String},
-    "a11_responses": {"collection_id": pl.String, "external_id": pl.String, "question_1": pl.Int8,
+    "a11_responses": {"detail_id": pl.String, "collection_id": pl.String, "external_id": pl.String, "question_1": pl.Int8,
                       **{f"{s}_{f}": pl.Int8 for s in ("positive", "negative") for f in cf.V2_FLAGS},
                       "has_comment": pl.Boolean, "fiscal_year": pl.Int16, "quarter": pl.Int8,
-                      "service_provider_id": pl.String, "service_id": pl.String, "agency_code": pl.String,
+                      "service_provider_id": pl.String, "service_id": pl.String, "agency_code": pl.String, "channel": pl.String,
                       "survey_type": pl.String, "trust_question_text": pl.String,
                       "source_row": pl.Int32, "source_file": pl.String},
 }
@@ -169,7 +126,7 @@ def gsa_css(context: AssetExecutionContext) -> MaterializeResult:
 def _gsa_css(layout, year: int) -> dict:
     srcs = cf.css_files(layout)
     frames = [cf.parse_css(s).filter(pl.col("fiscal_year") == year) for s in srcs]
-    df = _concat(frames)
+    df = cf.concat_frames(frames)
     schema = {"fiscal_year": pl.Int16, "agency_code": pl.String, "function": pl.String, "respondents": pl.Int64,
               "mean_score": pl.Float64, "score_sd": pl.Float64, "source_row": pl.Int32, "source_file": pl.String}
     df = df if df is not None else pl.DataFrame(schema=schema)
@@ -245,14 +202,7 @@ def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeRes
 
 def available_quarters(layout) -> list[str]:
     """Fiscal quarters with A-11 data now (landed, else the sample), as partition keys."""
-    files = cf.a11_files(layout)
-    found = set()
-    for f in files.v1_volumes:
-        found |= {(r["fiscal_year"], r["quarter"]) for r in cf.parse_v1_volumes(f).select("fiscal_year", "quarter").to_dicts()}
-    for f in files.v1_questions:
-        found |= {(r["fiscal_year"], r["quarter"]) for r in cf.parse_v1_questions(f).select("fiscal_year", "quarter").to_dicts()}
-    for f in files.v2_collections:
-        found |= {(r["fiscal_year"], r["quarter"]) for r in cf.parse_v2_collections(f).select("fiscal_year", "quarter").to_dicts()}
+    found = cf.quarters_in(cf.a11_files(layout))
     valid = set(A11_QUARTERS.get_partition_keys())
     return [k for k in (f"FY{y}Q{q}" for y, q in sorted(found)) if k in valid]
 

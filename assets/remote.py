@@ -16,6 +16,7 @@ from dagster import (AssetExecutionContext, AutomationCondition, DataVersion, Ma
 
 from . import keys
 from .common import layout_of
+from .sources import touchpoints_api
 
 GROUP = "sources"
 
@@ -30,8 +31,11 @@ def remote_files(context) -> ObserveResult:
     client = http.client(context.resources.cxex.layout)
     versions = {}
     for src in http.sources():
-        probe = client.probe(src.url)  # a failure raises: the observation fails, visibly, and nothing is fetched
-        versions[src.name + " " + src.url] = probe.version
+        if touchpoints_api.endpoint_of(src.url) and not touchpoints_api.has_key():
+            context.log.warning(f"{src.name} {src.url}: skipped, {touchpoints_api.API_KEY_ENV} is not set")
+            continue
+        probe = touchpoints_api.probe(client, src.url) if touchpoints_api.endpoint_of(src.url) else client.probe(src.url)
+        versions[src.name + " " + src.url] = probe.version  # a failure above raises: the observation fails, visibly
     digest = hashlib.sha256("\n".join(f"{k}={v}" for k, v in sorted(versions.items())).encode()).hexdigest()[:16]
     context.log.info(f"observed {len(versions)} remote file(s); data version {digest}")
     return ObserveResult(data_version=DataVersion(digest),
@@ -49,9 +53,17 @@ def landing_remote_files(context: AssetExecutionContext) -> MaterializeResult:
     client = http.client(layout)
     fetched, unchanged, transferred = [], [], 0
     for src in http.sources():
-        rec = client.fetch(src.url, layout.landing_for(src.source, src.partition), expected_sha256=src.sha256)
-        (unchanged if rec.from_cache else fetched).append(src.name)
-        transferred += 0 if rec.from_cache else rec.bytes - rec.resumed_from
-        context.log.info(f"{src.name}: {'unchanged (304)' if rec.from_cache else f'{rec.bytes:,} bytes'} -> {rec.path}")
+        dest = layout.landing_for(src.source, src.partition)
+        if touchpoints_api.endpoint_of(src.url):  # Touchpoints API: key in a header, responses page by page
+            if not touchpoints_api.has_key():
+                context.log.warning(f"{src.name} {src.url}: skipped, {touchpoints_api.API_KEY_ENV} is not set")
+                continue
+            recs = touchpoints_api.fetch_endpoint(client, src.url, dest)
+        else:
+            recs = [client.fetch(src.url, dest, expected_sha256=src.sha256)]
+        for rec in recs:
+            (unchanged if rec.from_cache else fetched).append(src.name)
+            transferred += 0 if rec.from_cache else rec.bytes - rec.resumed_from
+            context.log.info(f"{src.name}: {'unchanged (304)' if rec.from_cache else f'{rec.bytes:,} bytes'} -> {rec.path}")
     return MaterializeResult(metadata={"fetched": MetadataValue.json(fetched), "unchanged": MetadataValue.json(unchanged),
                                        "bytes_transferred": transferred})

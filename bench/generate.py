@@ -90,14 +90,15 @@ def write_a11(root: Path) -> None:
     labels = ["Satisfaction", "Trust / Confidence", "Service Effectiveness", "Process / Ease", "Efficiency",
               "Process Transparency", "Helpful Employees"]
     for s in registry():
+        hisp, service = s["service_provider_id"].split("-", 1)  # the dashboard's `<hisp>-<service>` slug
         for fy in (2022, 2023):
             for q in (1, 2, 3, 4):
                 n = int(rng.integers(2_000, 200_000))
-                vols.append({"hisp": s["dashboard_hisp"], "service": s["dashboard_service"], "year": fy, "quarter": q,
+                vols.append({"hisp": hisp, "service": service, "year": fy, "quarter": q,
                              "universe": n * 40, "surveyed": n * 5, "respondents": n})
                 for label in labels:
                     c = rng.multinomial(n, [0.05, 0.07, 0.13, 0.35, 0.40])
-                    qs.append({"hisp": s["dashboard_hisp"], "service": s["dashboard_service"], "year": fy, "quarter": q,
+                    qs.append({"hisp": hisp, "service": service, "year": fy, "quarter": q,
                                "question": label, "average_score": round(float((c * np.arange(1, 6)).sum() / n), 2),
                                "description": label, "responses": n, **{f"count_{k + 1}": int(v) for k, v in enumerate(c)}})
     pl.DataFrame(vols).write_csv(base / "quarterly_volumes.csv")

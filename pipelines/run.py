@@ -71,15 +71,16 @@ def _scorecard_summary(con) -> list[str]:
 
 
 def _cx_summary(con) -> list[str]:
-    row = con.execute("""SELECT max(fiscal_year), bool_or(source_is_sample) FROM cx_index_scores
-                         WHERE index_code = 'cx_trust' AND NOT suppressed""").fetchone()
+    row = con.execute("""SELECT max(fiscal_year), bool_or(source_is_sample), arg_max(era, fiscal_year) FROM cx_index_scores
+                         WHERE index_code = 'cx_trust' AND NOT suppressed AND headline""").fetchone()
     if row[0] is None:
         return []
-    ranked = con.execute("""SELECT agency_code, round(score, 1), eras FROM cx_index_scores
-                            WHERE fiscal_year = ? AND index_code = 'cx_trust' AND NOT suppressed
+    ranked = con.execute("""SELECT agency_code, round(score, 1), scale FROM cx_index_scores
+                            WHERE fiscal_year = ? AND index_code = 'cx_trust' AND NOT suppressed AND headline
                             ORDER BY score DESC, agency_code""", [row[0]]).fetchall()
     label = " (SAMPLE data)" if row[1] else ""
-    return [f"CX trust (percent favourable), FY{row[0]}{label}: " + ", ".join(f"{a} {s}" for a, s, _ in ranked)]
+    measure = "percent favourable" if row[2] == "a11_v2" else "1-5 mean rescaled to 0-100"
+    return [f"CX trust ({measure}), FY{row[0]}{label}: " + ", ".join(f"{a} {s} [{sc}]" for a, s, sc in ranked)]
 
 
 def _fevs_summary(con) -> list[str]:

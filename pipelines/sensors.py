@@ -77,22 +77,8 @@ def partitions_of(landing: Path, rel: str) -> list[tuple[str, str]]:
         if kind == "css":
             years = {str(y) for y in cf.parse_css(src)["fiscal_year"].to_list()} & set(CSS_YEARS.get_partition_keys())
             return [(CSS_YEARLY_JOB, y) for y in sorted(years)]
-        parser = {"v1_volumes": cf.parse_v1_volumes, "v1_questions": cf.parse_v1_questions,
-                  "v2_collections": cf.parse_v2_collections}.get(kind)
-        if parser is None:  # details / responses carry collection ids: their quarters come from the collections
-            ids = set(cf.parse_v2_details(src)["collection_id"].to_list()) if kind == "v2_details" \
-                else set(cf.parse_v2_responses(src)["collection_id"].unique().to_list())
-            found = []
-            for coll in sorted((landing / "cx" / "a11_v2").rglob("*.csv")):
-                if cf.kind_of(coll) == "v2_collections":
-                    rows = cf.parse_v2_collections(SourceFile(coll, str(coll), "", False, None, None))
-                    found += rows.filter(rows["collection_id"].is_in(list(ids))).select("fiscal_year", "quarter").to_dicts()
-            if not found:
-                raise ValueError(f"{path}: none of its collection ids ({', '.join(sorted(ids)[:5])}) is in a landed "
-                                 "collections file, so its quarter cannot be told")
-        else:
-            found = parser(src).select("fiscal_year", "quarter").unique().to_dicts()
-        keys = {f"FY{r['fiscal_year']}Q{r['quarter']}" for r in found} & set(A11_QUARTERS.get_partition_keys())
+        found = cf.file_quarters(path, landing / "cx")  # details / responses: through the landed collections / details
+        keys = {f"FY{y}Q{q}" for y, q in found} & set(A11_QUARTERS.get_partition_keys())
         return [(A11_QUARTERLY_JOB, k) for k in sorted(keys)]
     raise ValueError(f"{path}: not in a folder cxex reads (landing/fevs/<year>/, landing/workforce/<yyyymm>/, "
                      "landing/cx/a11_v1|a11_v2|gsa_css/)")

@@ -1,7 +1,7 @@
 """Expectation suites for one fiscal quarter of A-11 data and one fiscal year of GSA CSS."""
 
 from assets.cx import SCHEMAS
-from assets.sources.cx_files import CSS_FUNCTIONS, V2_FLAGS
+from assets.sources.cx_files import CSS_FUNCTIONS, SURVEY_TYPES, V2_FLAGS
 
 from .gx_runner import ExpectationSpec as E
 
@@ -15,11 +15,12 @@ def a11_expectations() -> dict[str, list[E]]:
     pair = {"or_equal": True, "ignore_row_if": "either_value_is_missing"}
     period = [E("ExpectColumnPairValuesToBeEqual", {"column_A": "fiscal_year", "column_B": "_partition_fiscal_year"}),
               E("ExpectColumnPairValuesToBeEqual", {"column_A": "quarter", "column_B": "_partition_quarter"})]
-    known = [E("ExpectColumnValuesToNotBeNull", {"column": "service_provider_id"}),
-             E("ExpectColumnValuesToNotBeNull", {"column": "agency_code"})]
+    # an unknown provider is a warning (a11_cx_service_registry), not a block: only its identity is required
+    known = [E("ExpectColumnValuesToNotBeNull", {"column": "service_provider_id"})]
     return {
         "a11_volumes": [
             *period, *known,
+            E("ExpectColumnValuesToBeUnique", {"column": "detail_id"}),  # one row per collection detail
             E("ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": "customers", "column_B": "surveys_offered", **pair}),
             E("ExpectColumnPairValuesAToBeGreaterThanB", {"column_A": "surveys_offered", "column_B": "respondents", **pair}),
             E("ExpectColumnValuesToBeBetween", {"column": "respondents", "min_value": 0}),
@@ -30,15 +31,15 @@ def a11_expectations() -> dict[str, list[E]]:
             E("ExpectColumnPairValuesToBeEqual", {"column_A": "count_total", "column_B": "responses",
                                                   "ignore_row_if": "either_value_is_missing"}),
             *[E("ExpectColumnValuesToBeBetween", {"column": f"count_{k}", "min_value": 0}) for k in range(1, 6)],
-            E("ExpectCompoundColumnsToBeUnique", {"column_list": ["_partition", "service_id", "driver"]}),
+            E("ExpectCompoundColumnsToBeUnique", {"column_list": ["_partition", "service_provider_id", "service_id", "channel", "driver"]}),
         ],
         "a11_responses": [
             *period, *known,
-            E("ExpectColumnValuesToBeInSet", {"column": "survey_type", "value_set": ["thumbs_up_down", "likert_5"]}),
+            E("ExpectColumnValuesToBeInSet", {"column": "survey_type", "value_set": list(SURVEY_TYPES)}),
             E("ExpectColumnValuesToBeInSet", {"column": "question_1", "value_set": [0, 1],
                                               "row_condition": 'survey_type=="thumbs_up_down"', "condition_parser": "pandas"}),
             E("ExpectColumnValuesToBeInSet", {"column": "question_1", "value_set": [1, 2, 3, 4, 5],
-                                              "row_condition": 'survey_type=="likert_5"', "condition_parser": "pandas"}),
+                                              "row_condition": 'survey_type=="likert_scale"', "condition_parser": "pandas"}),
             *[E("ExpectColumnValuesToBeInSet", {"column": f"{s}_{f}", "value_set": [0, 1]})
               for s in ("positive", "negative") for f in V2_FLAGS],
             # free text never leaves the landing folder: the typed file has exactly these columns
@@ -46,6 +47,11 @@ def a11_expectations() -> dict[str, list[E]]:
                                                "exact_match": True}),
         ],
     }
+
+
+def registry_expectations() -> list[E]:
+    """Warning only: every service provider is known to warehouse/reference/a11_service_registry.csv."""
+    return [E("ExpectColumnValuesToNotBeNull", {"column": "agency_code"})]
 
 
 def css_expectations(year: int) -> list[E]:

@@ -1,10 +1,11 @@
 """A-11 (both eras) and GSA CSS through real Dagster runs, on files worked out by hand.
 
-Era 1, FY2023 Q2, VA VHA trust counts 10/10/20/30/30 (n = 100): mean 3.6, sample SD from the
-counts, favourable 60 % with a Wilson interval. SSA trust: only the mean 4.70 was published, so
-its interval is the Bhatia-Davis bound 1.96·sqrt((5-4.7)(4.7-1)/n) with n = the service's 100
-respondents. Era 2, FY2024 Q3, VA: 60 of 80 thumbs up = 75 %; ease flagged well by 40 (50 %),
-badly by 8 (10 %). CSS: the 12-respondent acquisition cell is suppressed and left out of `all`.
+Era 1, FY2023 Q2 (performance.gov dashboard layout), VA VHA trust counts 10/10/20/30/30 (n = 100):
+mean 3.6, sample SD from the counts, favourable 60 % with a Wilson interval. SSA trust: only the mean
+4.70 was published, so its interval is the Bhatia-Davis bound 1.96·sqrt((5-4.7)(4.7-1)/n) with n = the
+service's 100 respondents. Era 2, FY2024 Q3 (Touchpoints CxCollection / CxCollectionDetail / CxResponse
+to_csv layouts), VA: 60 of 80 thumbs up = 75 %; every respondent shown both sides, ease flagged well by
+40 (50 %), badly by 8 (10 %). CSS: the 12-respondent acquisition cell is suppressed and left out of `all`.
 """
 
 from __future__ import annotations
@@ -56,11 +57,11 @@ def _row(rows, **match):
 
 def test_era1_counts_give_mean_favourable_and_exact_intervals(published):
     _, t = published
-    r = _row(t["cx_service_scores"], fiscal_quarter="FY2023Q2", service_id="va-vha-outpatient", driver="trust")
+    r = _row(t["cx_service_scores"], fiscal_quarter="FY2023Q2", service_id="va-vha", driver="trust")
     counts = [10, 10, 20, 30, 30]
     mean = sum(k * c for k, c in zip(range(1, 6), counts)) / 100
     sd = math.sqrt(sum(c * (k - mean) ** 2 for k, c in zip(range(1, 6), counts)) / 99)
-    assert r["era"] == "a11_v1" and r["responses"] == 100 and r["mean_score"] == pytest.approx(3.6)
+    assert r["era"] == "a11_v1" and r["scale"] == "likert_1_5" and r["responses"] == 100 and r["mean_score"] == pytest.approx(3.6)
     assert r["mean_ci_low"] == pytest.approx(mean - 1.96 * sd / 10) and r["ci_method"] == "normal_from_counts"
     assert r["pct_favourable"] == pytest.approx(60.0)
     lo, hi = wilson(60, 100)
@@ -70,23 +71,25 @@ def test_era1_counts_give_mean_favourable_and_exact_intervals(published):
 
 def test_era1_mean_only_gets_a_conservative_bound_and_no_data_stays_null(published):
     _, t = published
-    r = _row(t["cx_service_scores"], fiscal_quarter="FY2023Q2", service_id="ssa-field-offices", driver="trust")
+    r = _row(t["cx_service_scores"], fiscal_quarter="FY2023Q2", service_id="ssa-oo", driver="trust")
     half = 1.96 * math.sqrt((5 - 4.7) * (4.7 - 1) / 100)
     assert r["mean_score"] == pytest.approx(4.7) and r["ci_method"] == "bhatia_davis_bound"
     assert r["mean_ci_low"] == pytest.approx(4.7 - half) and r["mean_ci_high"] == pytest.approx(4.7 + half)
     assert r["responses_is_service_total"] and r["pct_favourable"] is None
-    nodata = _row(t["cx_service_scores"], fiscal_quarter="FY2023Q2", service_id="ssa-field-offices", driver="satisfaction")
+    nodata = _row(t["cx_service_scores"], fiscal_quarter="FY2023Q2", service_id="ssa-oo", driver="satisfaction")
     assert nodata["mean_score"] is None and nodata["mean_ci_low"] is None and nodata["mean_ci_high"] is None
+    assert nodata["mean_se"] is None and nodata["ci_method"] is None
 
 
 def test_era2_trust_and_mentions(published):
     _, t = published
     trust = _row(t["cx_service_scores"], fiscal_quarter="FY2024Q3", driver="trust")
-    assert trust["era"] == "a11_v2" and trust["responses"] == 80 and trust["pct_favourable"] == pytest.approx(75.0)
+    assert trust["era"] == "a11_v2" and trust["scale"] == "thumbs_up_down" and trust["responses"] == 80 and trust["pct_favourable"] == pytest.approx(75.0)
     assert (trust["favourable_ci_low"], trust["favourable_ci_high"]) == tuple(pytest.approx(x) for x in wilson(60, 80))
     assert trust["question_text"] == "I trust VA to fulfill its duty" and trust["mean_score"] is None
     ease = _row(t["cx_service_scores"], fiscal_quarter="FY2024Q3", driver="ease")
     assert ease["pct_positive_mention"] == pytest.approx(50.0) and ease["pct_negative_mention"] == pytest.approx(10.0)
+    assert ease["positive_shown"] == 80 and ease["negative_shown"] == 80
 
 
 def test_free_text_is_never_stored_or_published(published):
@@ -103,14 +106,17 @@ def test_free_text_is_never_stored_or_published(published):
 def test_agency_index_weights_by_responses_and_labels_eras(published):
     _, t = published
     idx = {(r["fiscal_year"], r["agency_code"], r["index_code"]): r for r in t["cx_index_scores"]}
-    va23 = idx[(2023, "VA", "cx_drivers_v1")]
-    # VA FY2023: trust mean 3.6 on 100 responses, satisfaction mean 4.0 on 200: rescaled, weighted
-    expected = (100 * (3.6 - 1) / 4 * 100 + 200 * (4.0 - 1) / 4 * 100) / 300
-    assert va23["score"] == pytest.approx(expected) and va23["services"] == 1 and va23["eras"] == "a11_v1"
-    assert idx[(2024, "VA", "cx_trust")]["score"] == pytest.approx(75.0) and idx[(2024, "VA", "cx_trust")]["eras"] == "a11_v2"
-    assert idx[(2023, "VA", "cx_trust")]["score"] == pytest.approx(60.0)
-    assert idx[(2024, "VA", "cx_mentions_v2")]["score"] == pytest.approx((50 - 10) / 6)  # ease only; five flags at 0
-    assert (2023, "SZ", "cx_trust") not in idx  # a published mean is not a favourable share
+    # era 1 trust is the 1-5 mean rescaled to 0-100 (a published mean is not a favourable share)
+    va23 = idx[(2023, "VA", "cx_trust")]
+    assert va23["score"] == pytest.approx((3.6 - 1) / 4 * 100) and va23["era"] == "a11_v1" and va23["scale"] == "likert_1_5_mean"
+    assert idx[(2023, "SZ", "cx_trust")]["score"] == pytest.approx((4.7 - 1) / 4 * 100)
+    # only one of the six non-trust drivers was published: no era-1 composite (never a composite of fewer drivers)
+    assert (2023, "VA", "cx_drivers_v1") not in idx
+    va24 = idx[(2024, "VA", "cx_trust")]
+    assert va24["score"] == pytest.approx(75.0) and va24["era"] == "a11_v2" and va24["scale"] == "thumbs_up_down"
+    assert va24["scale_break"] and not va23["scale_break"]  # the trust series changes scale here
+    assert va24["se"] == pytest.approx(100 * math.sqrt(0.75 * 0.25 / 80))
+    assert idx[(2024, "VA", "cx_mentions_v2")]["score"] == pytest.approx((40 - 8) / 6 / 80 * 100)  # per respondent
 
 
 def test_css_suppression_and_all_row(published):
@@ -135,8 +141,6 @@ def test_css_absent_means_absent(tmp_path):
     (lambda root: cx_data.v1(root, surveyed="199"), "a11_volumes.respondents", "column_pair_values_a_to_be_greater_than_b"),
     (lambda root: cx_data.v1(root, q_rows=['va,vha,2023,2,Trust / Confidence,3.60,x,100,10,10,20,30,31']),
      "a11_driver_results.count_total", "column_pair_values_to_be_equal"),
-    (lambda root: cx_data.v1(root, q_rows=['nasa,launches,2023,2,Trust / Confidence,3.60,x,100,10,10,20,30,30']),
-     "a11_driver_results.service_provider_id", "values_to_not_be_null"),
 ])
 def test_bad_era1_inputs_are_blocked(tmp_path, mutate, column, needle):
     mutate(tmp_path)
@@ -165,11 +169,12 @@ def test_thumbs_answer_out_of_range_is_blocked_and_publication_kept(tmp_path):
 def test_a_quarter_does_not_read_uploads_of_other_quarters_collections(tmp_path):
     cx_data.v2(tmp_path)
     # an upload for a collection of some other quarter, unreadable for this one: never opened for FY2024Q3
-    cx_data.write(tmp_path / "landing" / "cx" / "a11_v2" / "responses_c9.csv", ["external_id,question_1", "r1,not-a-number"])
+    cx_data.write(tmp_path / "landing" / "cx" / "a11_v2" / "responses_c9.csv", ["external_id,question_1,positive_ease",
+                                                                                 "r1,not-a-number,1"])
     [r] = run_cx(make_defs(tmp_path), ["FY2024Q3"])
     assert r.success
     raw = pq.read_table(tmp_path / "raw" / "a11_responses" / "fiscal_quarter=FY2024Q3" / "data.parquet")
-    assert raw.num_rows == 80 and set(raw.column("collection_id").to_pylist()) == {"c1"}
+    assert raw.num_rows == 80 and set(raw.column("detail_id").to_pylist()) == {"201"}
 
 
 def test_real_va_dashboard_files(reference, tmp_path):

@@ -27,7 +27,7 @@ def test_definitions_load_with_every_asset_check_and_job():
     assert blocking == {"fevs_responses_expectations": True, "fevs_responses_warnings": False, "workforce_employment_expectations": True,
                         "workforce_actions_expectations": True, "workforce_employment_codes_known": False,
                         "workforce_actions_codes_known": False, "workforce_headcount_change": False,
-                        "a11_cx_expectations": True, "gsa_css_expectations": True, "agency_crosswalk_complete": False}
+                        "a11_cx_expectations": True, "a11_cx_service_registry": False, "gsa_css_expectations": True, "agency_crosswalk_complete": False}
     assert all(defs.resolve_job_def(j) for j in ("fevs_yearly", "workforce_monthly", "a11_quarterly", "css_yearly", "publish",
                                                  "observe_remote_sources"))
     # schedules exist for every cadence and are off until someone turns them on; so are the trigger sensors

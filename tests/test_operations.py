@@ -85,8 +85,8 @@ def test_landing_sensor_runs_exactly_the_partitions_new_files_belong_to(data_dir
     again = _sense(defs, data_dir, first.cursor)
     assert not again.run_requests and "no new files" in again.skip_message
     # a new response upload for an existing collection: only that collection's quarter
-    extra = data_dir / "landing" / "cx" / "a11_v2" / "responses_c1_batch2.csv"
-    extra.write_text("external_id,collection_id,question_1\nr900,c1,1\n")
+    extra = data_dir / "landing" / "cx" / "a11_v2" / "touchpoints-data-cx-responses-2024-07-02.csv"
+    extra.write_text("cx_collection_detail_id,question_1,positive_ease,negative_ease\n201,1,1,null\n")  # CxResponse.to_csv
     fourth = _sense(defs, data_dir, again.cursor)
     assert [(r.job_name, r.partition_key) for r in fourth.run_requests] == [("a11_quarterly", "FY2024Q3")]
     again = fourth

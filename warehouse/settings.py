@@ -29,7 +29,8 @@ SETTINGS = {
     "publish_url": ("CXEX_PUBLISH_URL", ""),
     "landing_settle_seconds": ("CXEX_LANDING_SETTLE_SECONDS", 60.0),
 }
-SECRETS = {"publish_options": "CXEX_PUBLISH_OPTIONS", "alert_webhook": "CXEX_ALERT_WEBHOOK"}
+SECRETS = {"publish_options": "CXEX_PUBLISH_OPTIONS", "alert_webhook": "CXEX_ALERT_WEBHOOK",
+           "touchpoints_api_key": "CXEX_TOUCHPOINTS_API_KEY"}
 OTHER = {"remote_sources": "CXEX_REMOTE_SOURCES", "log_level": "CXEX_LOG_LEVEL"}
 
 

@@ -1,19 +1,41 @@
 """OMB A-11 Section 280 customer feedback and GSA's Mission-Support Customer Satisfaction Survey.
 
-A-11, FY2019-FY2023 (era `a11_v1`), as performance.gov's dashboard publishes it, any file names
-under landing/cx/a11_v1/:
-  - quarterly volumes: `hisp, service, year, quarter, universe, surveyed, respondents[, response_rate]`
-  - question details:  `hisp, service, year, quarter, question, average_score, description`
-    and, where published, `responses, count_1 … count_5` (answers per point of the 1-5 scale).
-  Real-world mess is read as published: `No Data`, thousands separators, percentages as text.
-A-11, FY2024 Q2 onward (era `a11_v2`), under landing/cx/a11_v2/:
-  - collections: `id, fiscal_year, quarter, service_provider_id, service_id, name`
-  - collection details: `collection_id, channel, transaction_point, volume_of_customers,
-    volume_of_customers_provided_survey_opportunity, volume_of_respondents, trust_question_text, survey_type`
-    (`survey_type`: `thumbs_up_down` or `likert_5`)
-  - responses, one file per collection named `responses_<collection id>.csv`, in the A-11 upload
-    layout: `external_id, question_1, positive_*, negative_*, question_4`. `question_4` is free
-    text that may hold personal information: it is never stored, only whether it was filled in.
+Every layout is read as its publisher writes it (CSV, or JSON pages of the Touchpoints API).
+
+A-11 era 1 (FY2019-FY2023, 1-5 agreement on seven drivers), any file names under landing/cx/a11_v1/:
+  - performance.gov dashboard, quarterly volumes: `hisp, service, year, quarter, universe, surveyed,
+    respondents[, response_rate]` (the service provider is `<hisp>-<service>`, e.g. `va-vha`);
+  - performance.gov dashboard, question details: `hisp, service, year, quarter, question,
+    average_score, description` (optionally `responses, count_1 … count_5`);
+  - the later per-service wide layout (performance.gov `va-vha.csv`: `hisp_service_id, year, quarter,
+    touchpoint, surveys_offered_count, response_count, satisfied, trust, effective, easy, efficient,
+    transparent, employee`; Touchpoints' `hisp_services` report: the same means with
+    `service_provider_slug, service_provided, transaction_point, channel, total_volume`);
+  - Touchpoints' FY2021-FY2023 per-question report (`hisp_service_questions` /
+    `..._summary`: `service_provider_id` (a slug), `year, quarter, standardized_question_number,
+    standardized_question_identifier, likert_scale_1 … likert_scale_5, point_scale, response_volume`;
+    rows carry one field fewer than the header, as the report writes them).
+  Real mess read as published: `No Data`, thousands separators, `17%`, means of `0` (= not asked).
+A-11 era 2 (FY2024 Q2 on, GSA Touchpoints), under landing/cx/a11_v2/, as exported
+(`CxCollection.to_csv`, `CxCollectionDetail.to_csv`, `CxResponse.to_csv`, file names such as
+`touchpoints-data-cx-responses-2025-01-31.csv`) or as the API's JSON:API pages (`cx_collections.json`,
+`cx_collection_details.json`, `cx_responses.json`, `{"data": [{"id", "type", "attributes"}], "links"}`):
+  - collections: `id, fiscal_year, quarter, service_provider_id, service_provider_name, service_id, …`
+  - collection details (one per channel / stage of a collection): `id, cx_collection_id, channel,
+    volume_of_customers, volume_of_customers_provided_survey_opportunity, volume_of_respondents,
+    survey_type (thumbs_up_down | likert_scale), trust_question_text`, and in the CSV export
+    `cx_collection_fiscal_year, cx_collection_quarter, cx_collection_service_provider_slug/name`
+  - responses: `cx_collection_detail_id, question_1, positive_*, negative_*, question_4, job_id,
+    external_id`; flags a respondent was not shown are blank or the text `null`. The A-11 upload
+    template (`external_id, question_1, …, question_4`, no detail id) is read when its file is named
+    `responses_<collection detail id>.csv`. `question_4` is free text that may hold personal
+    information: it is never stored, only whether it was filled in.
+Public code these layouts come from: github.com/GSA/touchpoints app/models/cx_collection.rb,
+cx_collection_detail.rb, cx_response.rb (to_csv), app/serializers/cx_*_serializer.rb,
+app/controllers/api/v1/cx_responses_controller.rb, app/controllers/admin/reporting_controller.rb.
+Service provider identity comes from the data (slug, else name); warehouse/reference/
+a11_service_registry.csv maps it to an OPM agency code. An unknown provider keeps its rows with a
+null agency code (a warning check names it).
 GSA CSS (optional; absent means absent), under landing/cx/gsa_css/: `fiscal_year, agency_code,
 function, respondents, mean_score[, score_sd]` with functions `hr, acquisition,
 financial_management, it` on GSA's 1-7 scale.
@@ -23,6 +45,7 @@ financial_management, it` on GSA's 1-7 scale.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,17 +61,27 @@ from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
 SOURCE_A11 = "omb_a11_section280"
 SOURCE_CSS = "gsa_mission_support_css"
 V2_FLAGS = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")
+V1_DRIVERS = ("satisfaction", "trust", "effectiveness", "ease", "efficiency", "transparency", "employee")
+# the wide layouts' column per driver (performance.gov va-vha.csv, Touchpoints hisp_services)
+WIDE_COLUMNS = {"satisfied": "satisfaction", "trust": "trust", "effective": "effectiveness", "easy": "ease",
+                "efficient": "efficiency", "transparent": "transparency", "employee": "employee"}
+SURVEY_TYPES = ("thumbs_up_down", "likert_scale")
 CSS_FUNCTIONS = ("hr", "acquisition", "financial_management", "it")
 MISSING = {"", "no data", "n/a", "na", "-", "null"}
 
+# kind → columns that identify it (first match wins: the more specific layouts come first)
 KINDS = {
+    "v1_tp_questions": {"year", "quarter", "standardized_question_number", "likert_scale_1", "likert_scale_5"},
+    "v1_wide": {"year", "quarter", "response_count", "satisfied", "trust"},
     "v1_volumes": {"hisp", "service", "year", "quarter", "universe", "surveyed", "respondents"},
     "v1_questions": {"hisp", "service", "year", "quarter", "question", "average_score"},
-    "v2_collections": {"id", "fiscal_year", "quarter", "service_provider_id", "service_id"},
-    "v2_details": {"collection_id", "channel", "volume_of_customers", "volume_of_respondents", "survey_type"},
-    "v2_responses": {"external_id", "question_1"},
+    "v2_details": {"cx_collection_id", "volume_of_respondents", "survey_type"},
+    "v2_responses": {"question_1", "positive_ease"},
+    "v2_collections": {"id", "fiscal_year", "quarter", "service_provider_id"},
     "css": {"fiscal_year", "agency_code", "function", "respondents", "mean_score"},
 }
+V1_KINDS = ("v1_volumes", "v1_questions", "v1_wide", "v1_tp_questions")
+V2_KINDS = ("v2_collections", "v2_details", "v2_responses")
 
 
 @lru_cache(maxsize=1)
@@ -67,18 +100,94 @@ def registry_table() -> pa.Table:
     return pa.Table.from_pylist(registry())
 
 
-def _read(path: Path) -> pl.DataFrame:
+@lru_cache(maxsize=1)
+def _identity_index() -> dict[str, dict]:
+    """Lower-cased slug, name and every alias → registry row."""
+    out = {}
+    for r in registry():
+        for key in [r["service_provider_id"], r["service_provider_name"], *r["aliases"].split(";")]:
+            if key.strip():
+                out.setdefault(key.strip().lower(), r)
+    return out
+
+
+def resolve_providers(df: pl.DataFrame, slug: str | None, name: str | None) -> pl.DataFrame:
+    """Add `service_provider_id` (registry slug, else the data's own slug or name), `service_provider_name`
+    and `agency_code` (null when the provider is not in the registry) from the data's slug/name columns."""
+    idx = _identity_index()
+    s = pl.col(slug).cast(pl.String).str.strip_chars() if slug else pl.lit(None, pl.String)
+    n = pl.col(name).cast(pl.String).str.strip_chars() if name else pl.lit(None, pl.String)
+    df = df.with_columns(s.alias("_slug"), n.alias("_name"))
+    lookup = {k: v["service_provider_id"] for k, v in idx.items()}
+    # the data's own slug decides when it has one (an unknown slug stays unknown); else its name
+    keys = pl.when(pl.col("_slug").is_not_null()) \
+        .then(pl.col("_slug").str.to_lowercase().replace_strict(lookup, default=None, return_dtype=pl.String)) \
+        .otherwise(pl.col("_name").str.to_lowercase().replace_strict(lookup, default=None, return_dtype=pl.String))
+    by_id = {r["service_provider_id"]: r for r in registry()}
+    return df.with_columns(keys.alias("_known")).with_columns(
+        pl.coalesce("_known", "_slug", "_name").alias("service_provider_id"),
+        pl.coalesce(pl.col("_known").replace_strict({k: v["service_provider_name"] for k, v in by_id.items()}, default=None,
+                                                    return_dtype=pl.String), "_name").alias("service_provider_name"),
+        pl.col("_known").replace_strict({k: v["agency_code"] or None for k, v in by_id.items()}, default=None,
+                                        return_dtype=pl.String).alias("agency_code"),  # multi-agency: none
+    ).drop("_slug", "_name", "_known")
+
+
+# ---- reading ----------------------------------------------------------------------------------
+
+def _json_rows(path: Path) -> list[dict]:
+    """Rows of a Touchpoints API page (JSON:API `{"data": [{"id", "attributes"}]}`) or a plain JSON list."""
     try:
-        df = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as e:
-        raise SourceFileError(f"{path}: not a readable CSV: {str(e).splitlines()[0]}") from None
-    df = df.rename({c: c.strip().lstrip("\ufeff").lower() for c in df.columns})
-    return df.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int32))
+        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise SourceFileError(f"{path}: not readable JSON: {e}") from None
+    items = doc.get("data") if isinstance(doc, dict) else doc
+    if isinstance(doc, dict) and "error" in doc and items is None:
+        raise SourceFileError(f"{path}: the API answered with an error, not data: {doc['error']}")
+    if not isinstance(items, list):
+        raise SourceFileError(f"{path}: JSON holds no `data` list of records")
+    rows = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise SourceFileError(f"{path}: record {i + 1}: not a JSON object")
+        attrs = item.get("attributes")
+        rows.append({**({"id": item.get("id")} if attrs is not None else {}), **(attrs if attrs is not None else item)})
+    return rows
+
+
+def _text(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _read(path: Path) -> pl.DataFrame:
+    """Every column as text, names lower-cased (a byte-order mark and stray commas dropped), plus `source_row`
+    (the line in a CSV, the record number in a JSON page)."""
+    if path.suffix.lower() == ".json":
+        rows = _json_rows(path)
+        cols = list(dict.fromkeys(k for r in rows for k in r))
+        df = pl.DataFrame({c: [_text(r.get(c)) for r in rows] for c in cols}, schema={c: pl.String for c in cols})
+        offset = 1
+    else:
+        try:
+            df = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as e:
+            raise SourceFileError(f"{path}: not a readable CSV: {str(e).splitlines()[0]}") from None
+        offset = 2
+    df = df.rename({c: c.strip().lstrip("\ufeff").strip().rstrip(",").lower() for c in df.columns})
+    return df.with_row_index("source_row", offset=offset).with_columns(pl.col("source_row").cast(pl.Int32))
 
 
 def _header_columns(path: Path) -> set[str]:
+    if path.suffix.lower() == ".json":
+        rows = _json_rows(path)
+        return {k.lower() for r in rows[:50] for k in r}
     with open(path, "rb") as f:
-        return {c.strip().strip('"').lower() for c in f.readline().decode("utf-8", "replace").lstrip("\ufeff").strip().split(",")}
+        line = f.readline().decode("utf-8", "replace").lstrip("\ufeff").strip()
+    return {c.strip().strip('"').strip().rstrip(",").lower() for c in next(csv.reader([line]), [])}
 
 
 def kind_of(path: Path) -> str:
@@ -86,6 +195,8 @@ def kind_of(path: Path) -> str:
     for kind, needed in KINDS.items():
         if needed <= header:
             return kind
+    if {"external_id", "question_1"} <= header:
+        return "v2_responses"  # the A-11 upload template
     raise SourceFileError(f"{path}: row 1: header not recognised as A-11 or GSA CSS data: {sorted(header)[:8]}")
 
 
@@ -110,6 +221,15 @@ def _number(df: pl.DataFrame, path: Path, col: str, *, percent: bool = False, in
     return out.cast(pl.Int64) if integer else out
 
 
+def _opt_number(df, path, col, **kw) -> pl.Expr:
+    return _number(df, path, col, **kw) if col in df.columns else pl.lit(None, pl.Int64 if kw.get("integer") else pl.Float64)
+
+
+def _opt_text(df, *cols) -> pl.Expr:
+    present = [pl.col(c).cast(pl.String).str.strip_chars() for c in cols if c in df.columns]
+    return pl.coalesce(present) if present else pl.lit(None, pl.String)
+
+
 def _require(df, path, cols):
     missing = [c for c in cols if c not in df.columns]
     if missing:
@@ -126,13 +246,15 @@ def _strings(t: pl.DataFrame) -> pa.Table:
 class A11Files:
     v1_volumes: list[SourceFile]
     v1_questions: list[SourceFile]
+    v1_wide: list[SourceFile]
+    v1_tp_questions: list[SourceFile]
     v2_collections: list[SourceFile]
     v2_details: list[SourceFile]
     v2_responses: list[SourceFile]
 
     @property
     def all(self) -> list[SourceFile]:
-        return self.v1_volumes + self.v1_questions + self.v2_collections + self.v2_details + self.v2_responses
+        return [f for k in (*V1_KINDS, *V2_KINDS) for f in getattr(self, k)]
 
 
 def _collect(layout, sub: str) -> tuple[list[Path], bool]:
@@ -144,21 +266,23 @@ def _collect(layout, sub: str) -> tuple[list[Path], bool]:
         if folder.is_dir() else []
     if files:
         return files, False
-    if any(layout.landing("cx", s).is_dir() and any(layout.landing("cx", s).rglob("*.csv")) for s in ("a11_v1", "a11_v2", "gsa_css")):
+    if any(layout.landing("cx", s).is_dir() and any(landed_files(d) for d in [layout.landing("cx", s),
+                                                                           *layout.landing("cx", s).rglob("*")] if d.is_dir())
+           for s in ("a11_v1", "a11_v2", "gsa_css")):
         return [], False  # real CX data has landed: the sample is not mixed in
     if use_sample_policy(layout) == "never":
         return [], False
     sample = ensure_samples(layout) / sub
-    return sorted(p for p in sample.rglob("*.csv")), True
+    return sorted(p for p in sample.rglob("*") if p.suffix.lower() in (".csv", ".json")), True
 
 
 def a11_files(layout) -> A11Files:
-    groups: dict[str, list[SourceFile]] = {k: [] for k in ("v1_volumes", "v1_questions", "v2_collections", "v2_details", "v2_responses")}
-    for sub in ("a11_v1", "a11_v2"):
+    groups: dict[str, list[SourceFile]] = {k: [] for k in (*V1_KINDS, *V2_KINDS)}
+    for sub, kinds in (("a11_v1", V1_KINDS), ("a11_v2", V2_KINDS)):
         paths, is_sample = _collect(layout, sub)
         for p in paths:
             kind = kind_of(p)
-            if kind == "css" or not kind.startswith(sub[-2:]):
+            if kind not in kinds:
                 raise SourceFileError(f"{p}: a {kind} file does not belong in landing/cx/{sub}/")
             groups[kind].append(SourceFile.from_path(p, layout.root, is_sample))
     return A11Files(**groups)
@@ -170,99 +294,236 @@ def css_files(layout) -> list[SourceFile]:
 
 
 # ---- era 1 ------------------------------------------------------------------------------------
+# Every era-1 reader returns the same two shapes: volumes (one row per service provider × quarter
+# × touchpoint) and driver results (one row per service provider × quarter × touchpoint × driver).
+# `layout` names the source layout; when one provider-quarter arrives in several layouts the most
+# detailed wins (assets: a11_quarter), so the same responses are never counted twice.
+V1_LAYOUT_RANK = {"touchpoints_questions": 1, "wide": 2, "dashboard": 3}
+
+
+def _mean(df, path, col) -> pl.Expr:
+    """A published 1-5 mean; `0` (a driver not asked, as in performance.gov's passport file) is missing."""
+    v = _number(df, path, col)
+    return pl.when(v == 0).then(None).otherwise(v)
+
+
+def _period(df, path, year_col="year") -> list[pl.Expr]:
+    return [_number(df, path, year_col, integer=True).cast(pl.Int16).alias("fiscal_year"),
+            _number(df, path, "quarter", integer=True).cast(pl.Int8).alias("quarter")]
+
+
+def _dashboard_provider(df) -> pl.DataFrame:
+    return resolve_providers(df.with_columns(
+        (pl.col("hisp").str.strip_chars().str.to_lowercase() + "-" + pl.col("service").str.strip_chars().str.to_lowercase())
+        .alias("_hs")), "_hs", None).drop("_hs")
+
 
 def parse_v1_volumes(src: SourceFile) -> pl.DataFrame:
     path = src.path
-    df = _read(path)
+    df = _dashboard_provider(_read(path))
     return df.select(
-        pl.lit("a11_v1").alias("era"),
-        _number(df, path, "year", integer=True).cast(pl.Int16).alias("fiscal_year"),
-        _number(df, path, "quarter", integer=True).cast(pl.Int8).alias("quarter"),
-        pl.col("hisp").str.strip_chars().str.to_lowercase().alias("hisp"),
-        pl.col("service").str.strip_chars().str.to_lowercase().alias("service"),
-        pl.lit(None, pl.String).alias("collection_id"), pl.lit(None, pl.String).alias("channel"),
+        pl.lit("a11_v1").alias("era"), pl.lit("dashboard").alias("layout"), *_period(df, path),
+        "service_provider_id", "service_provider_name", "agency_code",
+        pl.col("service_provider_id").alias("service_id"), pl.lit(None, pl.String).alias("channel"),
         _number(df, path, "universe", integer=True).alias("customers"),
         _number(df, path, "surveyed", integer=True).alias("surveys_offered"),
         _number(df, path, "respondents", integer=True).alias("respondents"),
-        pl.lit(None, pl.String).alias("survey_type"), pl.lit(None, pl.String).alias("trust_question_text"),
         pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
     )
 
 
+def _v1_labels() -> dict[str, str]:
+    return {label: d for (era, label), d in drivers().items() if era == "a11_v1"}
+
+
 def parse_v1_questions(src: SourceFile) -> pl.DataFrame:
     path = src.path
-    df = _read(path)
-    labels = {label: d for (era, label), d in drivers().items() if era == "a11_v1"}
+    df = _dashboard_provider(_read(path))
+    labels = _v1_labels()
     q = pl.col("question").str.strip_chars().str.to_lowercase()
     unknown = df.filter(~q.is_in(list(labels))).select("source_row", "question")
     if unknown.height:
         raise SourceFileError(f"{path}: row {unknown['source_row'][0]}, column question: {unknown['question'][0]!r} is not one "
                               f"of the seven A-11 drivers ({unknown.height} such rows); add it to warehouse/reference/a11_drivers.csv")
-    counts = [(_number(df, path, f"count_{k}", integer=True) if f"count_{k}" in df.columns else pl.lit(None, pl.Int64)).alias(f"count_{k}")
-              for k in range(1, 6)]
     return df.select(
-        _number(df, path, "year", integer=True).cast(pl.Int16).alias("fiscal_year"),
-        _number(df, path, "quarter", integer=True).cast(pl.Int8).alias("quarter"),
-        pl.col("hisp").str.strip_chars().str.to_lowercase().alias("hisp"),
-        pl.col("service").str.strip_chars().str.to_lowercase().alias("service"),
+        pl.lit("dashboard").alias("layout"), *_period(df, path),
+        "service_provider_id", "service_provider_name", "agency_code",
+        pl.col("service_provider_id").alias("service_id"), pl.lit(None, pl.String).alias("channel"),
         q.replace_strict(labels).alias("driver"),
-        (pl.col("description") if "description" in df.columns else pl.lit(None, pl.String)).alias("question_text"),
-        _number(df, path, "average_score").alias("mean_score"),
-        (_number(df, path, "responses", integer=True) if "responses" in df.columns else pl.lit(None, pl.Int64)).alias("responses"),
-        *counts, pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
+        _opt_text(df, "description").alias("question_text"),
+        _mean(df, path, "average_score").alias("mean_score"),
+        _opt_number(df, path, "responses", integer=True).alias("responses"),
+        *[_opt_number(df, path, f"count_{k}", integer=True).alias(f"count_{k}") for k in range(1, 6)],
+        pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
     )
+
+
+def _v1_wide(src: SourceFile) -> pl.DataFrame:
+    path = src.path
+    df = _read(path)
+    _require(df, path, ["year", "quarter", "response_count"])
+    df = resolve_providers(df, next((c for c in ("hisp_service_id", "service_provider_slug") if c in df.columns), None),
+                           "service_provider_name" if "service_provider_name" in df.columns else None)
+    missing_id = df.filter(pl.col("service_provider_id").is_null())
+    if missing_id.height:
+        raise SourceFileError(f"{path}: row {missing_id['source_row'][0]}, column hisp_service_id/service_provider_slug: "
+                              "no service provider named")
+    return df.select(
+        pl.lit("a11_v1").alias("era"), pl.lit("wide").alias("layout"), *_period(df, path),
+        "service_provider_id", "service_provider_name", "agency_code",
+        pl.coalesce(_opt_text(df, "service_provided"), pl.col("service_provider_id")).alias("service_id"),
+        _opt_text(df, "touchpoint", "channel").alias("channel"),
+        _opt_number(df, path, "total_volume", integer=True).alias("customers"),
+        _opt_number(df, path, "surveys_offered_count", integer=True).alias("surveys_offered"),
+        _number(df, path, "response_count", integer=True).alias("respondents"),
+        *[(_mean(df, path, c) if c in df.columns else pl.lit(None, pl.Float64)).alias(f"mean_{d}") for c, d in WIDE_COLUMNS.items()],
+        pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
+    )
+
+
+def parse_v1_wide(src: SourceFile) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """performance.gov's per-service file (`va-vha.csv`) and Touchpoints' `hisp_services` report: one row per
+    provider × quarter × touchpoint, seven means. → (volumes, driver results); a driver's responses are the
+    row's `response_count` (per-driver counts are not published)."""
+    wide = _v1_wide(src)
+    vols = wide.select("era", "layout", "fiscal_year", "quarter", "service_provider_id", "service_provider_name",
+                       "agency_code", "service_id", "channel", "customers", "surveys_offered", "respondents",
+                       "source_row", "source_file")
+    drv = wide.unpivot(index=["layout", "fiscal_year", "quarter", "service_provider_id", "service_provider_name", "agency_code",
+                              "service_id", "channel", "respondents", "source_row", "source_file"],
+                       on=[f"mean_{d}" for d in WIDE_COLUMNS.values()], variable_name="driver", value_name="mean_score")
+    drv = drv.select("layout", "fiscal_year", "quarter", "service_provider_id", "service_provider_name", "agency_code",
+                     "service_id", "channel", pl.col("driver").str.replace("^mean_", ""),
+                     pl.lit(None, pl.String).alias("question_text"), "mean_score",
+                     pl.col("respondents").alias("responses"), *[pl.lit(None, pl.Int64).alias(f"count_{k}") for k in range(1, 6)],
+                     "source_row", "source_file")
+    return vols, drv
+
+
+def parse_v1_tp_questions(src: SourceFile) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Touchpoints' FY2021-FY2023 per-question report (admin/reporting `hisp_service_questions`): one row per
+    provider × quarter × touchpoint × standard question with the count of each answer 1-5. Its rows have one
+    field fewer than its header (the report writes `question_total` under `response_volume`), so
+    `response_volume` is the question's total; the standard question number (1-7) names the driver."""
+    path = src.path
+    df = _read(path)
+    _require(df, path, ["service_provider_id", "year", "quarter", "standardized_question_number", "response_volume"])
+    df = resolve_providers(df, "service_provider_id", "service_provider_name" if "service_provider_name" in df.columns else None)
+    order = dict(enumerate(V1_DRIVERS, start=1))
+    qn = _number(df, path, "standardized_question_number", integer=True)
+    bad = df.filter(~qn.is_in(list(order))).select("source_row", "standardized_question_number")
+    if bad.height:
+        raise SourceFileError(f"{path}: row {bad['source_row'][0]}, column standardized_question_number: "
+                              f"{bad['standardized_question_number'][0]!r} is not one of the seven standard questions 1-7")
+    counts = [_number(df, path, f"likert_scale_{k}", integer=True).alias(f"count_{k}") for k in range(1, 6)]
+    df = df.with_columns(qn.replace_strict(order, return_dtype=pl.String).alias("driver"), *counts,
+                         _number(df, path, "response_volume", integer=True).alias("responses"),
+                         _opt_text(df, "service_name", "service_id", "service_provided").alias("_service"),
+                         _opt_text(df, "channel").alias("channel"), *_period(df, path))
+    drv = df.select(pl.lit("touchpoints_questions").alias("layout"), "fiscal_year", "quarter", "service_provider_id",
+                    "service_provider_name", "agency_code",
+                    pl.coalesce("_service", "service_provider_id").alias("service_id"), "channel", "driver",
+                    _opt_text(df, "customized_question_text").alias("question_text"),
+                    pl.lit(None, pl.Float64).alias("mean_score"), "responses", *[f"count_{k}" for k in range(1, 6)],
+                    "source_row", "source_file" if "source_file" in df.columns else pl.lit(src.relative).alias("source_file"))
+    vols = drv.group_by("fiscal_year", "quarter", "service_provider_id", "service_provider_name", "agency_code", "service_id",
+                        "channel", maintain_order=True).agg(
+        pl.col("responses").max().alias("respondents"), pl.col("source_row").min(), pl.col("source_file").first())
+    vols = vols.select(pl.lit("a11_v1").alias("era"), pl.lit("touchpoints_questions").alias("layout"), "fiscal_year", "quarter",
+                       "service_provider_id", "service_provider_name", "agency_code", "service_id", "channel",
+                       pl.lit(None, pl.Int64).alias("customers"), pl.lit(None, pl.Int64).alias("surveys_offered"),
+                       "respondents", "source_row", "source_file")
+    return vols, drv
+
+
+def v1_frames(src: SourceFile, kind: str) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """(volumes, driver results) of one era-1 file of any layout."""
+    if kind == "v1_volumes":
+        return parse_v1_volumes(src), None
+    if kind == "v1_questions":
+        return None, parse_v1_questions(src)
+    if kind == "v1_wide":
+        return parse_v1_wide(src)
+    return parse_v1_tp_questions(src)
 
 
 # ---- era 2 ------------------------------------------------------------------------------------
 
 def parse_v2_collections(src: SourceFile) -> pl.DataFrame:
+    """`CxCollection.to_csv` or the API's cx_collections pages. `service_provider_id` is Touchpoints' numeric id
+    there; the provider is named by `service_provider_name` when present."""
     path = src.path
     df = _read(path)
     return df.select(
-        pl.col("id").str.strip_chars().alias("collection_id"),
-        _number(df, path, "fiscal_year", integer=True).cast(pl.Int16).alias("fiscal_year"),
-        _number(df, path, "quarter", integer=True).cast(pl.Int8).alias("quarter"),
-        pl.col("service_provider_id").str.strip_chars().alias("service_provider_id"),
-        pl.col("service_id").str.strip_chars().alias("service_id"),
+        pl.col("id").str.strip_chars().alias("collection_id"), *_period(df, path, "fiscal_year"),
+        pl.col("service_provider_id").cast(pl.String).str.strip_chars().alias("tp_service_provider_id"),
+        _opt_text(df, "service_provider_name").alias("collection_provider_name"),
+        _opt_text(df, "service_id").alias("collection_service_id"),
+        _opt_text(df, "service_name").alias("collection_service_name"),
+        _opt_text(df, "aasm_state").alias("aasm_state"),
+        pl.col("source_row").alias("collection_source_row"), pl.lit(src.relative).alias("collection_source_file"),
     )
 
 
 def parse_v2_details(src: SourceFile) -> pl.DataFrame:
+    """`CxCollectionDetail.to_csv` (with the collection's year, quarter and provider slug) or the API's
+    cx_collection_details pages (provider name; year and quarter come from the collection)."""
     path = src.path
     df = _read(path)
     offered = "volume_of_customers_provided_survey_opportunity"
-    _require(df, path, [offered, "trust_question_text"])
+    _require(df, path, ["id", "cx_collection_id", offered])
+    st = pl.col("survey_type").str.strip_chars().str.to_lowercase()
+    bad = df.filter(st.is_not_null() & ~st.is_in(list(SURVEY_TYPES))).select("source_row", "survey_type")
+    if bad.height:
+        raise SourceFileError(f"{path}: row {bad['source_row'][0]}, column survey_type: {bad['survey_type'][0]!r} is not "
+                              f"one of {', '.join(SURVEY_TYPES)}")
     return df.select(
-        pl.col("collection_id").str.strip_chars().alias("collection_id"),
-        pl.col("channel").str.strip_chars().alias("channel"),
-        _number(df, path, "volume_of_customers", integer=True).alias("customers"),
+        pl.col("id").str.strip_chars().alias("detail_id"),
+        pl.col("cx_collection_id").str.strip_chars().alias("collection_id"),
+        _opt_number(df, path, "cx_collection_fiscal_year", integer=True).cast(pl.Int16).alias("detail_fiscal_year"),
+        _opt_number(df, path, "cx_collection_quarter", integer=True).cast(pl.Int8).alias("detail_quarter"),
+        _opt_text(df, "cx_collection_service_provider_slug").alias("provider_slug"),
+        _opt_text(df, "cx_collection_service_provider_name", "service_provider_name").alias("provider_name"),
+        _opt_text(df, "service_name", "service_id").alias("detail_service"),
+        _opt_text(df, "channel").alias("channel"),
+        _opt_text(df, "transaction_point").alias("transaction_point"),
+        _opt_text(df, "service_stage_name").alias("service_stage"),
+        _opt_number(df, path, "volume_of_customers", integer=True).alias("customers"),
         _number(df, path, offered, integer=True).alias("surveys_offered"),
-        _number(df, path, "volume_of_respondents", integer=True).alias("respondents"),
-        pl.col("survey_type").str.strip_chars().str.to_lowercase().alias("survey_type"),
-        pl.col("trust_question_text").alias("trust_question_text"),
+        _opt_number(df, path, "volume_of_respondents", integer=True).alias("respondents"),
+        st.alias("survey_type"), _opt_text(df, "trust_question_text").alias("trust_question_text"),
         pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
     )
 
 
-def response_file_collection(path: Path) -> str | None:
-    """The collection a `responses_<id>.csv` upload belongs to, read from its name without parsing it,
-    or None when the file names its collections in a `collection_id` column (then it must be read)."""
-    m = re.fullmatch(r"responses_(.+)\.csv", path.name, re.IGNORECASE)
+UPLOAD_NAME = re.compile(r"responses_(.+)\.csv", re.IGNORECASE)
+
+
+def response_file_detail(path: Path) -> str | None:
+    """The collection detail an upload named `responses_<detail id>.csv` belongs to, without parsing it, or
+    None when the file names its details in a `cx_collection_detail_id` column (then it must be read)."""
+    m = UPLOAD_NAME.fullmatch(path.name)
     if not m:
         return None
-    return None if "collection_id" in _header_columns(path) else m.group(1)
+    return None if "cx_collection_detail_id" in _header_columns(path) else m.group(1)
+
+
+FLAG_VALUES = {"1": 1, "true": 1, "yes": 1, "0": 0, "false": 0, "no": 0, "": None, "null": None}
 
 
 def parse_v2_responses(src: SourceFile) -> pl.DataFrame:
+    """`CxResponse.to_csv` (`touchpoints-data-cx-responses-YYYY-MM-DD.csv`), the API's cx_responses pages, or
+    an A-11 upload named `responses_<detail id>.csv`. Flags blank or `null` = not shown (null)."""
     path = src.path
-    m = re.fullmatch(r"responses_(.+)\.csv", path.name, re.IGNORECASE)
+    m = UPLOAD_NAME.fullmatch(path.name)
     df = _read(path)
-    if "collection_id" in df.columns:
-        collection = pl.col("collection_id").str.strip_chars()
+    if "cx_collection_detail_id" in df.columns:
+        detail = pl.col("cx_collection_detail_id").str.strip_chars()
     elif m:
-        collection = pl.lit(m.group(1))
+        detail = pl.lit(m.group(1))
     else:
-        raise SourceFileError(f"{path}: a response file needs a collection_id column or a name like responses_<collection id>.csv")
+        raise SourceFileError(f"{path}: a response file needs a cx_collection_detail_id column or a name like "
+                              "responses_<collection detail id>.csv")
     flags = []
     for side in ("positive", "negative"):
         for f in V2_FLAGS:
@@ -271,18 +532,166 @@ def parse_v2_responses(src: SourceFile) -> pl.DataFrame:
                 flags.append(pl.lit(None, pl.Int8).alias(col))
                 continue
             s = pl.col(col).str.strip_chars().str.to_lowercase()
-            typed = s.replace_strict({"1": 1, "true": 1, "yes": 1, "0": 0, "false": 0, "no": 0, "": None}, default=-1,
-                                     return_dtype=pl.Int8)
+            typed = pl.when(s.is_null()).then(None).otherwise(s.replace_strict(FLAG_VALUES, default=-1, return_dtype=pl.Int8))
             bad = df.filter(s.is_not_null() & (typed == -1)).select("source_row", pl.col(col).alias("v"))
             if bad.height:
-                raise SourceFileError(f"{path}: row {bad['source_row'][0]}, column {col}: {bad['v'][0]!r} is not 0/1")
+                raise SourceFileError(f"{path}: row {bad['source_row'][0]}, column {col}: {bad['v'][0]!r} is not 0/1 or null")
             flags.append(typed.alias(col))
     q1 = _number(df, path, "question_1", integer=True)
-    comment = (pl.col("question_4").str.strip_chars().fill_null("") != "") if "question_4" in df.columns else pl.lit(False)
+    comment = (pl.col("question_4").str.strip_chars().fill_null("").str.to_lowercase().is_in(["", "null"]).not_()) \
+        if "question_4" in df.columns else pl.lit(False)
     # question_4 (free text) is deliberately not selected: it never leaves the landing folder
-    return df.select(collection.alias("collection_id"), pl.col("external_id").str.strip_chars().alias("external_id"),
+    return df.select(detail.alias("detail_id"), _opt_text(df, "external_id").alias("external_id"),
                      q1.cast(pl.Int8).alias("question_1"), *flags, comment.alias("has_comment"),
                      pl.col("source_row"), pl.lit(src.relative).alias("source_file"))
+
+
+# ---- one fiscal quarter, both eras --------------------------------------------------------------
+
+def concat_frames(frames: list[pl.DataFrame | None]) -> pl.DataFrame | None:
+    frames = [f for f in frames if f is not None and f.height]
+    return pl.concat(frames, how="diagonal_relaxed") if frames else None
+
+
+def _unique_by(df: pl.DataFrame, key: str, what: str, value_cols: list[str]) -> pl.DataFrame:
+    """One row per `key`: the same record landed twice (a CSV export and an API page) is kept once; two
+    different records under one id are an error naming both places."""
+    df = df.unique(subset=[key, *value_cols], keep="first", maintain_order=True)
+    dup = df.filter(pl.col(key).is_duplicated())
+    if dup.height:
+        a, b = dup.filter(pl.col(key) == dup[key][0]).head(2).iter_rows(named=True)
+        src_col = next(c for c in df.columns if c.endswith("source_file"))
+        row_col = next(c for c in df.columns if c.endswith("source_row"))
+        raise SourceFileError(f"{a[src_col]}: row {a[row_col]}, column {key}: {what} {a[key]!r} also at {b[src_col]} row "
+                              f"{b[row_col]} with different values")
+    return df
+
+
+def _best_v1_layout(df: pl.DataFrame | None) -> pl.DataFrame | None:
+    """Where one provider-quarter arrived in several era-1 layouts, keep only the most detailed one."""
+    if df is None:
+        return None
+    rank = pl.col("layout").replace_strict(V1_LAYOUT_RANK, return_dtype=pl.Int8)
+    return df.filter(rank == rank.min().over("fiscal_year", "quarter", "service_provider_id"))
+
+
+def a11_quarter_frames(files: A11Files, fy: int, q: int) -> dict[str, pl.DataFrame | None]:
+    """Every A-11 row of one fiscal quarter, both eras: {a11_volumes, a11_driver_results, a11_responses}.
+
+    Era 2: responses belong to a collection *detail* (`cx_collection_detail_id`), details to a collection;
+    details and collections are made unique by id before any join, so no join multiplies rows."""
+    in_q = (pl.col("fiscal_year") == fy) & (pl.col("quarter") == q)
+    vols, drvs = [], []
+    for kind in V1_KINDS:
+        for f in getattr(files, kind):
+            v, d = v1_frames(f, kind)
+            vols.append(v.filter(in_q) if v is not None else None)
+            drvs.append(d.filter(in_q) if d is not None else None)
+    v1_vol, v1_drv = concat_frames(vols), concat_frames(drvs)
+    if v1_vol is not None and v1_drv is not None:  # the layout choice spans both shapes of one provider-quarter
+        both = _best_v1_layout(concat_frames([v1_vol.select("fiscal_year", "quarter", "service_provider_id", "layout"),
+                                        v1_drv.select("fiscal_year", "quarter", "service_provider_id", "layout")]))
+        keep = both.unique()
+        v1_vol = v1_vol.join(keep, on=["fiscal_year", "quarter", "service_provider_id", "layout"], how="semi")
+        v1_drv = v1_drv.join(keep, on=["fiscal_year", "quarter", "service_provider_id", "layout"], how="semi")
+    else:
+        v1_vol, v1_drv = _best_v1_layout(v1_vol), _best_v1_layout(v1_drv)
+    if v1_drv is not None:
+        counts = [f"count_{k}" for k in range(1, 6)]
+        v1_drv = v1_drv.with_columns(pl.when(pl.all_horizontal([pl.col(c).is_not_null() for c in counts]))
+                                     .then(pl.sum_horizontal(counts)).otherwise(None).alias("count_total"))
+
+    responses, v2_vol = None, None
+    details = concat_frames([parse_v2_details(f) for f in files.v2_details])
+    if details is not None:
+        details = _unique_by(details, "detail_id", "collection detail",
+                             ["collection_id", "channel", "customers", "surveys_offered", "respondents", "survey_type"])
+        colls = concat_frames([parse_v2_collections(f) for f in files.v2_collections])
+        if colls is not None:
+            colls = _unique_by(colls, "collection_id", "collection", ["fiscal_year", "quarter", "tp_service_provider_id"])
+            d = details.join(colls, on="collection_id", how="left")  # at most one collection per detail
+        else:
+            d = details.with_columns(*[pl.lit(None, t).alias(c) for c, t in (
+                ("fiscal_year", pl.Int16), ("quarter", pl.Int8), ("collection_provider_name", pl.String),
+                ("collection_service_id", pl.String), ("collection_service_name", pl.String))])
+        d = d.with_columns(pl.coalesce("detail_fiscal_year", "fiscal_year").alias("fiscal_year"),
+                           pl.coalesce("detail_quarter", "quarter").alias("quarter"),
+                           pl.coalesce("provider_name", "collection_provider_name").alias("_pname"))
+        unplaced = d.filter(pl.col("fiscal_year").is_null() | pl.col("quarter").is_null())
+        if unplaced.height:
+            r = unplaced.row(0, named=True)
+            raise SourceFileError(f"{r['source_file']}: row {r['source_row']}, column cx_collection_id: collection "
+                                  f"{r['collection_id']!r} is in no landed collections file, so the detail's quarter cannot be told")
+        d = resolve_providers(d.filter(in_q), "provider_slug", "_pname")
+        d = d.with_columns(pl.coalesce("detail_service", "collection_service_name", "collection_service_id",
+                                       "service_provider_id").alias("service_id"))
+        if d.height:
+            v2_vol = d.select(pl.lit("a11_v2").alias("era"), pl.lit("touchpoints").alias("layout"), "fiscal_year", "quarter",
+                              "service_provider_id", "service_provider_name", "agency_code", "service_id", "channel",
+                              "collection_id", "detail_id", "customers", "surveys_offered", "respondents", "survey_type",
+                              "trust_question_text", "source_row", "source_file")
+            ids = d["detail_id"].to_list()
+            # response files are the big ones: an upload named for a detail of another quarter is not read
+            wanted = [f for f in files.v2_responses if response_file_detail(f.path) in (None, *ids)]
+            resp = concat_frames([parse_v2_responses(f).filter(pl.col("detail_id").is_in(ids)) for f in wanted])
+            if resp is not None:
+                responses = resp.join(d.select("detail_id", "collection_id", "fiscal_year", "quarter", "service_provider_id",
+                                               "service_id", "agency_code", "channel", "survey_type", "trust_question_text"),
+                                      on="detail_id", how="inner")  # details are unique: one row per response
+    volumes = concat_frames([v1_vol, v2_vol])
+    if volumes is None and v1_drv is None:
+        raise SourceFileError(f"no A-11 data for FY{fy}Q{q} in landing/cx/a11_v1 or a11_v2 (or the sample)")
+    return {"a11_volumes": volumes, "a11_driver_results": v1_drv, "a11_responses": responses}
+
+
+def quarters_in(files: A11Files) -> set[tuple[int, int]]:
+    """(fiscal year, quarter) pairs with A-11 data in these files."""
+    found = set()
+    for kind in V1_KINDS:
+        for f in getattr(files, kind):
+            for frame in v1_frames(f, kind):
+                if frame is not None:
+                    found |= set(frame.select("fiscal_year", "quarter").unique().iter_rows())
+    details = concat_frames([parse_v2_details(f) for f in files.v2_details])
+    if details is not None:
+        found |= _detail_quarters(details, files.v2_collections)
+    return found
+
+
+def _detail_quarters(details: pl.DataFrame, collection_files: list[SourceFile]) -> set[tuple[int, int]]:
+    """Quarters of collection details: their own columns (CSV export), else their collection's (API pages)."""
+    colls = concat_frames([parse_v2_collections(f) for f in collection_files])
+    d = details.join(colls.select("collection_id", "fiscal_year", "quarter").unique("collection_id"), on="collection_id",
+                     how="left") if colls is not None else details.with_columns(pl.lit(None, pl.Int16).alias("fiscal_year"),
+                                                                                pl.lit(None, pl.Int8).alias("quarter"))
+    d = d.select(pl.coalesce("detail_fiscal_year", "fiscal_year"), pl.coalesce("detail_quarter", "quarter")).drop_nulls()
+    return set(d.unique().iter_rows())
+
+
+def file_quarters(path: Path, cx_landing: Path) -> set[tuple[int, int]]:
+    """(fiscal year, quarter) pairs one landed A-11 file holds data for. A collection detail's quarter comes from
+    its own columns or its collection; a response file's from its details, all read from the landed era-2 files."""
+    from .files import is_data_file
+
+    kind = kind_of(path)
+    src = SourceFile(path, str(path), "", False, None, None)
+    empty = {k: [] for k in (*V1_KINDS, *V2_KINDS)}
+    if kind in V1_KINDS:
+        return quarters_in(A11Files(**{**empty, kind: [src]}))
+    others = {k: [] for k in V2_KINDS}
+    for p in sorted((cx_landing / "a11_v2").rglob("*")):
+        if p != path and is_data_file(p):
+            others[kind_of(p)].append(SourceFile(p, str(p), "", False, None, None))
+    if kind == "v2_collections":
+        return set(parse_v2_collections(src).select("fiscal_year", "quarter").unique().iter_rows())
+    if kind == "v2_details":
+        return quarters_in(A11Files(**{**empty, "v2_collections": others["v2_collections"], "v2_details": [src]}))
+    ids = set(parse_v2_responses(src)["detail_id"].unique().to_list())
+    details = concat_frames([parse_v2_details(f).filter(pl.col("detail_id").is_in(list(ids))) for f in others["v2_details"]])
+    if details is None:
+        raise SourceFileError(f"{path}: none of its collection detail ids ({', '.join(sorted(ids)[:5])}) is in a landed "
+                              "collection details file, so its quarter cannot be told")
+    return _detail_quarters(details, others["v2_collections"])
 
 
 # ---- GSA CSS ----------------------------------------------------------------------------------

@@ -177,14 +177,14 @@ class HttpClient:
         os.replace(tmp, path)
 
     # -- probe ------------------------------------------------------------------------------------
-    def probe(self, url: str) -> Probe:
+    def probe(self, url: str, headers: dict[str, str] | None = None) -> Probe:
         def once(attempt: int) -> Probe:
             try:
-                resp = self._request(url, "HEAD")
+                resp = self._request(url, "HEAD", headers)
             except urllib.error.HTTPError as e:
                 if e.code not in (405, 501):
                     raise
-                resp = self._request(url, headers={"Range": "bytes=0-0"})
+                resp = self._request(url, headers={**(headers or {}), "Range": "bytes=0-0"})
             with resp:
                 h = resp.headers
                 length = h.get("Content-Length")
@@ -197,19 +197,22 @@ class HttpClient:
 
     # -- fetch ------------------------------------------------------------------------------------
     def fetch(self, url: str, dest_dir: Path, *, filename: str | None = None,
-              expected_sha256: str | None = None) -> Downloaded:
-        """Fetch `url` into `dest_dir` unless the landed copy is current; returns its provenance."""
+              expected_sha256: str | None = None, headers: dict[str, str] | None = None) -> Downloaded:
+        """Fetch `url` into `dest_dir` unless the landed copy is current; returns its provenance.
+
+        `headers` (e.g. an API key) go with every request and are never written anywhere."""
         dest_dir.mkdir(parents=True, exist_ok=True)
         entry = self._entry(url)
         return self._with_retries(url, lambda attempt: self._fetch_once(
-            url, dest_dir, filename, expected_sha256, entry, attempt))
+            url, dest_dir, filename, expected_sha256, entry, attempt, headers or {}))
 
-    def _fetch_once(self, url, dest_dir, filename, expected_sha256, entry: Path, attempt: int) -> Downloaded:
+    def _fetch_once(self, url, dest_dir, filename, expected_sha256, entry: Path, attempt: int,
+                    extra_headers: dict[str, str]) -> Downloaded:
         done_meta, part_meta_path = entry.with_suffix(".json"), entry.with_suffix(".part.json")
         part = entry.with_suffix(".part")
         cached = self._read_json(done_meta)
         landed_stamp = cached.pop("landed_stamp", None) if cached else None
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = dict(extra_headers)
         if cached and Path(cached["path"]).parent.resolve() == dest_dir.resolve() \
                 and landed_stamp is not None and _stamp(Path(cached["path"])) == landed_stamp:  # the landed copy is the one we delivered
             if cached.get("etag"):

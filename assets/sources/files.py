@@ -11,7 +11,7 @@ from pathlib import Path
 from warehouse.publish import sha256_file
 
 PROVENANCE_SUFFIX = ".provenance.json"
-DATA_SUFFIXES = (".csv", ".txt", ".zip", ".gz")
+DATA_SUFFIXES = (".csv", ".txt", ".zip", ".gz", ".json")
 
 
 class SourceFileError(ValueError):
@@ -44,7 +44,8 @@ class SourceFile:
 
 def is_data_file(path: Path) -> bool:
     """A landed data file: any name with a data suffix; hidden files and provenance records are not."""
-    return path.is_file() and not path.name.startswith(".") and path.name.lower().endswith(DATA_SUFFIXES)
+    name = path.name.lower()
+    return path.is_file() and not name.startswith(".") and name.endswith(DATA_SUFFIXES) and not name.endswith(PROVENANCE_SUFFIX)
 
 
 def landed_files(folder: Path) -> list[Path]:

@@ -8,7 +8,8 @@
 -- with 2021, basis `straddled`). When two surveys fall in one fiscal year (2021 and 2022 both in
 -- FY2022) the later survey is used; the row names the survey year it took. Normalization: z-score across the agencies of the same year (ranked
 -- agencies only: not the pooled XX group), multiplied by the component's direction so that higher
--- is always better. A family index is the weight-averaged z of the components an agency has;
+-- is always better. CX components come from cx_index_scores' `headline` rows: one A-11 era per
+-- fiscal year (`cx_era`), so no year mixes the eras' measures. A family index is the weight-averaged z of the components an agency has;
 -- missing components are never imputed, and an index needs $min_coverage of its family's weight.
 WITH fevs_pick AS (
     SELECT y.fiscal_year AS year, max(y.survey_year) AS fevs_survey_year,
@@ -29,7 +30,7 @@ comp AS (
                                ('retirement_eligible_share_est', retirement_eligible_share_est)) AS c(component, value)
     WHERE org_level = 'agency' AND c.value IS NOT NULL
     UNION ALL
-    SELECT fiscal_year, agency_code, index_code, score, responses FROM cx_index_scores WHERE NOT suppressed
+    SELECT fiscal_year, agency_code, index_code, score, responses FROM cx_index_scores WHERE NOT suppressed AND headline
     UNION ALL
     SELECT fiscal_year, agency_code, 'internal_cx', score_100, respondents FROM internal_cx_scores
     WHERE function = 'all' AND NOT suppressed
@@ -99,6 +100,7 @@ contrib AS (
     WHERE z.z IS NOT NULL
     GROUP BY ALL
 ),
+cx_era AS (SELECT DISTINCT fiscal_year AS year, era AS cx_era FROM cx_index_scores WHERE headline),
 size AS (
     SELECT fiscal_year AS year, agency_code, avg_headcount,
            CASE WHEN avg_headcount >= 15000 THEN 'large' WHEN avg_headcount >= 1000 THEN 'midsize'
@@ -111,7 +113,7 @@ base AS (
            CASE WHEN v.eei IS NOT NULL OR v.global_satisfaction IS NOT NULL THEN fp.fevs_fiscal_year_basis END AS fevs_fiscal_year_basis,
            coalesce(s.size_group, 'unknown') AS size_group, s.avg_headcount,
            w.ex_index, w.ex_coverage, w.ex_components, w.cx_index, w.cx_coverage, w.cx_components,
-           w.internal_cx_index, w.internal_cx_coverage,
+           w.internal_cx_index, w.internal_cx_coverage, e.cx_era,
            v.* EXCLUDE (year, agency_code), c.* EXCLUDE (year, agency_code)
     FROM vals v
     LEFT JOIN wide w USING (year, agency_code)
@@ -119,6 +121,7 @@ base AS (
     LEFT JOIN agencies a USING (agency_code)
     LEFT JOIN size s USING (year, agency_code)
     LEFT JOIN fevs_pick fp ON fp.year = v.year
+    LEFT JOIN cx_era e USING (year)
 ),
 ranked AS (
     SELECT *,
@@ -144,7 +147,7 @@ SELECT year::SMALLINT AS year, agency_code, agency_name IS NOT NULL AS in_crossw
        coalesce(ex_coverage, 0) AS ex_coverage, coalesce(ex_components, 0)::BIGINT AS ex_components,
        cx_index, cx_rank::BIGINT AS cx_rank, cx_percentile, cx_rank_in_size_group::BIGINT AS cx_rank_in_size_group,
        CASE WHEN prior_year = year - 1 THEN cx_index - prior_cx_index END AS cx_delta,
-       coalesce(cx_coverage, 0) AS cx_coverage, coalesce(cx_components, 0)::BIGINT AS cx_components,
+       coalesce(cx_coverage, 0) AS cx_coverage, coalesce(cx_components, 0)::BIGINT AS cx_components, cx_era,
        internal_cx_index, internal_cx_rank::BIGINT AS internal_cx_rank,
        CASE WHEN prior_year = year - 1 THEN internal_cx_index - prior_internal_cx_index END AS internal_cx_delta,
        coalesce(internal_cx_coverage, 0) AS internal_cx_coverage,

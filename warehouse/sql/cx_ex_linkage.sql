@@ -2,9 +2,10 @@
 -- the Pearson and Spearman correlations over the agencies that have both, n, and a 95 % interval
 -- by Fisher's z (r ± 1.96/sqrt(n − 3) on atanh scale). Relation: scorecard (this run's
 -- agency_scorecard). Correlations need $min_n agencies; fewer give n with null coefficients.
+-- Within comparable eras: the scorecard takes each year's CX from one A-11 era (`cx_era`).
 -- This is a transparent factor table, not a replication of any published model.
 WITH long AS (
-    SELECT s.year, s.agency_code, e.ex_measure, e.ex_value, c.cx_measure, c.cx_value
+    SELECT s.year, s.cx_era, s.agency_code, e.ex_measure, e.ex_value, c.cx_measure, c.cx_value
     FROM scorecard s
     CROSS JOIN LATERAL (VALUES ('ex_index', s.ex_index), ('eei', s.eei), ('global_satisfaction', s.global_satisfaction),
                                ('quit_rate', s.quit_rate), ('first_year_attrition_rate', s.first_year_attrition_rate),
@@ -22,11 +23,11 @@ ranked AS (
     FROM long
 ),
 r AS (
-    SELECT year, ex_measure, cx_measure, count(*) AS n,
+    SELECT year, any_value(cx_era) AS cx_era, ex_measure, cx_measure, count(*) AS n,
            corr(ex_value, cx_value) AS pearson, corr(ex_rank, cx_rank) AS spearman
-    FROM ranked GROUP BY ALL
+    FROM ranked GROUP BY year, ex_measure, cx_measure
 )
-SELECT year::SMALLINT AS year, ex_measure, cx_measure, n::BIGINT AS n,
+SELECT year::SMALLINT AS year, cx_era, ex_measure, cx_measure, n::BIGINT AS n,
        CASE WHEN n >= $min_n THEN pearson END AS pearson_r,
        CASE WHEN n >= $min_n AND abs(pearson) < 1 THEN tanh(atanh(pearson) - 1.96 / sqrt(n - 3)) END AS pearson_ci_low,
        CASE WHEN n >= $min_n AND abs(pearson) < 1 THEN tanh(atanh(pearson) + 1.96 / sqrt(n - 3)) END AS pearson_ci_high,
