@@ -84,6 +84,12 @@ V1_KINDS = ("v1_volumes", "v1_questions", "v1_wide", "v1_tp_questions")
 V2_KINDS = ("v2_collections", "v2_details", "v2_responses")
 
 
+# A run covers many quarters, and each quarter reads the small era-1 and era-2 files (volumes,
+# means, collections, details): parse each once per content (SourceFile carries the SHA-256), not
+# once per quarter. Response uploads (the large files) are read per quarter and never cached.
+per_file = lru_cache(maxsize=256)
+
+
 @lru_cache(maxsize=1)
 def drivers() -> dict[tuple[str, str], str]:
     with open(REFERENCE_DIR / "a11_drivers.csv", newline="") as f:
@@ -318,6 +324,7 @@ def _dashboard_provider(df) -> pl.DataFrame:
         .alias("_hs")), "_hs", None).drop("_hs")
 
 
+@per_file
 def parse_v1_volumes(src: SourceFile) -> pl.DataFrame:
     path = src.path
     df = _dashboard_provider(_read(path))
@@ -336,6 +343,7 @@ def _v1_labels() -> dict[str, str]:
     return {label: d for (era, label), d in drivers().items() if era == "a11_v1"}
 
 
+@per_file
 def parse_v1_questions(src: SourceFile) -> pl.DataFrame:
     path = src.path
     df = _dashboard_provider(_read(path))
@@ -381,6 +389,7 @@ def _v1_wide(src: SourceFile) -> pl.DataFrame:
     )
 
 
+@per_file
 def parse_v1_wide(src: SourceFile) -> tuple[pl.DataFrame, pl.DataFrame]:
     """performance.gov's per-service file (`va-vha.csv`) and Touchpoints' `hisp_services` report: one row per
     provider × quarter × touchpoint, seven means. → (volumes, driver results); a driver's responses are the
@@ -400,6 +409,7 @@ def parse_v1_wide(src: SourceFile) -> tuple[pl.DataFrame, pl.DataFrame]:
     return vols, drv
 
 
+@per_file
 def parse_v1_tp_questions(src: SourceFile) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Touchpoints' FY2021-FY2023 per-question report (admin/reporting `hisp_service_questions`): one row per
     provider × quarter × touchpoint × standard question with the count of each answer 1-5. Its rows have one
@@ -449,6 +459,7 @@ def v1_frames(src: SourceFile, kind: str) -> tuple[pl.DataFrame | None, pl.DataF
 
 # ---- era 2 ------------------------------------------------------------------------------------
 
+@per_file
 def parse_v2_collections(src: SourceFile) -> pl.DataFrame:
     """`CxCollection.to_csv` or the API's cx_collections pages. `service_provider_id` is Touchpoints' numeric id
     there; the provider is named by `service_provider_name` when present."""
@@ -465,6 +476,7 @@ def parse_v2_collections(src: SourceFile) -> pl.DataFrame:
     )
 
 
+@per_file
 def parse_v2_details(src: SourceFile) -> pl.DataFrame:
     """`CxCollectionDetail.to_csv` (with the collection's year, quarter and provider slug) or the API's
     cx_collection_details pages (provider name; year and quarter come from the collection)."""
@@ -696,6 +708,7 @@ def file_quarters(path: Path, cx_landing: Path) -> set[tuple[int, int]]:
 
 # ---- GSA CSS ----------------------------------------------------------------------------------
 
+@per_file
 def parse_css(src: SourceFile) -> pl.DataFrame:
     path = src.path
     df = _read(path)

@@ -26,10 +26,10 @@ from warehouse.reference import REFERENCE_DIR
 from .fevs_sample import AGENCIES, _seed
 from .files import ensure_sample_dir
 
-SAMPLE_VERSION = 2
+SAMPLE_VERSION = 3
 REPUBLISHED_MONTH = "202401"  # written as separations_202401_1.txt and _2.txt
 FIRST_MONTH, MONTHS = (2022, 10), 24
-EMPLOYEES_PER_SIZE_UNIT = 150
+EMPLOYEES_PER_SIZE_UNIT = 50  # ~6,400 people: a few MB a month in the real 64-column layout, enough for stable rates
 AGE_LABELS = [("Less than 20", 0, 20), ("20-24", 20, 25), ("25-29", 25, 30), ("30-34", 30, 35), ("35-39", 35, 40),
               ("40-44", 40, 45), ("45-49", 45, 50), ("50-54", 50, 55), ("55-59", 55, 60), ("60-64", 60, 65),
               ("65 or more", 65, 200)]
