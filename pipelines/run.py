@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingError, OSError) as e:
         print(f"cxex: {e}", file=sys.stderr)
         return 2
-    warm = _import_in_background("great_expectations")  # ~4 s of imports, overlapped with Dagster's start and parsing
+    _import_in_background("great_expectations")  # ~4 s of imports, overlapped with Dagster's start and parsing
     instance = _instance()
     print(f"cxex: data directory {layout.root}")
     sources = _sources()

@@ -67,8 +67,21 @@ def combine_results(results: list[AssetCheckResult]) -> AssetCheckResult:
         description += f"; and {len(shown) - 3} more partition(s)"
     metadata = dict(failed[0].metadata) if failed else {}
     metadata.update({"partition": f"{results[0].metadata['partition'].value}..{results[-1].metadata['partition'].value}",
-                     "partitions_validated": len(results),
-                     "failed_partitions": MetadataValue.json([r.metadata["partition"].value for r in failed]),
+                     "partitions_validated": len({p for r in results for p in _covered(r)}),
+                     "validated_partitions": MetadataValue.json(sorted({p for r in results for p in _covered(r)})),
+                     "failed_partitions": MetadataValue.json(sorted({p for r in failed for p in r.metadata["failed_partitions"].value})),
                      "expectations": sum(r.metadata["expectations"].value for r in results),
                      "failed_expectations": sum(r.metadata["failed_expectations"].value for r in results)})
     return AssetCheckResult(passed=not failed, severity=results[0].severity, metadata=metadata, description=description)
+
+
+def _covered(r: AssetCheckResult) -> list[str]:
+    """The partitions a result covers: a combined one lists them; a single one is its partition."""
+    v = r.metadata.get("validated_partitions")
+    return list(v.value) if v is not None else [r.metadata["partition"].value]
+
+
+def covering(result: AssetCheckResult, partitions: list[str]) -> AssetCheckResult:
+    """`result` as covering `partitions` (a check run once over a summary of several partitions)."""
+    return AssetCheckResult(passed=result.passed, severity=result.severity, description=result.description,
+                            metadata={**result.metadata, "validated_partitions": MetadataValue.json(partitions)})

@@ -13,7 +13,7 @@ from assets.workforce import PARTITION_COL
 
 from .gx_runner import run_suite
 from .ranges import PARTITION, validate_range, yyyymm_index
-from .results import check_result, combine_results
+from .results import check_result, combine_results, covering
 from .workforce_suite import actions_expectations, employment_expectations, known_codes_expectations, snapshot_count_expectations
 
 HEADCOUNT_CHANGE_BAND = 0.10  # month-over-month change per agency beyond ±10 % is flagged
@@ -51,7 +51,7 @@ def workforce_employment_expectations(context: AssetCheckExecutionContext) -> As
                           asset=keys.RAW_WORKFORCE_EMPLOYMENT.to_user_string(), table="workforce_employment",
                           partition_col=PARTITION_COL, partition=keys_[0] if len(keys_) == 1 else f"{keys_[0]}..{keys_[-1]}",
                           source_file="landing/workforce/ (one row per month)")
-    return combine_results([rows, counts])
+    return combine_results([rows, covering(counts, keys_)])
 
 
 @asset_check(asset=keys.RAW_WORKFORCE_ACTIONS, name="workforce_actions_expectations", blocking=True,

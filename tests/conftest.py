@@ -31,6 +31,16 @@ def reference_dir() -> Path | None:
 
 
 @pytest.fixture
+def server():
+    """A real HTTP server on 127.0.0.1 (tests/http_server.py) for download code."""
+    from tests.http_server import Server
+
+    s = Server()
+    yield s
+    s.close()
+
+
+@pytest.fixture
 def reference() -> Path:
     path = reference_dir()
     if path is None:

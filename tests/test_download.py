@@ -13,14 +13,6 @@ import pytest
 from assets.sources.download import DownloadError, HttpClient, download, fevs_url, main as download_main
 from tests import hand_data
 from tests.conftest import make_defs, run_year, write_prdf
-from tests.http_server import Server
-
-
-@pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
 
 
 def _no_sleep(_):

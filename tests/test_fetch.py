@@ -22,7 +22,6 @@ import pytest
 from assets.sources.download import main as download_main
 from assets.sources.workforce_files import month_files
 from assets.sources.workforce_sample import fwd_columns
-from tests.http_server import Server
 from warehouse.layout import DataLayout
 from warehouse.reference import REMOTE_SOURCES_FILE
 
@@ -30,13 +29,6 @@ MEMBERS = {2019: "2019/2019_OPM_FEVS_PRDF_Redacted.csv", 2020: "FEVS_2020_PRDF.c
            2022: "2022_OPM_FEVS_PRDF_revised.csv", 2023: "2023/2023_OPM_FEVS_PRDF_Redacted.csv",
            2024: "2024_OPM_FEVS_PRDF_revised.csv"}
 FWD = "/api/blob/download/chunked/"
-
-
-@pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
 
 
 @pytest.fixture

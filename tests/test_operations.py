@@ -10,24 +10,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
-import pytest
-from dagster import (AssetSelection, DagsterInstance, RunRequest, SkipReason, build_run_status_sensor_context,
+from dagster import (AssetSelection, DagsterInstance, build_run_status_sensor_context,
                      build_schedule_context, build_sensor_context, evaluate_automation_conditions)
 
 from assets import keys
 from pipelines.resources import CxexResource, HttpResource
 from tests import cx_data, hand_data
 from tests.conftest import QUIET, land, write_prdf
-from tests.http_server import Server
 
 ET = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
 
 
 def _defs(data_dir, sources_csv=None):

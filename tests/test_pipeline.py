@@ -138,7 +138,7 @@ def test_unreadable_value_fails_the_parse_with_location(data_dir, capsys, monkey
     rows[0]["POSTWT"] = "n/a"
     write_prdf(land(data_dir, 2018), rows, hand_data.COLUMNS)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    assert run_module.main() == 1
+    assert run_module.main(["--source", "fevs"]) == 1  # `make run SOURCE=fevs`
     err = capsys.readouterr().err
     assert "landing/fevs/2018/prdf.csv: row 2, column POSTWT: weight 'n/a' is not a number" in err
     assert not (data_dir / "publish" / "ex_index_scores").exists()

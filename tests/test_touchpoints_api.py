@@ -15,18 +15,10 @@ import pytest
 from assets.sources import cx_files as cf
 from assets.sources.download import DownloadError, HttpClient
 from assets.sources.touchpoints_api import API_KEY_ENV, fetch_touchpoints
-from tests.http_server import Server
 from tests.test_cx_real_layouts import ssa_responses, va_responses, write_touchpoints
 from warehouse.layout import DataLayout
 
 KEY = "tp-secret-key-0123456789"
-
-
-@pytest.fixture
-def server():
-    s = Server()
-    yield s
-    s.close()
 
 
 def _serve_api(server, tmp_path, page_size=50):

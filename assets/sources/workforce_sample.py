@@ -121,7 +121,6 @@ def _write_sample(folder: Path) -> None:
               "AGYSUB": f"{a}**", "AGYSUBT": f"{a}**-INVALID"} for a, _, _ in agencies]  # as in OPM's DTagy
     pl.DataFrame(rows).write_csv(lookups / "DTagy.txt", line_terminator="\r\n")
 
-    sep_codes = np.array(["SC", "SD", "SE", "SF", "SG", "SA", "SB", "SH", "SJ", "SK", "SL"])
     for month in sample_months():
         mfolder = folder / month
         mfolder.mkdir()

@@ -1,0 +1,77 @@
+"""The warehouse's computations as plain functions over Parquet paths and Arrow tables.
+
+Every SQL model in `warehouse/sql/` runs through `run_sql` (an in-memory DuckDB connection, the
+named relations registered, optional macro files loaded, parameters bound). Asset bodies wire inputs
+to these functions and report metadata; formula tests call them directly (tests/test_compute.py).
+FEVS scores live in `warehouse/fevs_scores.py`, which splices its SQL per year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from . import sql
+
+
+def run_sql(name: str, params: Mapping | None = None, relations: Mapping[str, pa.Table] | None = None,
+            macros: Sequence[str] = ()) -> pa.Table:
+    """Run `warehouse/sql/<name>.sql` and return its result as Arrow."""
+    with duckdb.connect() as con:
+        for macro in macros:
+            con.execute(sql.load(macro))
+        for rel, table in (relations or {}).items():
+            con.register(rel, table)
+        return con.sql(sql.load(name), params=dict(params) if params else None).to_arrow_table()
+
+
+# ---- workforce ------------------------------------------------------------------------------
+
+def workforce_month(employment_path: Path, actions_path: Path, codes: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """One month per organisation: (headcount and mix from the snapshot, actions by category and effective month)."""
+    emp = run_sql("workforce_monthly", {"employment_path": str(employment_path)}, {"codes": codes})
+    acts = run_sql("workforce_actions_monthly", {"actions_path": str(actions_path)}, {"codes": codes})
+    return emp, acts
+
+
+def workforce_metrics(employment_paths: Sequence[str], actions_paths: Sequence[str], agencies: pa.Table) -> pa.Table:
+    """Fiscal-year metrics per organisation from the staged months (docs/methodology.md, Workforce)."""
+    return run_sql("workforce_metrics", {"employment_glob": list(employment_paths), "actions_glob": list(actions_paths)},
+                   {"agencies": agencies})
+
+
+# ---- CX -------------------------------------------------------------------------------------
+
+def cx_service_scores(volumes_path: Path, drivers_path: Path, responses_path: Path, min_n: int) -> pa.Table:
+    """Per service × quarter × driver: means, shares, intervals and suppression (docs/methodology.md, A-11)."""
+    return run_sql("cx_service_scores", {"volumes_path": str(volumes_path), "drivers_path": str(drivers_path),
+                                         "responses_path": str(responses_path), "min_n": min_n}, macros=("cx_macros",))
+
+
+def internal_cx_scores(css_path: Path, min_n: int) -> pa.Table:
+    """GSA CSS per agency × function: 0-100 score and interval, suppressed below `min_n` respondents."""
+    return run_sql("internal_cx_scores", {"css_path": str(css_path), "min_n": min_n}, macros=("cx_macros",))
+
+
+def cx_index_scores(service_score_paths: Sequence[str], min_n: int) -> pa.Table:
+    """CX indices per agency × fiscal year from the staged service scores."""
+    return run_sql("cx_index_scores", {"scores": list(service_score_paths), "min_n": min_n})
+
+
+# ---- cross-agency ---------------------------------------------------------------------------
+
+def agency_crosswalk(agencies: pa.Table, registry: pa.Table, sources: Mapping[str, pa.Table]) -> pa.Table:
+    return run_sql("agency_crosswalk", relations={"agencies": agencies, "registry": registry, **sources})
+
+
+def agency_scorecard(sources: Mapping[str, pa.Table], agencies: pa.Table, weights: pa.Table, fevs_years: pa.Table,
+                     min_coverage: float) -> pa.Table:
+    return run_sql("agency_scorecard", {"min_coverage": min_coverage},
+                   {"agencies": agencies, "weights": weights, "fevs_years": fevs_years, **sources})
+
+
+def cx_ex_linkage(scorecard: pa.Table, min_n: int = 5) -> pa.Table:
+    return run_sql("cx_ex_linkage", {"min_n": min_n}, {"scorecard": scorecard})
