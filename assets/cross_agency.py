@@ -6,11 +6,10 @@ only ever see data that passed every blocking check.
 
 import csv
 
-import duckdb
 import pyarrow as pa
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse import sql
+from warehouse import compute
 from warehouse.contracts import load as load_contract
 from warehouse.reference import REFERENCE_DIR, fevs_fiscal_year_rows
 
@@ -72,12 +71,7 @@ def agency_crosswalk(context: AssetExecutionContext) -> MaterializeResult:
     not in the curated list are kept with `mapped = false` and reported by a warning check.
     """
     store = context.resources.cxex.store
-    with duckdb.connect() as con:
-        con.register("agencies", curated_agencies())
-        con.register("registry", registry_table())
-        for name, table in _sources(store).items():
-            con.register(name, table)
-        table = con.sql(sql.load("agency_crosswalk")).to_arrow_table()
+    table = compute.agency_crosswalk(curated_agencies(), registry_table(), _sources(store))
     table = add_provenance(table, _provenance(store), context.run_id)
     result = publish_result(context, load_contract("agency_crosswalk"), table, "identifier_source")
     unmapped = [r["identifier_source"] + ":" + r["identifier"] for r in table.to_pylist() if not r["mapped"]]
@@ -104,19 +98,13 @@ def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
 
 
 def compute_scorecard(sources: dict[str, pa.Table], coverage: float) -> pa.Table:
-    with duckdb.connect() as con:
-        con.register("agencies", curated_agencies())
-        con.register("weights", composite_weights())
-        con.register("fevs_years", pa.Table.from_pylist(fevs_fiscal_year_rows()))
-        for name, table in sources.items():
-            con.register(name, table)
-        return con.sql(sql.load("agency_scorecard"), params={"min_coverage": coverage}).to_arrow_table()
+    """warehouse.compute.agency_scorecard with the curated reference tables."""
+    return compute.agency_scorecard(sources, curated_agencies(), composite_weights(),
+                                    pa.Table.from_pylist(fevs_fiscal_year_rows()), coverage)
 
 
 def compute_linkage(scorecard: pa.Table, min_n: int = 5) -> pa.Table:
-    with duckdb.connect() as con:
-        con.register("scorecard", scorecard)
-        return con.sql(sql.load("cx_ex_linkage"), params={"min_n": min_n}).to_arrow_table()
+    return compute.cx_ex_linkage(scorecard, min_n)
 
 
 @asset(key=keys.PUBLISH_CX_EX_LINKAGE, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},

@@ -2,20 +2,31 @@
 
 import json
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse import sql
+from warehouse import compute
 from warehouse.contracts import load as load_contract
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
-from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
-                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
-                     staged_partitions)
+from .common import (
+    PROVENANCE_META,
+    SINGLE_RUN,
+    add_provenance,
+    layout_of,
+    merge_provenance,
+    nothing_to_publish,
+    partition_keys,
+    preview,
+    provenance_record,
+    publish_result,
+    range_result,
+    read_provenance,
+    staged_partitions,
+)
 from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from .sources import cx_files as cf
 
@@ -100,11 +111,8 @@ def cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
 
 def _cx_service_scores(context, layout, key: str) -> dict:
     paths = {name: layout.raw(name, QUARTER_COL, key) for name in A11_TABLES}
-    with duckdb.connect() as con:
-        con.execute(sql.load("cx_macros"))
-        table = con.sql(sql.load("cx_service_scores"), params={
-            "volumes_path": str(paths["a11_volumes"]), "drivers_path": str(paths["a11_driver_results"]),
-            "responses_path": str(paths["a11_responses"]), "min_n": context.resources.cxex.cx_min_responses}).to_arrow_table()
+    table = compute.cx_service_scores(paths["a11_volumes"], paths["a11_driver_results"], paths["a11_responses"],
+                                      context.resources.cxex.cx_min_responses)
     table = add_provenance(table, read_provenance(paths["a11_volumes"]), context.run_id)
     write_parquet_atomic(table, layout.staging("cx_service_scores", QUARTER_COL, key))
     return {"rows": table.num_rows, "suppressed_cells": sum(table.column("suppressed").to_pylist()),
@@ -149,9 +157,7 @@ def internal_cx_scores(context: AssetExecutionContext) -> MaterializeResult:
 
 def _internal_cx_scores(context, layout, year: str) -> dict:
     raw = layout.raw("gsa_css", YEAR_COL, year)
-    with duckdb.connect() as con:
-        con.execute(sql.load("cx_macros"))
-        table = con.sql(sql.load("internal_cx_scores"), params={"css_path": str(raw), "min_n": context.resources.cxex.cx_min_responses}).to_arrow_table()
+    table = compute.internal_cx_scores(raw, context.resources.cxex.cx_min_responses)
     out = layout.staging("internal_cx_scores", YEAR_COL, year)
     if table.num_rows == 0:
         out.unlink(missing_ok=True)  # absent means absent
@@ -182,8 +188,7 @@ def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult
     files = staged_partitions(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
     if not files:
         return nothing_to_publish(context, "cx_index_scores", "no validated A-11 quarter is staged")
-    with duckdb.connect() as con:
-        table = con.sql(sql.load("cx_index_scores"), params={"scores": list(files.values()), "min_n": context.resources.cxex.cx_min_responses}).to_arrow_table()
+    table = compute.cx_index_scores(list(files.values()), context.resources.cxex.cx_min_responses)
     prov = merge_provenance(cf.SOURCE_A11, [read_provenance(layout.raw("a11_volumes", QUARTER_COL, k)) for k in files])
     table = add_provenance(table, prov, context.run_id)
     return publish_result(context, load_contract("cx_index_scores"), table, "fiscal_year")

@@ -3,21 +3,42 @@
 import json
 import time
 
-import duckdb
 import pyarrow as pa
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse import sql
+from warehouse import compute
 from warehouse.contracts import load as load_contract
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
-from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
-                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
-                     staged_partitions)
+from .common import (
+    PROVENANCE_META,
+    SINGLE_RUN,
+    add_provenance,
+    layout_of,
+    merge_provenance,
+    nothing_to_publish,
+    partition_keys,
+    preview,
+    provenance_record,
+    publish_result,
+    range_result,
+    read_provenance,
+    staged_partitions,
+)
 from .partitions import WORKFORCE_MONTHS
-from .sources.workforce_files import (SOURCE, agency_lookup, available_months, codes, empty_actions, find_agency_lookup, month_files,
-                                      parse_actions, parse_agency_lookup, parse_employment)
+from .sources.workforce_files import (
+    SOURCE,
+    agency_lookup,
+    available_months,
+    codes,
+    empty_actions,
+    find_agency_lookup,
+    month_files,
+    parse_actions,
+    parse_agency_lookup,
+    parse_employment,
+)
 
 GROUP = "workforce"
 PARTITION_COL = "month"
@@ -98,10 +119,7 @@ def workforce_monthly(context: AssetExecutionContext) -> MaterializeResult:
 def _workforce_monthly(layout, month: str) -> dict:
     emp_path = layout.raw("workforce_employment", PARTITION_COL, month)
     act_path = layout.raw("workforce_actions", PARTITION_COL, month)
-    with duckdb.connect() as con:
-        con.register("codes", codes_table())
-        emp = con.sql(sql.load("workforce_monthly"), params={"employment_path": str(emp_path)}).to_arrow_table()
-        acts = con.sql(sql.load("workforce_actions_monthly"), params={"actions_path": str(act_path)}).to_arrow_table()
+    emp, acts = compute.workforce_month(emp_path, act_path, codes_table())
     emp_out = layout.staging("workforce_employment_monthly", PARTITION_COL, month)
     act_out = layout.staging("workforce_actions_monthly", PARTITION_COL, month)
     prov = {PROVENANCE_META: json.dumps({"employment": read_provenance(emp_path), "actions": read_provenance(act_path)})}
@@ -148,9 +166,7 @@ def publish_workforce_metrics(context: AssetExecutionContext) -> MaterializeResu
     emp = [str(layout.staging("workforce_employment_monthly", PARTITION_COL, m)) for m in months]
     act = [str(layout.staging("workforce_actions_monthly", PARTITION_COL, m)) for m in months]
     agencies = agency_lookup(layout)  # DTagy if landed; FWD names come from the files
-    with duckdb.connect() as con:
-        con.register("agencies", agencies)
-        table = con.sql(sql.load("workforce_metrics"), params={"employment_glob": emp, "actions_glob": act}).to_arrow_table()
+    table = compute.workforce_metrics(emp, act, agencies)
     table = add_provenance(table, _staged_provenance(layout, months), context.run_id)
     return publish_result(context, load_contract("workforce_metrics"), table, "fiscal_year")
 
