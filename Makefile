@@ -20,8 +20,8 @@ $(STAMP): requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input -r requirements.lock
 	@touch $@
 
-run: setup ## materialize every asset on the embedded default and print a summary
-	$(BIN)/python -m pipelines.run
+run: setup ## validate, compute and publish every source (SOURCE=fevs,workforce,a11,css and PARTITIONS=2022-2023 narrow it)
+	$(BIN)/python -m pipelines.run $(if $(SOURCE),--source $(SOURCE)) $(if $(PARTITIONS),--partitions $(PARTITIONS))
 
 test: setup ## run the test suite
 	$(BIN)/python -m pytest -q
