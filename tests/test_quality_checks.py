@@ -91,3 +91,21 @@ def test_x_and_blank_are_allowed_but_distinct(good_table):
     q1 = good_table.column("Q1").to_pylist()
     assert q1[5] == 0 and q1[6] is None  # X → 0, blank → null
     assert _validate(good_table).success
+
+
+def test_uniqueness_on_the_repeated_rows_agrees_with_gx_on_every_row():
+    """Repeated ids (OPM's Excel-mangled RandomID): the Arrow path validates only rows of repeated values
+    and recovers the counts; GX on the whole pandas frame must report the same failure."""
+    import pyarrow as pa
+
+    from quality_checks.gx_runner import ExpectationSpec, run_suite
+
+    ids = [f"1.12971E+1{i % 7}" if i % 3 == 0 else f"id{i}" for i in range(3000)]
+    table = pa.table({"respondent_id": ids, "source_row": pa.array(range(2, 3002), pa.int32())})
+    spec = [ExpectationSpec("ExpectColumnValuesToBeUnique", {"column": "respondent_id"})]
+    fast, full = run_suite(table, "ids", spec).outcomes[0], run_suite(table.to_pandas(), "ids", spec).outcomes[0]
+    assert not fast.success and not full.success
+    assert fast.unexpected_count == full.unexpected_count == 1000 and fast.element_count == full.element_count == 3000
+    assert set(fast.sample_values) <= {f"1.12971E+1{k}" for k in range(7)} and fast.sample_rows[0] == 2
+    clean = pa.table({"respondent_id": [f"id{i}" for i in range(50)]})
+    assert run_suite(clean, "ids", spec).outcomes[0].success
