@@ -12,21 +12,9 @@ from warehouse.contracts import load as load_contract
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
-from .common import (
-    PROVENANCE_META,
-    SINGLE_RUN,
-    add_provenance,
-    layout_of,
-    merge_provenance,
-    nothing_to_publish,
-    partition_keys,
-    preview,
-    provenance_record,
-    publish_result,
-    range_result,
-    read_provenance,
-    staged_partitions,
-)
+from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
+                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
+                     staged_partitions)
 from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from .sources import cx_files as cf
 
