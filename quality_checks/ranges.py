@@ -51,11 +51,17 @@ def validate_range(context, *, asset: str, table: str, partition_col: str, specs
         data = derive(data)
     # GX quotes row ids: give it the global one, then translate back to (partition, file row)
     has_rows = ROW_ID_COLUMN in data.column_names
-    where = (list(zip(data.column(PARTITION).to_pylist(), data.column(ROW_ID_COLUMN).to_pylist())) if has_rows
-             else [(p, None) for p in data.column(PARTITION).to_pylist()])
-    gx_data = data.drop_columns([ROW_ID_COLUMN]).rename_columns(
-        [ROW_ID_COLUMN if c == GLOBAL_ROW else c for c in data.drop_columns([ROW_ID_COLUMN]).column_names]) if has_rows \
-        else data.drop_columns([GLOBAL_ROW])
+    if has_rows:
+        kept = data.drop_columns([ROW_ID_COLUMN])
+        gx_data = kept.rename_columns([ROW_ID_COLUMN if c == GLOBAL_ROW else c for c in kept.column_names])
+    else:
+        gx_data = data.drop_columns([GLOBAL_ROW])
+    parts, file_rows = data.column(PARTITION), data.column(ROW_ID_COLUMN) if has_rows else None
+
+    def where(r: int) -> tuple[str, int | None]:
+        """(partition, file row) of a quoted global row: looked up for the few rows GX quotes, not built for all."""
+        return parts[r].as_py(), file_rows[r].as_py() if file_rows is not None else None
+
     outcome = run_suite(gx_data, suite, specs)
     results = []
     for key in keys:
@@ -66,16 +72,16 @@ def validate_range(context, *, asset: str, table: str, partition_col: str, specs
     return combine_results(results)
 
 
-def _for_partition(o: ExpectationOutcome, key: str, where: list[tuple[str, int | None]], has_rows: bool) -> ExpectationOutcome:
+def _for_partition(o: ExpectationOutcome, key: str, where, has_rows: bool) -> ExpectationOutcome:
     """An outcome as it concerns one partition: failed there if a quoted row lies in it (or no row is known)."""
     if o.success:
         return o
     if not has_rows or not o.sample_rows:
         return o  # a table-level failure (or one without rows) concerns every partition
-    mine = [where[r][1] for r in o.sample_rows if where[r][0] == key]
+    mine = [where(r)[1] for r in o.sample_rows if where(r)[0] == key]
     if not mine:
         return ExpectationOutcome(o.id, o.type, o.column, True, None, 0, None, [], [])
-    values = [v for r, v in zip(o.sample_rows, o.sample_values) if where[r][0] == key] if len(o.sample_values) == len(o.sample_rows) \
+    values = [v for r, v in zip(o.sample_rows, o.sample_values) if where(r)[0] == key] if len(o.sample_values) == len(o.sample_rows) \
         else o.sample_values
     return ExpectationOutcome(o.id, o.type, o.column, False, o.element_count, o.unexpected_count, o.observed_value, values, mine)
 
