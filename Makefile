@@ -30,7 +30,7 @@ bench: setup ## national-scale benchmark (BENCH_SCALE=0.05 for a quick one); wri
 	$(BIN)/python -m bench.run
 
 ui: setup ## Dagster UI on http://127.0.0.1:3000 over the same data directory
-	@mkdir -p "$(DAGSTER_HOME)"
+	@$(BIN)/python -c 'import os, pathlib; from pipelines.instance import ensure_instance_config; ensure_instance_config(pathlib.Path(os.environ["DAGSTER_HOME"]))'
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${CXEX_UI_PORT:-3000}
 
 download-fevs: setup ## fetch OPM's PRDF for YEAR into the landing folder (needs internet; URL=... to override)

@@ -11,7 +11,7 @@ from dagster import (AssetSelection, AutomationCondition, AutomationConditionSen
 
 from assets import catalog, cross_agency, cx, fevs, keys, remote, workforce  # noqa: E402
 from dagster import TableColumn, TableColumnConstraints, TableSchema  # noqa: E402
-from warehouse.contracts import exists as contract_exists, load as load_contract  # noqa: E402
+from warehouse.contracts import exists as contract_exists, load as load_contract, load_stage, stage_exists  # noqa: E402
 from quality_checks import cross_agency_checks, cx_checks, fevs_checks, workforce_checks  # noqa: E402
 
 from .alerts import run_failure_alert  # noqa: E402
@@ -43,9 +43,9 @@ FRESHNESS = {
 }
 
 
-def _column_schema(table: str) -> TableSchema:
+def _column_schema(table: str, raw: bool = False) -> TableSchema:
     """A contract's columns as Dagster shows them on the asset's page (declared once, in the contract)."""
-    contract = load_contract(table)
+    contract = load_stage(table) if raw else load_contract(table)
     return TableSchema(columns=[TableColumn(c.name, c.type, description=c.description,
                                             constraints=TableColumnConstraints(nullable=c.nullable))
                                 for c in contract.columns])
@@ -73,6 +73,8 @@ def _with_freshness_and_schema(spec):
     table = spec.key.path[-1]
     if spec.key.path[0] in ("publish", "warehouse") and contract_exists(table):
         spec = spec.merge_attributes(metadata={"dagster/column_schema": _column_schema(table)})
+    elif spec.key.path[0] == "raw" and stage_exists(table):
+        spec = spec.merge_attributes(metadata={"dagster/column_schema": _column_schema(table, raw=True)})
     return spec
 
 

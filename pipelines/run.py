@@ -20,19 +20,6 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
-def _instance():
-    from dagster import DagsterInstance
-
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        return DagsterInstance.ephemeral()
-    Path(home).mkdir(parents=True, exist_ok=True)
-    cfg = Path(home) / "dagster.yaml"
-    if not cfg.exists():
-        cfg.write_text("telemetry:\n  enabled: false\n")
-    return DagsterInstance.get()
-
-
 def summary(cxex) -> str:
     """What was published and its headlines, from the `cxex` resource's data directory and store."""
     from warehouse.catalog import connect
@@ -192,6 +179,10 @@ def contiguous_ranges(keys: list[str], all_keys: list[str]) -> list[tuple[str, s
 def run_range(job, start: str, end: str, instance):
     """One run of `job` over the partitions start..end (all assets take the range in one run)."""
     tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+    if instance.is_persistent:  # recorded with the code location's origin, so the UI can re-execute it
+        from pipelines.launch import execute
+
+        return execute(job.name, instance, run_config=QUIET, tags=tags)
     return job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, tags=tags)
 
 
@@ -250,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cxex: {e}", file=sys.stderr)
         return 2
     _import_in_background("great_expectations")  # ~4 s of imports, overlapped with Dagster's start and parsing
-    instance = _instance()
+    from pipelines.instance import instance as dagster_instance
+
+    instance = dagster_instance()
     print(f"cxex: data directory {layout.root}")
     sources = _sources()
     chosen = [s.strip() for s in args.source.split(",") if s.strip()] or list(sources)
@@ -300,8 +293,13 @@ def main(argv: list[str] | None = None) -> int:
     selection = [*to_publish, keys.WAREHOUSE_CATALOG]
     if not failed:
         selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE]
-    result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection)
+    if instance.is_persistent:
+        from pipelines.launch import execute
+
+        result = execute(PUBLISH_JOB, instance, run_config=QUIET, asset_selection=selection)
+    else:
+        result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection)
     changed, kept = _changes(before, cxex.store.read_manifest())
     if not result.success:
         print("cxex: publication failed:", file=sys.stderr)

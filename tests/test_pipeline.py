@@ -14,7 +14,7 @@ from dagster import AssetSelection, DagsterInstance, materialize
 from assets import keys
 from pipelines import run as run_module
 from tests import hand_data
-from tests.conftest import land, make_defs, run_publish, run_year, write_prdf
+from tests.conftest import copy_default_run, land, make_defs, run_publish, run_year, write_prdf
 
 
 def _published_state(data_dir):
@@ -61,24 +61,16 @@ def test_full_graph_materializes_with_dagster(data_dir):
 
 
 @pytest.fixture(scope="module")
-def make_run(tmp_path_factory):
-    """`make run`'s entry point on the embedded default, once for the tests below."""
-    import contextlib
-    import io
-
-    data_dir = tmp_path_factory.mktemp("run") / "data"
-    data_dir.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CXEX_DATA_DIR", str(data_dir))
-        mp.delenv("DAGSTER_HOME", raising=False)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert run_module.main() == 0
-        yield data_dir, out.getvalue(), mp
+def make_run(default_run):
+    """`make run`'s entry point on the embedded default (the session's shared run)."""
+    return default_run
 
 
-def test_make_run_entrypoint_is_idempotent(make_run):
-    data_dir, out, _ = make_run
+def test_make_run_entrypoint_is_idempotent(make_run, tmp_path, monkeypatch):
+    _, out = make_run
+    data_dir = copy_default_run(make_run, tmp_path / "data")
+    monkeypatch.setenv("CXEX_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     assert "Employee Engagement Index, 2024 (SAMPLE data" in out and "top:" in out and "bottom:" in out
     assert "Workforce, FY2024 (SAMPLE data)" in out and "CX trust (percent favourable), FY2024" in out
     first = {t: pq.read_table(data_dir / "publish" / t) for t in ("ex_index_scores", "workforce_metrics", "cx_service_scores")}
@@ -166,3 +158,30 @@ def test_every_published_table_reads_the_same_in_four_engines(make_run):
     assert card[0] >= 20 and card[1] >= 5
     assert con.execute("SELECT count(*) FROM cx_ex_linkage WHERE pearson_r IS NOT NULL").fetchone()[0] > 0
     con.close()
+
+
+def test_raw_and_staging_tables_match_their_contracts(make_run):
+    """Raw and staging tables are declared once (warehouse/contracts/raw/), checked before they are
+    written, and what the embedded default wrote matches them, partition by partition."""
+    import pyarrow as pa
+
+    from warehouse.contracts import ContractError, check_stage, stage_contracts
+
+    data_dir = make_run[0]
+    for contract in stage_contracts():
+        folder = data_dir / ("staging" if contract.kind == "staging" else "raw") / contract.table
+        files = sorted(folder.rglob("*.parquet"))
+        assert files, contract.table
+        for f in files:
+            table = pq.read_table(f)
+            assert table.column_names[:len(contract.column_names)] == contract.column_names, f
+            check_stage(table, contract)
+    # and the check can fail: a wrong type, a missing column, a column no pattern allows
+    css = next(c for c in stage_contracts() if c.table == "gsa_css")
+    good = css.schema.empty_table()
+    with pytest.raises(ContractError, match="respondents"):
+        check_stage(good.set_column(good.schema.get_field_index("respondents"), "respondents", pa.array([], pa.string())), css)
+    with pytest.raises(ContractError, match="missing"):
+        check_stage(good.drop_columns(["function"]), css)
+    with pytest.raises(ContractError, match="free_text"):
+        check_stage(good.append_column("free_text", pa.array([], pa.string())), css)
