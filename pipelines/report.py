@@ -20,8 +20,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 WIDTHS = (1280, 375)
 
 
-def rebuild(defs, instance) -> str:
-    """Materialize publish/report; returns the site's index (path or URL)."""
+def rebuild(defs, instance) -> dict:
+    """Materialize publish/report; returns its materialization's metadata (`path`: the site's index, `url`, ...)."""
     from assets import keys
     from pipelines.jobs import PUBLISH_JOB
     from pipelines.run import QUIET
@@ -32,8 +32,7 @@ def rebuild(defs, instance) -> str:
         from pipelines.alerts import failure_messages
 
         raise RuntimeError("the report site was not built: " + "; ".join(failure_messages(result.all_events)))
-    mat = result.asset_materializations_for_node("publish__report")[-1]
-    return mat.metadata["path"].value
+    return result.asset_materializations_for_node("publish__report")[-1].metadata
 
 
 def screenshots(index: Path, out: Path, agency: str | None = None) -> list[Path]:
@@ -82,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if not defs.resources["cxex"].store.read_manifest()["tables"]:
         print("cxex: nothing is published yet: run `make run` first", file=sys.stderr)
         return 1
-    index = rebuild(defs, _instance())
+    index = rebuild(defs, _instance())["path"].value
     print(f"Report site: {index}")
     if args.screenshots:
         if "://" in index:

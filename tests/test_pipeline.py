@@ -166,3 +166,22 @@ def test_every_published_table_reads_the_same_in_four_engines(make_run):
     assert card[0] >= 20 and card[1] >= 5
     assert con.execute("SELECT count(*) FROM cx_ex_linkage WHERE pearson_r IS NOT NULL").fetchone()[0] > 0
     con.close()
+
+
+def test_report_site_built_by_make_run(make_run, tmp_path):
+    """Issue 15: `make run` builds the report site and prints it; `make report`'s rebuild links it from the asset's
+    metadata; the site passes the checks of tests/report_site.py in headless Chromium; the embedded default's
+    site is under 10 MB and its build function takes under 5 s."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+    from pipelines.report import rebuild
+    from tests import report_site
+
+    data_dir, out, _ = make_run
+    assert f"Report site: {data_dir / 'publish' / 'report' / 'index.html'}" in out
+    report_site.check_asset_metadata(data_dir, rebuild(build_definitions(), DagsterInstance.ephemeral()))
+    report_site.check_in_chromium(data_dir)
+    report_site.check_figures_are_valid_plotly(data_dir)
+    seconds, size = report_site.check_size_time_and_issue14_tables(data_dir, tmp_path)
+    print(f"report site of the embedded default: {size / 1e6:.2f} MB, built in {seconds:.2f} s")

@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -94,7 +95,9 @@ def fmt(value, digits: int = 1, suppressed: bool = False, signed: bool = False) 
     return str(value)
 
 
+@lru_cache(maxsize=1)
 def _env() -> Environment:
+    """The page templates, compiled once per process."""
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = fmt
@@ -124,11 +127,11 @@ def build_site(out: Path, store, validation_glob: str | None = None, methodology
     (out / "assets" / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
     for name in ("style.css", "report.js"):
         shutil.copyfile(HERE / "static" / name, out / "assets" / name)
-    agencies = _agencies(con, present)
+    series = _measure_series(con, present)
+    agencies = _agencies(con, present, series)
     per_agency = _per_agency(con, present)
     pages = {"index.html": env.get_template("overview.html").render(root="", page="overview", agencies=agencies,
                                                                    **_overview(con, present), **common)}
-    series = _measure_series(con, present)
     for a in agencies:
         pages[agency_file(a["agency_code"])] = env.get_template("agency.html").render(
             root="../", page="agency", agency=a, **_agency(a["agency_code"], series, per_agency), **common)
@@ -184,12 +187,26 @@ def publish_report(store, validation_glob: str | None = None, methodology: Path 
     return Site(str(index), index.absolute().as_uri(), counts["pages"], size, time.perf_counter() - t)
 
 
-def _agencies(con, present: set[str]) -> list[dict]:
-    if "agency_scorecard" not in present:
-        return []
-    return rows(con, """SELECT agency_code, arg_max(agency_name, year) FILTER (WHERE agency_name IS NOT NULL) AS agency_name,
-                               arg_max(size_group, year) AS size_group, max(year) AS last_year
-                        FROM agency_scorecard GROUP BY agency_code ORDER BY agency_code""")
+def _agencies(con, present: set[str], series: dict) -> list[dict]:
+    """Every agency of the scorecard, and every other agency with a published figure (e.g. one whose every
+    FEVS cell is suppressed): one page each."""
+    found = {}
+    if "agency_scorecard" in present:
+        for r in rows(con, """SELECT agency_code, arg_max(agency_name, year) FILTER (WHERE agency_name IS NOT NULL) AS agency_name,
+                                     arg_max(size_group, year) AS size_group, max(year) AS last_year, true AS in_scorecard
+                              FROM agency_scorecard GROUP BY agency_code"""):
+            found[r["agency_code"]] = r
+    names = {}
+    if "workforce_metrics" in present:
+        names = dict(con.execute("""SELECT agency_code, arg_max(agency_name, fiscal_year) FROM workforce_metrics
+                                    WHERE org_level = 'agency' AND agency_name IS NOT NULL GROUP BY agency_code""").fetchall())
+    for d in series.values():
+        for code in d["by_agency"]:
+            if code not in found:
+                name = names.get(code) or ("OPM's pooled group of small agencies" if code == "XX" else None)
+                found[code] = {"agency_code": code, "agency_name": name, "size_group": "unknown", "last_year": None,
+                               "in_scorecard": False}
+    return [found[c] for c in sorted(found)]
 
 
 def _overview(con, present: set[str]) -> dict:

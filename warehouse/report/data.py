@@ -42,8 +42,9 @@ def rows(con, sql: str, params: list | None = None) -> list[dict]:
 
 def provenance(con, present: set[str]) -> list[dict]:
     """Every input file behind a published table: file, SHA-256, sample or landed, retrieval time."""
+    cols = {t: set(c) for t, c in con.execute("SELECT table_name, list(column_name) FROM duckdb_columns() GROUP BY 1").fetchall()}
     parts = [f"""SELECT '{t}' AS tbl, {', '.join(PROVENANCE)} FROM "{t}" GROUP BY ALL""" for t in sorted(present)
-             if t != "validation_results" and all(c in _columns(con, t) for c in PROVENANCE)]
+             if t != "validation_results" and set(PROVENANCE) <= cols.get(t, set())]
     if not parts:
         return []
     return rows(con, f"""SELECT source, source_file, source_sha256, source_is_sample, max(source_retrieved_at) AS retrieved_at,
@@ -51,10 +52,6 @@ def provenance(con, present: set[str]) -> list[dict]:
                          FROM ({' UNION ALL '.join(parts)})
                          WHERE source <> 'cxex_cross_agency'  -- derived tables: their inputs are the published tables
                          GROUP BY ALL ORDER BY source, source_file""")
-
-
-def _columns(con, table: str) -> set[str]:
-    return {r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()}
 
 
 # Source tables and their period column: the sample banner names the periods that came from the sample.

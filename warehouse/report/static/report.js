@@ -5,6 +5,7 @@
   var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["sendDataToCloud", "lasso2d", "select2d"] };
 
   function draw(root) {
+    if (typeof Plotly === "undefined") return;  // pages without charts do not load plotly.js
     root.querySelectorAll(".chart").forEach(function (div) {
       if (div.dataset.drawn || div.offsetParent === null) return;
       var spec = JSON.parse(div.querySelector("script[type='application/json']").textContent);
