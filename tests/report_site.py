@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from pathlib import Path
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import unquote
 
 import pandas as pd

@@ -9,6 +9,7 @@ simply absent: the pages then say "not yet published".
 from __future__ import annotations
 
 import glob
+
 import duckdb
 
 # Published tables the site reads (the three of issue 14 are optional: shown once published).
