@@ -230,8 +230,7 @@ def _overview(con, present: set[str]) -> dict:
             link = linkage.get((y, measure))
             scatters.append({"measure": measure, "label": label, "points": pts, "link": link,
                              "sentence": _scatter_sentence(y, label, pts, link),
-                             "figure": charts.scatter(pts, "ex_index", measure, "EX index", label,
-                                                      f"EX index vs {label}, {y}") if pts else None})
+                             "figure": charts.scatter(pts, "ex_index", measure, "EX index", label) if pts else None})
         out.append({"year": y, "table": table, "scatters": scatters, "factors": _factors(con, present, y)})
     return {"years": out, "default_year": both or years[0], "factors_published": "ex_cx_factors" in present}
 
@@ -295,7 +294,7 @@ def _agency(code: str, series: dict, per_agency: dict) -> dict:
         med = series[ref]["median"]
         lines.append({"name": f"Median of agencies ({LABELS[ref]})", "x": years, "y": [med.get(y) for y in years], "median": True})
         cols.append((f"Median of agencies ({LABELS[ref]})", [(med.get(y), False) for y in years]))
-        blocks.append({"key": key, "title": title, "unit": unit, "figure": charts.lines(lines, title, unit),
+        blocks.append({"key": key, "title": title, "unit": unit, "figure": charts.lines(lines, unit),
                        "table": {"years": years, "cols": cols}})
     got = {k: v.get(code, []) if v is not None else None for k, v in per_agency.items()}
     return {"blocks": blocks, "scorecard": got["scorecard"] or [], "focus": _focus(got["focus"]),
@@ -336,7 +335,6 @@ def _focus(found: list[dict] | None) -> dict | None:
         return {"year": None, "rows": [], "figure": None}
     labels = [r["focus_area_label"] or r["focus_area"] for r in found]
     fig = charts.bars(labels, [r["percentile_in_size_group"] for r in found],
-                      f"Focus areas, {found[0]['year']}: percentile within the {found[0]['size_group']} group",
                       "percentile within the size group (50 = the group's median)", reference=50)
     return {"year": found[0]["year"], "size_group": found[0]["size_group"], "rows": found, "figure": fig}
 

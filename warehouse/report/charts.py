@@ -15,13 +15,14 @@ DASHES = ("solid", "dot", "dash", "longdash", "dashdot", "longdashdot")
 SIZE_GROUPS = ("large", "midsize", "small", "very_small", "unknown")
 MEDIAN_COLOUR = "#595959"
 
+# Titles are HTML headings above each chart (they wrap at 375 px; a plotly title would be cut off).
 _LAYOUT = {"font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12},
-           "margin": {"l": 56, "r": 12, "t": 36, "b": 48}, "paper_bgcolor": "white", "plot_bgcolor": "white",
+           "margin": {"l": 56, "r": 12, "t": 16, "b": 48}, "paper_bgcolor": "white", "plot_bgcolor": "white",
            "hovermode": "closest", "legend": {"orientation": "h", "y": -0.22}}
 _AXIS = {"gridcolor": "#e5e5e5", "zerolinecolor": "#9e9e9e", "automargin": True}
 
 
-def scatter(points: list[dict], x: str, y: str, x_title: str, y_title: str, title: str) -> dict:
+def scatter(points: list[dict], x: str, y: str, x_title: str, y_title: str) -> dict:
     """Agencies as labelled markers, one trace per size group (colour and symbol)."""
     traces = []
     for i, group in enumerate(SIZE_GROUPS):
@@ -36,12 +37,12 @@ def scatter(points: list[dict], x: str, y: str, x_title: str, y_title: str, titl
             "hoverinfo": "text",
             "marker": {"size": 10, "color": OKABE_ITO[i], "symbol": SYMBOLS[i], "line": {"width": 1, "color": "#000"}},
         })
-    return {"data": traces, "layout": {**_LAYOUT, "title": {"text": title, "font": {"size": 14}},
+    return {"data": traces, "layout": {**_LAYOUT,
                                        "xaxis": {**_AXIS, "title": {"text": x_title}},
                                        "yaxis": {**_AXIS, "title": {"text": y_title}}}}
 
 
-def lines(series: list[dict], title: str, y_title: str, x_title: str = "Year") -> dict:
+def lines(series: list[dict], y_title: str, x_title: str = "Year") -> dict:
     """Lines over the years; a series with `median=True` is the reference (grey, dashed)."""
     traces, k = [], 0
     for s in series:
@@ -53,14 +54,14 @@ def lines(series: list[dict], title: str, y_title: str, x_title: str = "Year") -
             k += 1
         traces.append({"type": "scatter", "mode": "lines+markers", "name": s["name"], "x": s["x"], "y": s["y"],
                        "connectgaps": False, **style})
-    return {"data": traces, "layout": {**_LAYOUT, "title": {"text": title, "font": {"size": 14}},
+    return {"data": traces, "layout": {**_LAYOUT,
                                        "xaxis": {**_AXIS, "title": {"text": x_title}, "dtick": 1, "tickformat": "d"},
                                        "yaxis": {**_AXIS, "title": {"text": y_title}}}}
 
 
-def bars(labels: list[str], values: list, title: str, x_title: str, reference: float | None = None) -> dict:
+def bars(labels: list[str], values: list, x_title: str, reference: float | None = None) -> dict:
     """Horizontal bars (e.g. percentiles within the size group), with an optional reference line."""
-    layout = {**_LAYOUT, "title": {"text": title, "font": {"size": 14}}, "showlegend": False,
+    layout = {**_LAYOUT, "showlegend": False,
               "margin": {**_LAYOUT["margin"], "l": 12},
               "xaxis": {**_AXIS, "title": {"text": x_title}, "range": [0, 100]},
               "yaxis": {**_AXIS, "autorange": "reversed"}}
