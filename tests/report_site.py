@@ -94,6 +94,7 @@ def check_in_chromium(data_dir: Path) -> None:
             for html in ("quality.html", "dictionary.html", "methodology.html", f"agency/{best}.html"):
                 page.goto((site / html).as_uri())
                 page.wait_for_load_state("load")
+                assert page.evaluate("document.documentElement.scrollWidth") <= 375, html
             # suppressed cells read "suppressed", never 0: an agency's EEI and a LEVEL1 EEI the Parquet marks suppressed
             supp = ex[ex.suppressed & (ex.index_code == "eei") & (ex.org_level == "agency")]
             assert len(supp)
