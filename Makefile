@@ -10,7 +10,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup run test ui lock docs clean download-fevs fetch bench
+.PHONY: setup run test ui lock docs clean download-fevs fetch bench report report-screenshots
 
 setup: $(STAMP)
 
@@ -48,6 +48,12 @@ lock: ## re-resolve pyproject.toml's requirements into requirements.lock
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -r .lock-venv/requirements.in
 	{ head -2 requirements.lock; .lock-venv/bin/python -m pip freeze | sort -f; } > requirements.lock.new
 	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
+
+report: setup ## rebuild the report site from what is published (make run first) and print its path
+	$(BIN)/python -m pipelines.report
+
+report-screenshots: setup ## rebuild the report site and write PNG screenshots (1280 and 375 px) to $(CXEX_DATA_DIR)/report_screenshots
+	$(BIN)/python -m pipelines.report --screenshots "$(CXEX_DATA_DIR)/report_screenshots" $(if $(AGENCY),--agency $(AGENCY))
 
 clean: ## remove the environment and the local data directory
 	rm -rf $(VENV) data

@@ -32,3 +32,6 @@ PUBLISH_CX_EX_LINKAGE = AssetKey(["publish", "cx_ex_linkage"])
 # Remote sources: observed (ETag / Last-Modified), then fetched into the landing folders.
 SOURCE_REMOTE_FILES = AssetKey(["source", "remote_files"])
 LANDING_REMOTE_FILES = AssetKey(["landing", "remote_files"])
+
+# The report site (static HTML beside the published tables).
+PUBLISH_REPORT = AssetKey(["publish", "report"])

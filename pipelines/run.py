@@ -30,6 +30,10 @@ def summary(cxex) -> str:
     for name, t in sorted(manifest["tables"].items()):
         lines.append(f"  {name:<20} {t['rows']:>9,} rows  version {t['version']}")
     lines.append(f"Analysts' catalog: duckdb -readonly {layout.warehouse_file}")
+    from warehouse.report import site_index
+
+    if index := site_index(store):
+        lines.append(f"Report site: {index}")
     con = connect(layout.warehouse_file, cxex.publish_url)  # one read-only connection for every headline
     try:
         views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
@@ -290,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cxex: done in {time.perf_counter() - started:.1f}s (nothing published: --no-publish)")
         return 1 if failed else 0
     before = cxex.store.read_manifest()
-    selection = [*to_publish, keys.WAREHOUSE_CATALOG]
+    selection = [*to_publish, keys.WAREHOUSE_CATALOG, keys.PUBLISH_REPORT]
     if not failed:
         selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE]
     if instance.is_persistent:

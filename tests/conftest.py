@@ -109,11 +109,16 @@ def run_year(defs, year: int | str, instance=None):
                                   raise_on_error=False, run_config=QUIET)
 
 
-def run_publish(defs, instance=None):
-    from dagster import DagsterInstance
+def run_publish(defs, instance=None, report: bool = False):
+    """The publish job; without the report site unless `report` (its tests use `make run`'s: tests/report_site.py)."""
+    from dagster import AssetKey, AssetSelection, DagsterInstance
 
+    selection = AssetSelection.groups("publish", "cross_agency")
+    if not report:
+        selection = selection - AssetSelection.keys(AssetKey(["publish", "report"]))
     return defs.resolve_job_def("publish").execute_in_process(
-        instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=QUIET)
+        instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=QUIET,
+        asset_selection=list(selection.resolve(defs.resolve_asset_graph())))
 
 
 def write_prdf(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:

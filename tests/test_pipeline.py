@@ -185,3 +185,23 @@ def test_raw_and_staging_tables_match_their_contracts(make_run):
         check_stage(good.drop_columns(["function"]), css)
     with pytest.raises(ContractError, match="free_text"):
         check_stage(good.append_column("free_text", pa.array([], pa.string())), css)
+
+
+def test_report_site_built_by_make_run(make_run, tmp_path, monkeypatch):
+    """Issue 15: `make run` builds the report site and prints it; `make report`'s rebuild links it from the asset's
+    metadata; the site passes the checks of tests/report_site.py in headless Chromium; the embedded default's
+    site is under 10 MB and its build function takes under 5 s."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+    from pipelines.report import rebuild
+    from tests import report_site
+
+    data_dir, out = make_run
+    monkeypatch.setenv("CXEX_DATA_DIR", str(data_dir))  # the rebuild reads the settings from the environment
+    assert f"Report site: {data_dir / 'publish' / 'report' / 'index.html'}" in out
+    report_site.check_asset_metadata(data_dir, rebuild(build_definitions(), DagsterInstance.ephemeral()))
+    report_site.check_in_chromium(data_dir)
+    report_site.check_figures_are_valid_plotly(data_dir)
+    seconds, size = report_site.check_size_time_and_issue14_tables(data_dir, tmp_path)
+    print(f"report site of the embedded default: {size / 1e6:.2f} MB, built in {seconds:.2f} s")
