@@ -1,10 +1,9 @@
 # The front door. `make run` and `make test` work on a fresh machine with Python 3.11-3.13 and make.
 SHELL := /bin/bash
-# The newest of python3.13/3.12/3.11 that runs (pyenv shims of uninstalled versions do not), or PYTHON=...
+# Python: PYTHON=..., else the newest of python3.13/3.12/3.11 that runs (a pyenv shim of a version that is
+# not active does not); looked up only when a venv is (re)made. Other versions are refused.
+PYTHON ?=
 SUPPORTED_PYTHON := (3, 11) <= sys.version_info[:2] <= (3, 13)
-ifndef PYTHON
-PYTHON := $(firstword $(foreach p,python3.13 python3.12 python3.11 python3,$(shell $(p) -c 'import sys; sys.exit(not ($(SUPPORTED_PYTHON)))' >/dev/null 2>&1 && command -v $(p))) python3)
-endif
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -23,11 +22,15 @@ setup-prod: $(STAMP_RUNTIME) ## the runtime only (requirements.lock: no pytest, 
 
 # A venv on the chosen Python; one made by another Python version is replaced.
 define make_venv
-	@$(PYTHON) -c 'import sys; sys.exit(0 if $(SUPPORTED_PYTHON) else f"cxex needs Python 3.11, 3.12 or 3.13; $(PYTHON) is {sys.version.split()[0]} (set PYTHON=/path/to/python3.1x)")'
-	@want=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
-	 have=$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
-	 if [ -n "$$have" ] && [ "$$have" != "$$want" ]; then echo "$(VENV) is Python $$have; recreating it on $$want"; rm -rf $(VENV); fi
-	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	@py="$(PYTHON)"; \
+	if [ -z "$$py" ]; then for p in python3.13 python3.12 python3.11; do \
+	  if $$p -c 'import sys; sys.exit(not ($(SUPPORTED_PYTHON)))' >/dev/null 2>&1; then py=$$p; break; fi; done; fi; \
+	[ -n "$$py" ] || { echo "cxex needs Python 3.11, 3.12 or 3.13 and found none of python3.13, python3.12, python3.11 (set PYTHON=/path/to/python)" >&2; exit 1; }; \
+	$$py -c 'import sys; sys.exit(0 if $(SUPPORTED_PYTHON) else f"cxex needs Python 3.11, 3.12 or 3.13; {sys.executable} is {sys.version.split()[0]} (set PYTHON=/path/to/python3.1x)")' || exit 1; \
+	want=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	have=$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	if [ -n "$$have" ] && [ "$$have" != "$$want" ]; then echo "$(VENV) is Python $$have; recreating it on $$want"; rm -rf $(VENV); fi; \
+	if [ ! -x $(BIN)/python ]; then echo "$$py -m venv $(VENV)  # Python $$want"; $$py -m venv $(VENV) || exit 1; fi
 endef
 
 $(STAMP): requirements-dev.lock
