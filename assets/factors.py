@@ -7,14 +7,14 @@ data that passed every blocking check. Compute is in warehouse/factors.py.
 """
 
 import pyarrow as pa
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from warehouse import compute, factors
 from warehouse.contracts import load as load_contract
 from warehouse.reference import fevs_fiscal_year_rows
 
 from . import keys
-from .common import add_provenance, preview, publish_result
+from .common import add_provenance, publish_result
 from .cross_agency import GROUP, _provenance, _published, curated_agencies
 
 PANEL_TABLES = ("fevs_item_scores", "ex_index_scores", "fevs_intent_to_leave", "workforce_metrics", "internal_cx_scores",
@@ -24,7 +24,7 @@ PANEL_DEPS = [keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_FEVS_ITEM_SCORES, keys
 
 
 def factor_inputs(store) -> dict:
-    """The panel (long rows), the size of each agency-year, agency names: shared by the three assets."""
+    """The panel (long rows), its correlations, each agency-year's size group, agency names."""
     tables = {t: _published(store, t) for t in PANEL_TABLES}
     panel = compute.run_sql("factor_panel", relations={
         **tables, "agencies": curated_agencies(), "fevs_years": pa.Table.from_pylist(fevs_fiscal_year_rows()),
@@ -43,50 +43,31 @@ def compute_factor_tables(inputs: dict) -> dict[str, list[dict]]:
     return {"ex_cx_factors": screen, "focus_area_scores": focus, "agency_assessment": assessment}
 
 
-def _publish(context, name: str, rows: list[dict], partition_col: str) -> MaterializeResult:
+SPECS = [AssetSpec(key, group_name=GROUP, kinds={"duckdb", "parquet"}, deps=PANEL_DEPS, description=desc) for key, desc in (
+    (keys.PUBLISH_EX_CX_FACTORS,
+     "The factor screen: every FEVS item (by declared cross-year key), FEVS index, intent to leave and workforce metric "
+     "against internal CX (overall and per function), the public CX index and trust; per year and pooled, with "
+     "Benjamini-Hochberg q-values, sign stability, a size-controlled partial correlation and a robust flag."),
+    (keys.PUBLISH_FOCUS_AREA_SCORES,
+     "Seven focus areas per agency × year from the indicators in warehouse/reference/focus_areas.csv: the coverage-aware "
+     "mean of direction-adjusted within-year z-scores, with rank and percentile in the size group."),
+    (keys.PUBLISH_AGENCY_ASSESSMENT,
+     "Per agency × year, in reading order: where we stand, what goes with better CX (robust factors), where to start "
+     "(the two weakest focus areas)."))]
+
+
+@multi_asset(specs=SPECS, required_resource_keys={"cxex"}, name="factor_tables")
+def factor_tables(context: AssetExecutionContext):
+    """The three tables from one panel, computed once (the assessment reads the other two)."""
     store = context.resources.cxex.store
-    table = add_provenance(factors.to_table(rows, name), _provenance(store, PANEL_TABLES), context.run_id)
-    return publish_result(context, load_contract(name), table, partition_col)
-
-
-@asset(key=keys.PUBLISH_EX_CX_FACTORS, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
-       deps=PANEL_DEPS)
-def ex_cx_factors(context: AssetExecutionContext) -> MaterializeResult:
-    """The factor screen: every FEVS item (by declared cross-year key), FEVS index, intent to leave and workforce
-    metric against internal CX (overall and per function), the public CX index and trust; per year and pooled,
-    with Benjamini-Hochberg q-values, sign stability, a size-controlled partial correlation and a robust flag."""
-    inputs = factor_inputs(context.resources.cxex.store)
-    rows = factors.factor_screen(inputs["correlations"])
-    result = _publish(context, "ex_cx_factors", rows, "period")
-    top = [r for r in rows if r["period"] == factors.POOLED and r["robust"]]
-    result.metadata["robust_pooled"] = MetadataValue.json({o: [r["candidate"] for r in top if r["outcome"] == o]
-                                                           for o in factors.OUTCOMES})
-    return result
-
-
-@asset(key=keys.PUBLISH_FOCUS_AREA_SCORES, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
-       deps=PANEL_DEPS)
-def focus_area_scores(context: AssetExecutionContext) -> MaterializeResult:
-    """Seven focus areas per agency × year from the indicators in warehouse/reference/focus_areas.csv: the
-    coverage-aware mean of direction-adjusted within-year z-scores, rank and percentile in the size group."""
-    inputs = factor_inputs(context.resources.cxex.store)
-    rows = factors.focus_area_scores(inputs["panel"], factors.focus_area_definitions(), inputs["agencies"], inputs["size_groups"])
-    return _publish(context, "focus_area_scores", rows, "year")
-
-
-@asset(key=keys.PUBLISH_AGENCY_ASSESSMENT, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
-       deps=[*PANEL_DEPS, keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES])
-def agency_assessment(context: AssetExecutionContext) -> MaterializeResult:
-    """Per agency × year, in reading order: where we stand, what goes with better CX (robust factors), where to
-    start (the two weakest focus areas)."""
-    store = context.resources.cxex.store
-    inputs = factor_inputs(store)
-    screen = store.read_table("ex_cx_factors").to_pylist()
-    focus = store.read_table("focus_area_scores").to_pylist()
-    rows = factors.agency_assessment(screen, focus, inputs["panel"], inputs["size_groups"], inputs["agencies"])
-    result = _publish(context, "agency_assessment", rows, "year")
-    if rows:
-        last = max(r["year"] for r in rows)
-        result.metadata["preview"] = preview(pa.Table.from_pylist(
-            [{k: r[k] for k in ("agency_code", "section", "item", "value", "percentile_in_size_group")} for r in rows if r["year"] == last]), 12)
-    return result
+    tables = compute_factor_tables(factor_inputs(store))
+    prov = _provenance(store, PANEL_TABLES)
+    for key, (name, partition_col) in zip((s.key for s in SPECS), (("ex_cx_factors", "period"), ("focus_area_scores", "year"),
+                                                                    ("agency_assessment", "year"))):
+        table = add_provenance(factors.to_table(tables[name], name), prov, context.run_id)
+        result = publish_result(context, load_contract(name), table, partition_col)
+        if name == "ex_cx_factors":
+            robust = [r for r in tables[name] if r["period"] == factors.POOLED and r["robust"]]
+            result.metadata["robust_pooled"] = MetadataValue.json({o: [r["candidate"] for r in robust if r["outcome"] == o]
+                                                                   for o in factors.OUTCOMES})
+        yield MaterializeResult(asset_key=key, metadata=result.metadata)

@@ -21,9 +21,11 @@ def factor_summary(con, top: int = 3) -> list[str]:
         found = ", ".join(f"{c} (r {r:+.2f}, q {q:.1g})" for c, r, q, _, _ in rows) or "none"
         total = rows[0][4] if rows else 0
         lines.append(f"  {outcome}: {total} robust of {tested} tested; top: {found}")
+    # the latest year's agency with the most to read: every outcome, then values on the factors
     pick = con.execute("""SELECT agency_code, year FROM agency_assessment
-                          WHERE section = 'what_goes_with_better_cx' AND value IS NOT NULL
-                          ORDER BY year DESC, agency_code LIMIT 1""").fetchone()
+                          WHERE year = (SELECT max(year) FROM agency_assessment WHERE section = 'what_goes_with_better_cx')
+                          GROUP BY ALL ORDER BY count(*) FILTER (WHERE section = 'where_we_stand') DESC, count(value) DESC,
+                                                agency_code LIMIT 1""").fetchone()
     if pick:
         agency, year = pick
         lines.append(f"Assessment, {agency} FY{year} (agency_assessment):")

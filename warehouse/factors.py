@@ -258,12 +258,20 @@ def agency_assessment(factors: Sequence[Mapping], focus: Sequence[Mapping], pane
     robust = {o: sorted((f for f in factors if f["period"] == POOLED and f["outcome"] == o and f["robust"]),
                         key=lambda f: f["rank"])[:FACTORS_PER_OUTCOME] for o, _ in ASSESSED_OUTCOMES}
 
+    by_year: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)  # (variable, year) -> (size group, value)
+    for var, vals in values.items():
+        for (y, a), v in vals.items():
+            by_year[(var, y)].append((size_groups.get((y, a), "unknown"), v))
+    for f in focus:
+        if f["score"] is not None:
+            by_year[("focus:" + f["focus_area"], f["year"])].append((f["size_group"], f["score"]))
+
     def peers(var: str, yr: int, ag: str) -> tuple[list[float], str]:
         grp = size_groups.get((yr, ag), "unknown")
-        same = [v for (y, a), v in values[var].items() if y == yr and size_groups.get((y, a), "unknown") == grp]
+        same = [v for g, v in by_year[(var, yr)] if g == grp]
         if len(same) >= min_peers:
             return same, grp
-        return [v for (y, _), v in values[var].items() if y == yr], "all"
+        return [v for _, v in by_year[(var, yr)]], "all"
 
     def change(var: str, yr: int, ag: str) -> float | None:
         now, before = values[var].get((yr, ag)), values[var].get((yr - 1, ag))
@@ -311,12 +319,7 @@ def agency_assessment(factors: Sequence[Mapping], focus: Sequence[Mapping], pane
                             "comparison_group": grp, "sentence": text})
         scored = sorted((a for a in areas if a["score"] is not None), key=lambda a: (a["score"], a["focus_area"]))
         for i, a in enumerate(scored[:WEAKEST_AREAS], start=1):
-            peer = [f["score"] for f in focus if f["year"] == yr and f["focus_area"] == a["focus_area"] and f["score"] is not None
-                    and f["size_group"] == a["size_group"]]
-            grp = a["size_group"]
-            if len(peer) < min_peers:
-                peer, grp = [f["score"] for f in focus if f["year"] == yr and f["focus_area"] == a["focus_area"]
-                             and f["score"] is not None], "all"
+            peer, grp = peers("focus:" + a["focus_area"], yr, ag)
             _, dist = _standing(a["score"], peer, 1)
             ch = a["change_from_prior"]
             out.append({**head, "section_order": 3, "section": "where_to_start", "item_order": i, "outcome": None,
