@@ -17,7 +17,6 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
-from scipy import stats
 
 from .contracts import load as load_contract, provenance_columns
 
@@ -33,7 +32,7 @@ OUTCOMES: dict[str, str] = {
 MIN_N = 5            # agencies a correlation needs (per year, and per year to enter the pooled estimate)
 ALPHA = 0.05         # q-value and partial-correlation bar of the robust flag
 STABLE_SHARE = 0.75  # share of years whose correlation has the pooled sign, for a stable sign
-Z95 = stats.norm.ppf(0.975)
+Z95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975); scipy is imported only when a test statistic is computed
 POOLED = "pooled"
 ASSESSED_OUTCOMES = (("internal_cx", "internal CX"), ("cx_index", "public CX"))
 STANDING_OUTCOMES = ("internal_cx", "cx_index", "cx_trust")
@@ -53,17 +52,21 @@ def fisher_ci(r: float | None, n: int) -> tuple[float | None, float | None]:
 
 def correlation_p(r: float | None, n: int, controls: int = 0) -> float | None:
     """Two-sided p of H0 ρ = 0: t = r sqrt(df / (1 − r²)), df = n − 2 − controls (as scipy.stats.pearsonr)."""
+    from scipy.special import stdtr  # Student's t CDF (what scipy.stats.t.sf wraps); late: loading the definitions should not import scipy
+
     df = n - 2 - controls
     if r is None or df < 1:
         return None
     if abs(r) >= 1:
         return 0.0
     t = r * math.sqrt(df / (1 - r * r))
-    return float(2 * stats.t.sf(abs(t), df))
+    return float(2 * stdtr(df, -abs(t)))
 
 
 def bh_qvalues(p: Sequence[float | None]) -> list[float | None]:
     """Benjamini-Hochberg q-values over the non-null p-values (scipy's step-up; nulls stay null)."""
+    from scipy import stats
+
     idx = [i for i, v in enumerate(p) if v is not None and not math.isnan(v)]
     out: list[float | None] = [None] * len(p)
     if idx:
