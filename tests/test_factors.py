@@ -245,3 +245,14 @@ def test_item_keys_follow_the_item_map_and_the_wording():
         if d["indicator"].startswith("fevs_item:"):
             assert d["indicator"].split(":", 1)[1] in declared, d["indicator"]
     assert {d["focus_area"] for d in factors.focus_area_definitions()} == set(factors.FOCUS_AREA_CODES)
+
+
+def test_a_bad_focus_area_row_is_named_by_file_row_and_column(tmp_path):
+    from warehouse.reference import ReferenceError
+
+    path = tmp_path / "focus_areas.csv"
+    text = (REFERENCE_DIR / "focus_areas.csv").read_text().splitlines()
+    text[2] = text[2].replace(",-1,1,", ",down,1,", 1)  # row 3: direction `down`
+    path.write_text("\n".join(text) + "\n")
+    with pytest.raises(ReferenceError, match=r"focus_areas.csv: row 3, column direction: 'down' is not 1 or -1"):
+        factors.focus_area_definitions(path)
