@@ -43,14 +43,14 @@ def _sources(store) -> dict[str, pa.Table]:
     return {t: _published(store, t) for t in SOURCE_TABLES}
 
 
-def _provenance(store) -> dict:
+def _provenance(store, tables: tuple[str, ...] = SOURCE_TABLES) -> dict:
     """The cross-agency tables derive from published tables: their versions are the provenance."""
     import hashlib
 
     manifest = store.read_manifest()
-    used = {t: manifest["tables"][t] for t in SOURCE_TABLES if t in manifest["tables"]}
+    used = {t: manifest["tables"][t] for t in tables if t in manifest["tables"]}
     sample = False
-    for t in SOURCE_TABLES:
+    for t in tables:
         tab = _published(store, t)
         if "source_is_sample" in tab.column_names and tab.num_rows:
             sample |= bool(pa.compute.any(tab.column("source_is_sample")).as_py())

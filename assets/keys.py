@@ -35,3 +35,7 @@ LANDING_REMOTE_FILES = AssetKey(["landing", "remote_files"])
 
 # The report site (static HTML beside the published tables).
 PUBLISH_REPORT = AssetKey(["publish", "report"])
+# Factors, focus areas and the assessment per agency (assets/factors.py)
+PUBLISH_EX_CX_FACTORS = AssetKey(["publish", "ex_cx_factors"])
+PUBLISH_FOCUS_AREA_SCORES = AssetKey(["publish", "focus_area_scores"])
+PUBLISH_AGENCY_ASSESSMENT = AssetKey(["publish", "agency_assessment"])

@@ -22,6 +22,7 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 def summary(cxex) -> str:
     """What was published and its headlines, from the `cxex` resource's data directory and store."""
+    from pipelines.factor_summary import factor_summary
     from warehouse.catalog import connect
 
     layout, store = cxex.layout, cxex.store
@@ -38,7 +39,8 @@ def summary(cxex) -> str:
     try:
         views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
         for view, headline in (("ex_index_scores", _fevs_summary), ("workforce_metrics", _workforce_summary),
-                               ("cx_index_scores", _cx_summary), ("agency_scorecard", _scorecard_summary)):
+                               ("cx_index_scores", _cx_summary), ("agency_scorecard", _scorecard_summary),
+                               ("agency_assessment", factor_summary)):
             if view in views:
                 lines += headline(con)
     finally:
@@ -296,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     before = cxex.store.read_manifest()
     selection = [*to_publish, keys.WAREHOUSE_CATALOG, keys.PUBLISH_REPORT]
     if not failed:
-        selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE]
+        selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
+                      keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT]
     if instance.is_persistent:
         from pipelines.launch import execute
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import duckdb
 import pandas as pd
@@ -122,7 +123,9 @@ def test_bad_partition_is_blocked_and_published_tables_survive(data_dir, capsys,
     assert _published_state(data_dir) == before
     assert (data_dir / "publish" / "agency_crosswalk").resolve() == crosswalk
     assert (data_dir / "publish" / "workforce_metrics").is_symlink() and (data_dir / "publish" / "cx_index_scores").is_symlink()
-    assert "kept their last good version: agency_crosswalk" in out and "workforce_metrics" in out.split("republished")[1]
+    kept = out.split("kept their last good version: ")[1].splitlines()[0].split(", ")
+    assert {"agency_crosswalk", "agency_scorecard", "ex_cx_factors", "agency_assessment"} <= set(kept)
+    assert "workforce_metrics" in out.split("republished")[1]
 
 
 def test_unreadable_value_fails_the_parse_with_location(data_dir, capsys, monkeypatch):
@@ -205,3 +208,28 @@ def test_report_site_built_by_make_run(make_run, tmp_path, monkeypatch):
     report_site.check_figures_are_valid_plotly(data_dir)
     seconds, size = report_site.check_size_time_and_issue14_tables(data_dir, tmp_path)
     print(f"report site of the embedded default: {size / 1e6:.2f} MB, built in {seconds:.2f} s")
+
+
+def test_factor_screen_recovers_the_planted_structure(make_run):
+    """The embedded sample plants one management trait behind three FEVS items, the quit rate and internal
+    CX (assets/sources/planted.py); every other candidate is noise for internal CX. The pooled screen must
+    flag every planted factor robust, with its planted sign, and flag no more noise than Benjamini-Hochberg
+    allows at 5 % (rounded up to one discovery). The summary names them and one agency's assessment."""
+    from assets.sources.planted import DERIVED_CANDIDATES, PLANTED_CANDIDATES
+
+    data_dir, out = make_run
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    rows = con.execute("""SELECT candidate, pearson_r, robust FROM ex_cx_factors
+                          WHERE period = 'pooled' AND outcome = 'internal_cx'""").fetchall()
+    robust = {c: r for c, r, ok in rows if ok}
+    assert len(rows) >= 40  # many candidates tested
+    for cand, sign in PLANTED_CANDIDATES.items():
+        assert cand in robust and robust[cand] * sign > 0, cand
+    noise = [c for c in robust if c not in PLANTED_CANDIDATES and c not in DERIVED_CANDIDATES]
+    assert len(noise) <= math.ceil(0.05 * len(robust)), noise
+    # the assessment reads top to bottom for every agency-year
+    orders = con.execute("""SELECT list(section_order ORDER BY section_order, item_order) = list(section_order ORDER BY section_order)
+                            FROM agency_assessment GROUP BY agency_code, year""").fetchall()
+    assert orders and all(o[0] for o in orders)
+    con.close()
+    assert "internal_cx:" in out and "workforce:quit_rate" in out and "[where_to_start]" in out
