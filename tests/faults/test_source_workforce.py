@@ -79,7 +79,7 @@ def test_truncated_at_a_row_boundary_is_read_as_a_smaller_file(tmp_path, land):
 def test_nul_run_is_refused(tmp_path, land):
     lines = fwd_separations().split(b"\n")
     lines[3] = lines[3].replace(b"|AG|", b"|A\0\0|")
-    _refused(tmp_path, land(b"\n".join(lines)), r"row 4, column agency_code: NUL byte \(2 in the file\)")
+    _refused(tmp_path, land(b"\n".join(lines)), r"row 4, column agency_code: NUL byte \(4 in the file\)")  # agency_code and department_code
 
 
 @pytest.mark.parametrize("old,new,match", [
