@@ -125,7 +125,7 @@ def check_structure(data: bytes, name: str, *, delimiter: str = ",", normalise: 
         except csv.Error as e:
             raise SourceFileError(f"{name}: row {row}: not a well-formed CSV row: {e}") from None
         if records == 0 and width - optional - short_rows <= len(fields) < width - optional:
-            width = optional = len(fields)  # the writer's own consistent width: every row must have it
+            width, optional = len(fields), 0  # the writer's own consistent width: every row must have it
         if not width - optional <= len(fields) <= width:
             raise SourceFileError(f"{name}: row {row}: {len(fields)} fields, the header has {width} "
                                   "(a ragged row, a stray delimiter or a file truncated mid-row)")
