@@ -14,14 +14,16 @@ import gzip
 
 import pyarrow as pa
 import pytest
+from dagster import AssetSelection, DagsterInstance, materialize
 
+from assets import keys
 from assets.sources.fevs_prdf import find_fevs_file, parse_prdf
 from assets.sources.files import SourceFileError
 from pipelines.resources import CxexResource
 from quality_checks.fevs_suite import MIN_WEIGHT, fevs_expectations, fevs_warning_expectations, plausible_floor
 from quality_checks.gx_runner import run_suite
 from tests import hand_data
-from tests.conftest import land, make_defs, run_publish, run_year, write_prdf
+from tests.conftest import land, make_defs, run_year, write_prdf
 from tests.faults.conftest import publication_hashes, source, zip_bytes
 from warehouse.fevs_scores import scored_item_columns
 
@@ -233,15 +235,15 @@ def _table(tmp_path, mutate=None, columns=None, year=2018) -> pa.Table:
     return parse_prdf(write_prdf(tmp_path / "f.csv", rows, columns or hand_data.COLUMNS), year).table
 
 
-@pytest.mark.parametrize("value", ["6", "-1"])
-def test_out_of_range_answer_in_a_non_index_declared_item_blocks(tmp_path, value):
+def test_out_of_range_answer_in_a_non_index_declared_item_blocks(tmp_path):
     """Q1 is no index item, but OPM's 2018 codebook puts it on the 5-point scale, so it is declared
     (warehouse/reference/fevs_items.csv) and must hold 1-5, X or blank like an index item."""
     def mutate(rows):
-        rows[4]["Q1"] = value
+        rows[4]["Q1"], rows[7]["Q1"] = "6", "-1"
     t = _table(tmp_path, mutate)
     [f] = _blocking(t).failures
-    assert f.column == "Q1" and f.type == "expect_column_values_to_be_in_set" and f.sample_rows == [6]
+    assert f.column == "Q1" and f.type == "expect_column_values_to_be_in_set"
+    assert f.sample_rows == [6, 9] and f.sample_values == [6, -1]
 
 
 @pytest.mark.parametrize("value", ["Y", "3.0", "0"])
@@ -273,17 +275,15 @@ def _index_items(year):
     return reference.indices_for_year(year).values()
 
 
-@pytest.mark.parametrize("weight,passes", [("1e-300", False), ("0.001", False), ("0", False), (str(MIN_WEIGHT), True),
-                                           ("0.79", True)])
-def test_implausibly_small_weight_blocks(tmp_path, weight, passes):
+def test_implausibly_small_weight_blocks(tmp_path):
     """POSTWT below MIN_WEIGHT (0.01) blocks: OPM's 2018 weights run 0.79-21.96 (reference extract)."""
+    weights = {2: "1e-300", 4: "0.001", 6: "0", 8: str(MIN_WEIGHT), 10: "0.79"}  # the last two are plausible
+
     def mutate(rows):
-        rows[2]["POSTWT"] = weight
-    out = _blocking(_table(tmp_path, mutate))
-    assert out.success == passes
-    if not passes:
-        [f] = out.failures
-        assert f.column == "postwt" and f.sample_rows == [4]
+        for i, w in weights.items():
+            rows[i]["POSTWT"] = w
+    [f] = _blocking(_table(tmp_path, mutate)).failures
+    assert f.column == "postwt" and f.sample_rows == [4, 6, 8] and f.sample_values == [1e-300, 0.001, 0.0]
 
 
 def test_unknown_columns_are_kept_and_reported(tmp_path):
@@ -319,7 +319,11 @@ def published(tmp_path_factory, good):
         defs = make_defs(data_dir)
         land(data_dir, 2018).parent.mkdir(parents=True)
         land(data_dir, 2018).write_bytes(good)
-        assert run_year(defs, 2018).success and run_publish(defs).success
+        assert run_year(defs, 2018).success
+        fevs_publication = AssetSelection.keys(keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES,
+                                               keys.PUBLISH_FEVS_INTENT_TO_LEAVE, keys.WAREHOUSE_CATALOG)
+        assert materialize([*defs.assets, *defs.asset_checks], selection=fevs_publication, resources=defs.resources,
+                           instance=DagsterInstance.ephemeral(), raise_on_error=False).success
         yield data_dir, defs, publication_hashes(data_dir), mp
 
 
