@@ -163,3 +163,36 @@ def test_css_ragged_row_and_duplicate_header_are_refused(tmp_path):
     _refused(p, cx_files.parse_css, r"row 1: columns 'mean_score' \(#5\) and 'MEAN_SCORE' \(#6\)")
     p.write_bytes(CSS)
     assert cx_files.parse_css(source(p)).height == 2
+
+
+# ---- landing: two versions of one quarter, a symlinked landing folder ------------------------------
+
+def _v2_landed(tmp_path):
+    from pipelines.resources import CxexResource
+
+    cx_data.v2(tmp_path)  # FY2024 Q3: collection 101, detail 201, 80 responses (Touchpoints to_csv layouts)
+    return CxexResource(data_dir=str(tmp_path)).layout, tmp_path / "landing" / "cx" / "a11_v2"
+
+
+def test_two_versions_of_one_quarter_same_records_are_read_once_different_ones_are_refused(tmp_path):
+    """Documented meaning (cx_files._unique_by): one record landed twice is kept once; two different records
+    under one id are refused naming both places."""
+    layout, base = _v2_landed(tmp_path)
+    details = (base / "cx_collection_details.csv").read_bytes()
+    (base / "cx_collection_details_copy.csv").write_bytes(details)
+    frames = cx_files.a11_quarter_frames(cx_files.a11_files(layout), 2024, 3)
+    assert frames["a11_responses"].height == 80
+    (base / "cx_collection_details_copy.csv").write_bytes(details.replace(b",9000,", b",9100,", 1))
+    with pytest.raises(SourceFileError, match=r"cx_collection_details.*csv: row 2, column detail_id: collection detail '201' also at"):
+        cx_files.a11_quarter_frames(cx_files.a11_files(layout), 2024, 3)
+
+
+def test_a11_landing_folder_symlinked_out_of_the_data_dir_is_refused(tmp_path):
+    from pipelines.resources import CxexResource
+
+    _, base = _v2_landed(tmp_path / "elsewhere")
+    data = tmp_path / "data"
+    (data / "landing" / "cx").mkdir(parents=True)
+    (data / "landing" / "cx" / "a11_v2").symlink_to(base)
+    with pytest.raises(SourceFileError, match=r"outside the data directory"):
+        cx_files.a11_files(CxexResource(data_dir=str(data)).layout)

@@ -176,3 +176,12 @@ def test_fedscope_cube_truncated_mid_row_or_with_nul_is_refused(tmp_path, cube):
     lines[10] = lines[10][:2] + b"\0" + lines[10][2:]
     with pytest.raises(SourceFileError, match=r"SEPDATA_FY2009\.TXT: row 11, column AGYSUB: NUL byte"):
         _cube_rows(tmp_path, b"\r\n".join(lines))
+
+
+def test_zip_landed_as_a_workforce_file_is_refused(tmp_path, land):
+    """FWD and FedScope files are read as published text; a zip (a download not unpacked) is named, not guessed at."""
+    from tests.faults.conftest import zip_bytes
+
+    land(zip_bytes({f"separations_{MONTH}_1.txt": fwd_separations()}), f"separations_{MONTH}_1.zip")
+    with pytest.raises(SourceFileError, match=r"separations_202409_1\.zip: row 1: header not recognised"):
+        month_files(CxexResource(data_dir=str(tmp_path)).layout, MONTH)
