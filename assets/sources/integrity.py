@@ -204,16 +204,12 @@ def open_archive_member(path: Path, raw: bytes, pick: Callable[[list[str]], list
         raise SourceFileError(f"{path}: not a readable CSV archive: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
 
 
-def verify_unchanged(path: Path, expected_sha256: str | None, data: bytes | None = None) -> None:
-    """Refuse a file whose bytes are not those found (and recorded in provenance): it was replaced or is still
-    being written. `data`: the bytes parsed (else the file is hashed again)."""
+def verify_unchanged(path: Path, expected_sha256: str | None, data: bytes) -> None:
+    """Refuse `data` (a file's bytes as read for parsing) unless they are the bytes found and recorded in
+    provenance (`expected_sha256`; None: nothing recorded): the file was replaced or is still being written."""
     if not expected_sha256:
         return
-    actual = hashlib.sha256(data).hexdigest() if data is not None else None
-    if actual is None:
-        from warehouse.publish import sha256_file
-
-        actual = sha256_file(path)
+    actual = hashlib.sha256(data).hexdigest()
     if actual != expected_sha256:
         raise SourceFileError(f"{path}: changed while it was being read (SHA-256 {expected_sha256[:12]}… when found, "
                               f"{actual[:12]}… when parsed); land it again and re-run")
@@ -238,7 +234,7 @@ def json_records(raw: bytes, name: str) -> object:
     for bom, enc in BOMS.items():
         if raw.startswith(bom):
             raise SourceFileError(f"{name}: encoded as {enc} (byte-order mark); expected UTF-8")
-    if b"\0" in raw:
+    if NUL in raw:
         raise SourceFileError(f"{name}: NUL byte at offset {raw.index(NUL)}: a corrupt or padded file")
     try:
         return json.loads(raw.decode("utf-8-sig"), object_pairs_hook=pairs)

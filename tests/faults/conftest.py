@@ -9,8 +9,6 @@ import stat
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from assets.sources.files import SourceFile
 
 
@@ -48,8 +46,3 @@ def publication_hashes(data_dir: Path) -> dict[str, str]:
     if catalog.exists():
         out[catalog.name] = hashlib.sha256(catalog.read_bytes()).hexdigest()
     return out
-
-
-@pytest.fixture
-def no_floor(monkeypatch):
-    monkeypatch.setenv("CXEX_FEVS_MIN_SHARE", "0")

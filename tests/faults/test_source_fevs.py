@@ -24,7 +24,7 @@ from quality_checks.fevs_suite import MIN_WEIGHT, fevs_expectations, fevs_warnin
 from quality_checks.gx_runner import run_suite
 from tests import hand_data
 from tests.conftest import land, make_defs, run_year, write_prdf
-from tests.faults.conftest import publication_hashes, source, zip_bytes
+from tests.faults.conftest import publication_hashes, zip_bytes
 from warehouse.fevs_scores import scored_item_columns
 
 N = len(hand_data.rows())  # data rows: file rows 2..N+1
