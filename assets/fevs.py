@@ -59,6 +59,7 @@ def _fevs_responses(context, layout, year: int) -> dict:
         "scored_items": len(parsed.scored_items),
         "unscored_items": MetadataValue.json(list(parsed.unscored_items)),
         "unknown_items": MetadataValue.json(list(parsed.unknown_items)),
+        "unknown_columns": MetadataValue.json(list(parsed.unknown_columns)),  # kept as text, named here
         "path": MetadataValue.path(str(out)),
         "seconds": round(time.perf_counter() - started, 3),
     }

@@ -25,6 +25,7 @@ from .sources.workforce_files import (
     parse_actions,
     parse_agency_lookup,
     parse_employment,
+    unknown_columns,
 )
 
 GROUP = "workforce"
@@ -61,6 +62,8 @@ def _workforce_employment(layout, month: str) -> dict:
         "headcount": int(pa.compute.sum(table.column("count")).as_py() or 0),
         "suppressed_cells": int(pa.compute.sum(table.column("count_suppressed")).as_py() or 0),
         "seconds": round(time.perf_counter() - started, 3), "path": MetadataValue.path(str(out)),
+        # columns neither layout knows: not read, but named, never silently dropped
+        "unknown_columns": MetadataValue.json(unknown_columns(mf.employment.path, mf.layout, "employment") if mf.employment else []),
     }
 
 
@@ -87,7 +90,9 @@ def _workforce_actions(layout, month: str) -> dict:
     for r in table.group_by(["action"]).aggregate([("count", "sum")]).to_pylist():
         counts[r["action"] + "s"] = int(r["count_sum"] or 0)
     return {"rows": table.num_rows, **counts, "path": MetadataValue.path(str(out)),
-            "source_files": MetadataValue.json([f.relative for f in files])}
+            "source_files": MetadataValue.json([f.relative for f in files]),
+            "unknown_columns": MetadataValue.json(sorted({c for kind, f in (("accession", mf.accession), ("separation", mf.separation))
+                                                          if f for c in unknown_columns(f.path, mf.layout, kind)}))}
 
 
 @asset(key=keys.WORKFORCE_MONTHLY, deps=[keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS],

@@ -22,7 +22,7 @@ class CxexResource(ConfigurableResource):
 
     Each field's environment variable is in warehouse/settings.py (CXEX_DATA_DIR, CXEX_MIN_RESPONDENTS,
     CXEX_CX_MIN_RESPONSES, CXEX_MIN_COVERAGE, CXEX_USE_SAMPLE, CXEX_FEVS_MIN_RESPONDENTS, CXEX_FEVS_MAX_RESPONDENTS,
-    CXEX_PUBLISH_URL, CXEX_LANDING_SETTLE_SECONDS); docs in the README's Configuration section.
+    CXEX_PUBLISH_URL, CXEX_LANDING_SETTLE_SECONDS, CXEX_FEVS_MIN_SHARE); docs in the README's Configuration section.
     """
 
     data_dir: str = Field(default="./data", description="The data directory (CXEX_DATA_DIR).")
@@ -38,6 +38,9 @@ class CxexResource(ConfigurableResource):
                                                      "folder, or an object store URL (s3://, gs://, az:// ...).")
     landing_settle_seconds: float = Field(default=60.0, description="How long a landed file must stay unchanged before "
                                                                     "the landing sensor reads it.")
+    fevs_min_share: float = Field(default=0.5, description="Plausible-size floor of a landed FEVS file: this share of "
+                                                           "the rows OPM published for the year (0 turns it off; the "
+                                                           "sample is exempt).")
 
     @model_validator(mode="before")
     @classmethod

@@ -1,16 +1,17 @@
 """Asset checks on the typed FEVS respondent file: blocking rules, and warnings that never block."""
 
 
+import json
 from functools import partial
 
 import pyarrow.parquet as pq
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from assets import keys
-from assets.common import partition_keys, read_provenance
+from assets.common import PROVENANCE_META, partition_keys, read_provenance
 from assets.fevs import PARTITION_COL
 from warehouse.fevs_scores import scored_item_columns
-from .fevs_suite import fevs_expectations, fevs_warning_expectations, suite_name
+from .fevs_suite import fevs_expectations, fevs_warning_expectations, plausible_floor, suite_name
 from .gx_runner import run_suite
 from .results import check_result, combine_results
 
@@ -29,7 +30,14 @@ fevs_responses_check = partial(asset_check, asset=keys.RAW_FEVS_RESPONSES, requi
 )
 def fevs_responses_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
     return _validate(context, lambda ctx, year, table: fevs_expectations(
-        year, scored_item_columns(table.schema), ctx.resources.cxex.fevs_respondent_bounds, table.column_names), "")
+        year, scored_item_columns(table.schema), _bounds(ctx, year, table), table.column_names), "")
+
+
+def _bounds(context, year: int, table) -> tuple[int, int]:
+    """The setting's bounds, the lower one raised to the year's plausible floor (the sample is exempt)."""
+    lo, hi = context.resources.cxex.fevs_respondent_bounds
+    is_sample = bool(json.loads(table.schema.metadata[PROVENANCE_META.encode()]).get("source_is_sample"))
+    return max(lo, plausible_floor(year, context.resources.cxex.fevs_min_share, is_sample)), hi
 
 
 @fevs_responses_check(

@@ -12,6 +12,10 @@ ITEM_COLUMN = re.compile(r"Q[1-9][0-9]*")
 ALLOWED_ANSWERS = [0, 1, 2, 3, 4, 5]  # 0 = X (do not know / no basis to judge); blanks are null
 AGENCY_CODE_PATTERN = r"^[A-Z]{2}$"
 MAX_WEIGHT = 100_000.0  # POSTWT is respondents-to-population; no agency is that large per respondent
+# POSTWT is a post-stratification weight: employees a respondent stands for (OPM's 2018 file: 0.79-21.96;
+# 2021, a sample: up to 789). A respondent standing for less than a hundredth of an employee is no weight
+# OPM publishes: 1e-300 would pass `> 0` yet silence the respondent.
+MIN_WEIGHT = 0.01
 
 
 def suite_name(year: int) -> str:
@@ -32,8 +36,7 @@ def fevs_expectations(year: int, item_columns: list[str], bounds: tuple[int, int
         E("ExpectColumnValuesToNotBeNull", {"column": "agency_code"}),
         E("ExpectColumnValuesToMatchRegex", {"column": "agency_code", "regex": AGENCY_CODE_PATTERN}),
         E("ExpectColumnValuesToNotBeNull", {"column": "postwt"}),
-        E("ExpectColumnValuesToBeBetween", {"column": "postwt", "min_value": 0, "strict_min": True,
-                                            "max_value": MAX_WEIGHT}),
+        E("ExpectColumnValuesToBeBetween", {"column": "postwt", "min_value": MIN_WEIGHT, "max_value": MAX_WEIGHT}),
     ]
     # every item an index needs must be in the file (redacted items are absent, not missing) ...
     specs += [E("ExpectColumnToExist", {"column": item}) for item in reference.required_items(year)]
@@ -45,6 +48,13 @@ def fevs_expectations(year: int, item_columns: list[str], bounds: tuple[int, int
     if leaving:
         specs.append(E("ExpectColumnValuesToBeInSet", {"column": leaving, "value_set": ["", *sorted(sy.leaving_codes)]}))
     return specs
+
+
+def plausible_floor(year: int, share: float, is_sample: bool) -> int:
+    """Fewest rows a landed file for `year` may hold: `share` (CXEX_FEVS_MIN_SHARE) of the rows OPM published
+    (warehouse/reference/fevs_published_rows.csv); 0 for the generated sample and for years with no count."""
+    known = reference.published_rows().get(year)
+    return 0 if is_sample or not known else int(-(-known * share // 1))
 
 
 def fevs_warning_expectations(year: int, columns: list[str]) -> list[E]:

@@ -86,14 +86,16 @@ def data_dir(tmp_path: Path, monkeypatch) -> Path:
     d = tmp_path / "data"
     d.mkdir()
     monkeypatch.setenv("CXEX_DATA_DIR", str(d))
+    # hand-made FEVS files are tiny: off the plausible-size floor (tests/faults/ test the floor itself)
+    monkeypatch.setenv("CXEX_FEVS_MIN_SHARE", "0")
     return d
 
 
-def make_defs(data_dir: Path):
+def make_defs(data_dir: Path, **settings):
     from pipelines.definitions import build_definitions
     from pipelines.resources import CxexResource
 
-    return build_definitions(CxexResource.from_env(data_dir=str(data_dir)))
+    return build_definitions(CxexResource.from_env(data_dir=str(data_dir), **settings))
 
 
 @pytest.fixture

@@ -116,7 +116,7 @@ def test_ragged_row_is_located(tmp_path):
     rows = ["|".join(r) for r in [wd.EMP_COLS, *wd.employment("202407")]]
     rows[3] += "|extra|fields"
     p = _month_with(tmp_path, "\n".join(rows) + "\n")
-    with pytest.raises(SourceFileError, match=r"emp\.txt: row 4: not a readable pipe-delimited file"):
+    with pytest.raises(SourceFileError, match=r"emp\.txt: row 4: 12 fields, the header has 10"):
         parse_employment(_src(p, tmp_path), "fwd")
 
 

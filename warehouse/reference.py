@@ -284,3 +284,19 @@ def remote_sources(path: str | Path | None = None, templates: bool = False) -> l
         seen.add((source, partition, url))
         out.append(RemoteSource(source, partition, url, sha))
     return out
+
+
+PUBLISHED_ROWS_FILE = REFERENCE_DIR / "fevs_published_rows.csv"
+
+
+@lru_cache(maxsize=1)
+def published_rows() -> dict[int, int | None]:
+    """{survey_year: respondent rows in OPM's published file} (None where not recorded), from fevs_published_rows.csv:
+    the basis of the plausible-size floor a landed file must reach (CXEX_FEVS_MIN_SHARE of it)."""
+    out: dict[int, int | None] = {}
+    for n, r in enumerate(_rows(PUBLISHED_ROWS_FILE), start=2):
+        y = int(r["survey_year"])
+        if y in out:
+            raise ReferenceError(f"{PUBLISHED_ROWS_FILE.name} row {n}: {y} listed twice")
+        out[y] = int(r["published_rows"]) if r["published_rows"].strip() else None
+    return out

@@ -28,6 +28,7 @@ SETTINGS = {
     "fevs_max_respondents": ("CXEX_FEVS_MAX_RESPONDENTS", 1_500_000),
     "publish_url": ("CXEX_PUBLISH_URL", ""),
     "landing_settle_seconds": ("CXEX_LANDING_SETTLE_SECONDS", 60.0),
+    "fevs_min_share": ("CXEX_FEVS_MIN_SHARE", 0.5),
 }
 SECRETS = {"publish_options": "CXEX_PUBLISH_OPTIONS", "alert_webhook": "CXEX_ALERT_WEBHOOK",
            "touchpoints_api_key": "CXEX_TOUCHPOINTS_API_KEY"}
@@ -100,6 +101,7 @@ def validate(values: dict) -> dict:
         "fevs_max_respondents": whole("fevs_max_respondents", v["fevs_max_respondents"], 1),
         "publish_url": publish_url(v["publish_url"]),
         "landing_settle_seconds": number("landing_settle_seconds", v["landing_settle_seconds"], 0.0, 86_400.0),
+        "fevs_min_share": number("fevs_min_share", v["fevs_min_share"], 0.0, 1.0),
     }
     if out["fevs_min_respondents"] > out["fevs_max_respondents"]:
         raise SettingError(f"{var('fevs_min_respondents')}={out['fevs_min_respondents']} is above "
@@ -128,3 +130,30 @@ def publish_options() -> dict:
 
 def other(name: str, default: str = "") -> str:
     return os.environ.get(OTHER[name], "").strip() or default
+
+
+# Limits on a landed source file (assets/sources/integrity.py): a file beyond one is refused with a
+# SourceFileError naming it. setting -> (environment variable, default, floor)
+SOURCE_LIMITS = {
+    # no real field comes near it: the longest are A-11 free text and FWD agency names (< 1 KiB)
+    "max_field_bytes": ("CXEX_MAX_FIELD_BYTES", 65_536, 1_024),
+    # one archive member or .gz unpacked: OPM's largest PRDF CSV is ~0.3 GB, an FWD month ~0.5 GB
+    "max_unpacked_bytes": ("CXEX_MAX_UNPACKED_BYTES", 4 * 1024**3, 1_024),
+    # real CSVs compress 5-10 times (the 2018 PRDF extract: 7.6); deflate of a run of zeros ~1,000
+    "max_compression_ratio": ("CXEX_MAX_COMPRESSION_RATIO", 100, 2),
+}
+
+
+def source_limits() -> dict:
+    """The source-file limits the environment sets (defaults otherwise), each checked against its floor."""
+    out = {}
+    for name, (env, default, floor) in SOURCE_LIMITS.items():
+        raw = os.environ.get(env, "").strip() or default
+        try:
+            n = int(str(raw))
+        except ValueError:
+            raise SettingError(f"{env} must be a whole number, got {raw!r}") from None
+        if n < floor:
+            raise SettingError(f"{env}={n} is below its floor of {floor}")
+        out[name] = n
+    return out

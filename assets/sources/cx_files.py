@@ -45,10 +45,10 @@ financial_management, it` on GSA's 1-7 scale.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
 import polars as pl
@@ -57,6 +57,7 @@ import pyarrow as pa
 from warehouse.reference import REFERENCE_DIR
 
 from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
+from .integrity import check_structure, json_records, verify_unchanged
 
 SOURCE_A11 = "omb_a11_section280"
 SOURCE_CSS = "gsa_mission_support_css"
@@ -141,12 +142,10 @@ def resolve_providers(df: pl.DataFrame, slug: str | None, name: str | None) -> p
 
 # ---- reading ----------------------------------------------------------------------------------
 
-def _json_rows(path: Path) -> list[dict]:
-    """Rows of a Touchpoints API page (JSON:API `{"data": [{"id", "attributes"}]}`) or a plain JSON list."""
-    try:
-        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise SourceFileError(f"{path}: not readable JSON: {e}") from None
+def _json_rows(path: Path, raw: bytes | None = None) -> list[dict]:
+    """Rows of a Touchpoints API page (JSON:API `{"data": [{"id", "attributes"}]}`) or a plain JSON list;
+    no NUL, no over-long value, no key twice in one record (assets/sources/integrity.py)."""
+    doc = json_records(path.read_bytes() if raw is None else raw, str(path))
     items = doc.get("data") if isinstance(doc, dict) else doc
     if isinstance(doc, dict) and "error" in doc and items is None:
         raise SourceFileError(f"{path}: the API answered with an error, not data: {doc['error']}")
@@ -169,17 +168,21 @@ def _text(v) -> str | None:
     return str(v)
 
 
-def _read(path: Path) -> pl.DataFrame:
+def _read(path: Path, sha256: str | None = None) -> pl.DataFrame:
     """Every column as text, names lower-cased (a byte-order mark and stray commas dropped), plus `source_row`
-    (the line in a CSV, the record number in a JSON page)."""
+    (the line in a CSV, the record number in a JSON page). The bytes are read once, checked against the
+    checksum taken when the file was found, and structurally checked before any value is read."""
+    raw = path.read_bytes()
+    verify_unchanged(path, sha256, raw)
     if path.suffix.lower() == ".json":
-        rows = _json_rows(path)
+        rows = _json_rows(path, raw)
         cols = list(dict.fromkeys(k for r in rows for k in r))
         df = pl.DataFrame({c: [_text(r.get(c)) for r in rows] for c in cols}, schema={c: pl.String for c in cols})
         offset = 1
     else:
         try:
-            df = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+            check_structure(raw, str(path), normalise=lambda c: c.strip().rstrip(",").casefold(), short_rows=2)
+            df = pl.read_csv(BytesIO(raw), infer_schema=False, encoding="utf8")
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as e:
             raise SourceFileError(f"{path}: not a readable CSV: {str(e).splitlines()[0]}") from None
         offset = 2
@@ -327,7 +330,7 @@ def _dashboard_provider(df) -> pl.DataFrame:
 @per_file
 def parse_v1_volumes(src: SourceFile) -> pl.DataFrame:
     path = src.path
-    df = _dashboard_provider(_read(path))
+    df = _dashboard_provider(_read(path, src.sha256))
     return df.select(
         pl.lit("a11_v1").alias("era"), pl.lit("dashboard").alias("layout"), *_period(df, path),
         "service_provider_id", "service_provider_name", "agency_code",
@@ -346,7 +349,7 @@ def _v1_labels() -> dict[str, str]:
 @per_file
 def parse_v1_questions(src: SourceFile) -> pl.DataFrame:
     path = src.path
-    df = _dashboard_provider(_read(path))
+    df = _dashboard_provider(_read(path, src.sha256))
     labels = _v1_labels()
     q = pl.col("question").str.strip_chars().str.to_lowercase()
     unknown = df.filter(~q.is_in(list(labels))).select("source_row", "question")
@@ -368,7 +371,7 @@ def parse_v1_questions(src: SourceFile) -> pl.DataFrame:
 
 def _v1_wide(src: SourceFile) -> pl.DataFrame:
     path = src.path
-    df = _read(path)
+    df = _read(path, src.sha256)
     _require(df, path, ["year", "quarter", "response_count"])
     df = resolve_providers(df, next((c for c in ("hisp_service_id", "service_provider_slug") if c in df.columns), None),
                            "service_provider_name" if "service_provider_name" in df.columns else None)
@@ -416,7 +419,7 @@ def parse_v1_tp_questions(src: SourceFile) -> tuple[pl.DataFrame, pl.DataFrame]:
     field fewer than its header (the report writes `question_total` under `response_volume`), so
     `response_volume` is the question's total; the standard question number (1-7) names the driver."""
     path = src.path
-    df = _read(path)
+    df = _read(path, src.sha256)
     _require(df, path, ["service_provider_id", "year", "quarter", "standardized_question_number", "response_volume"])
     df = resolve_providers(df, "service_provider_id", "service_provider_name" if "service_provider_name" in df.columns else None)
     order = dict(enumerate(V1_DRIVERS, start=1))
@@ -464,7 +467,7 @@ def parse_v2_collections(src: SourceFile) -> pl.DataFrame:
     """`CxCollection.to_csv` or the API's cx_collections pages. `service_provider_id` is Touchpoints' numeric id
     there; the provider is named by `service_provider_name` when present."""
     path = src.path
-    df = _read(path)
+    df = _read(path, src.sha256)
     return df.select(
         pl.col("id").str.strip_chars().alias("collection_id"), *_period(df, path, "fiscal_year"),
         pl.col("service_provider_id").cast(pl.String).str.strip_chars().alias("tp_service_provider_id"),
@@ -481,7 +484,7 @@ def parse_v2_details(src: SourceFile) -> pl.DataFrame:
     """`CxCollectionDetail.to_csv` (with the collection's year, quarter and provider slug) or the API's
     cx_collection_details pages (provider name; year and quarter come from the collection)."""
     path = src.path
-    df = _read(path)
+    df = _read(path, src.sha256)
     offered = "volume_of_customers_provided_survey_opportunity"
     _require(df, path, ["id", "cx_collection_id", offered])
     st = pl.col("survey_type").str.strip_chars().str.to_lowercase()
@@ -528,7 +531,7 @@ def parse_v2_responses(src: SourceFile) -> pl.DataFrame:
     an A-11 upload named `responses_<detail id>.csv`. Flags blank or `null` = not shown (null)."""
     path = src.path
     m = UPLOAD_NAME.fullmatch(path.name)
-    df = _read(path)
+    df = _read(path, src.sha256)
     if "cx_collection_detail_id" in df.columns:
         detail = pl.col("cx_collection_detail_id").str.strip_chars()
     elif m:
@@ -711,7 +714,7 @@ def file_quarters(path: Path, cx_landing: Path) -> set[tuple[int, int]]:
 @per_file
 def parse_css(src: SourceFile) -> pl.DataFrame:
     path = src.path
-    df = _read(path)
+    df = _read(path, src.sha256)
     return df.select(
         _number(df, path, "fiscal_year", integer=True).cast(pl.Int16).alias("fiscal_year"),
         pl.col("agency_code").str.strip_chars().alias("agency_code"),

@@ -21,10 +21,9 @@ typed, for the blocking validation suite to report with the same detail.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 import polars as pl
@@ -33,6 +32,7 @@ import pyarrow as pa
 from warehouse import reference
 
 from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
+from .integrity import check_structure, open_archive_member, verify_unchanged
 
 SOURCE = "opm_fevs_prdf"
 ANSWER_X = 0  # "do not know" / "no basis to judge"
@@ -44,6 +44,8 @@ ALIASES = {
     "respondent_id": ("random", "randomid", "random_id"),
 }
 REQUIRED = ("agency_code", "postwt")
+# OPM's non-item columns: demographics and intent to leave (D...), the 2020 COVID items (V...), `Year` (2023)
+OPM_OTHER = re.compile(r"^(d[a-z0-9_]*|v[0-9]+[a-z]?|year)$", re.IGNORECASE)
 FAST_ANSWERS = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "X": ANSWER_X, "x": ANSWER_X}
 
 
@@ -53,6 +55,7 @@ class ParsedPRDF:
     scored_items: tuple[str, ...]    # declared scale_5 items present in the file
     unscored_items: tuple[str, ...]  # declared category and yes/no items present (kept as text)
     unknown_items: tuple[str, ...]   # Q columns the item map does not declare for the year (kept as text)
+    unknown_columns: tuple[str, ...] = ()  # other columns outside OPM's layout (kept as text, reported)
 
 
 def find_fevs_file(layout, year: int) -> SourceFile:
@@ -72,22 +75,29 @@ def find_fevs_file(layout, year: int) -> SourceFile:
     return SourceFile.from_path(ensure_sample(layout, year), layout.root, is_sample=True)
 
 
-def _read_csv_strings(path: Path) -> pl.DataFrame:
+def _pick_csv(names: list[str]) -> list[str]:
+    """OPM's zips hold the CSV in a folder (2019/2019_OPM_FEVS_PRDF_Redacted.csv); a .txt is taken only when
+    there is no CSV (a read-me beside the CSV is not data)."""
+    return [m for m in names if m.lower().endswith(".csv")] or [m for m in names if m.lower().endswith(".txt")]
+
+
+def _header_key(name: str) -> str:
+    """A column's identity: Q02 and q2 are Q2; other names case-folded."""
+    m = ITEM_COL.match(name.strip()) or re.match(r"^q0*([1-9][0-9]{0,2})$", name.strip(), re.IGNORECASE)
+    return f"q{int(m.group(1))}" if m else name.strip().casefold()
+
+
+def _read_csv_strings(path: Path, sha256: str | None = None) -> pl.DataFrame:
+    """The file's bytes read once, checked against the checksum taken when it was found, structurally checked
+    (assets/sources/integrity.py), then parsed as text."""
+    raw = path.read_bytes()
+    verify_unchanged(path, sha256, raw)
     name = path.name.lower()
+    data, where = open_archive_member(path, raw, _pick_csv) if name.endswith((".zip", ".gz")) else (raw, "")
+    check_structure(data, f"{path}!{where}" if where and name.endswith(".zip") else str(path), normalise=_header_key)
     try:
-        if name.endswith(".zip"):
-            with zipfile.ZipFile(path) as zf:
-                names = [m for m in zf.namelist() if not m.startswith("__MACOSX") and not m.endswith("/")]
-                # OPM's zips hold the CSV in a folder (2019/2019_OPM_FEVS_PRDF_Redacted.csv); a .txt
-                # is taken only when there is no CSV (a read-me beside the CSV is not data)
-                members = [m for m in names if m.lower().endswith(".csv")] or \
-                    [m for m in names if m.lower().endswith(".txt")]
-                if len(members) != 1:
-                    raise SourceFileError(f"{path}: expected one CSV inside the zip, found {members or 'none'}")
-                data = zf.read(members[0])
-            return pl.read_csv(io.BytesIO(data), infer_schema=False, encoding="utf8-lossy")
-        return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, zipfile.BadZipFile, OSError) as e:
+        return pl.read_csv(BytesIO(data), infer_schema=False, encoding="utf8")
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as e:
         raise SourceFileError(f"{path}: not a readable CSV: {str(e).splitlines()[0]}") from None
 
 
@@ -101,7 +111,7 @@ def _first_bad(df: pl.DataFrame, original: str, bad: pl.Expr) -> tuple[int, int,
 def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     path = source.path if isinstance(source, SourceFile) else Path(source)
     declared = reference.declared_items(year)
-    df = _read_csv_strings(path)
+    df = _read_csv_strings(path, source.sha256 if isinstance(source, SourceFile) else None)
     df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
     df = df.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int32))
 
@@ -188,7 +198,8 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     table = out.to_arrow()
     plain = pa.schema([f.with_type(pa.string()) if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type) else f
                        for f in table.schema])
-    return ParsedPRDF(table.cast(plain), tuple(scored), tuple(unscored), tuple(unknown))
+    return ParsedPRDF(table.cast(plain), tuple(scored), tuple(unscored), tuple(unknown),
+                      tuple(c for c in other if not OPM_OTHER.match(c)))
 
 
 def available_years(layout) -> list[int]:

@@ -38,6 +38,9 @@ class SourceFile:
         try:
             relative = str(path.resolve().relative_to(data_root.resolve()))
         except ValueError:
+            if not is_sample:  # a symlinked landing folder or file: provenance could not name it, a run could read anything
+                raise SourceFileError(f"{path}: resolves to {path.resolve()}, outside the data directory {data_root}; "
+                                      "land files inside it (no symlinks out)") from None
             relative = str(path.resolve())
         return cls(path, relative, sha256_file(path), is_sample, retrieved_at, url)
 

@@ -28,6 +28,7 @@ import io
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from io import BytesIO
 from pathlib import Path
 
 import polars as pl
@@ -37,6 +38,7 @@ from warehouse.contracts import load_stage
 from warehouse.reference import REFERENCE_DIR
 
 from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
+from .integrity import check_structure, verify_unchanged
 
 SOURCE = "opm_workforce"
 SUPPRESSED_COUNT = re.compile(r"^\s*(\*+|S|REDACTED|<\s*\d+)\s*$", re.IGNORECASE)
@@ -219,43 +221,46 @@ USED_COLUMNS = frozenset({
 })
 
 
-def _field_counts_ok(path: Path, delim: str, width: int) -> int | None:
-    """The first row (file row number) whose field count is not the header's, else None. OPM's workforce
-    files are unquoted, so a row's fields are its delimiters plus one; one vectorised pass over the lines."""
-    lines = pl.read_csv(path, separator="\x1f", has_header=False, quote_char=None, infer_schema=False,
-                        new_columns=["line"], encoding="utf8-lossy")
-    counts = lines.with_row_index("row", offset=1).filter(pl.col("line").is_not_null())
-    bad = counts.filter(pl.col("line").str.count_matches(delim, literal=True) != width - 1)
-    return int(bad["row"][0]) if bad.height else None
-
-
-def _read(path: Path, delim: str) -> pl.DataFrame:
-    header = [c for c in _header(path).split(delim)]
-    keep = [c for c in header if c.strip().lstrip("\ufeff") in USED_COLUMNS]
-    row = _field_counts_ok(path, delim, len(header))
-    if row:
-        raise SourceFileError(f"{path}: row {row}: not a readable {'pipe' if delim == '|' else 'comma'}-delimited file: "
-                              f"it does not have the header's {len(header)} fields")
+def _read(path: Path, delim: str, sha256: str | None = None) -> pl.DataFrame:
+    """The file read once, checked against the checksum taken when it was found and structurally checked
+    (assets/sources/integrity.py: field count per row, NUL bytes, encoding, unique header), then parsed."""
+    raw = path.read_bytes()
+    verify_unchanged(path, sha256, raw)
+    header = check_structure(raw, str(path), delimiter=delim).columns
+    keep = [c for c in header if c in USED_COLUMNS]
     try:
-        df = pl.read_csv(path, separator=delim, infer_schema=False, encoding="utf8-lossy", quote_char='"',
+        df = pl.read_csv(BytesIO(raw), separator=delim, infer_schema=False, encoding="utf8", quote_char='"',
                          columns=keep or None)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as e:
-        row = _ragged_row(path, delim)
-        where = f"row {row}: " if row else ""
-        raise SourceFileError(f"{path}: {where}not a readable {'pipe' if delim == '|' else 'comma'}-delimited file: "
+        raise SourceFileError(f"{path}: not a readable {'pipe' if delim == '|' else 'comma'}-delimited file: "
                               f"{str(e).splitlines()[0]}") from None
     df = df.rename({c: c.strip().lstrip("\ufeff") for c in df.columns})
     return df.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int32))
 
 
-def _ragged_row(path: Path, delim: str) -> int | None:
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
-        reader = csv.reader(f, delimiter=delim)
-        width = len(next(reader, []))
-        for n, row in enumerate(reader, start=2):
-            if len(row) != width:
-                return n
-    return None
+# FedScope cube columns as OPM's SAS readers and the FY2009 separations cube list them (README of the reference)
+FEDSCOPE_COLUMNS = {
+    "employment": ("AGYSUB LOC AGELVL EDLVL GSEGRD LOSLVL OCC PATCO PPGRD SALLVL STEMOCC SUPERVIS TOA WORKSCH WORKSTAT "
+                   "DATECODE EMPLOYMENT SALARY LOS GENDER"),
+    "separation": "AGYSUB SEP EFDATE AGELVL GENDER GSEGRD LOSLVL LOC OCC PATCO PPGRD SALLVL TOA WORKSCH COUNT SALARY LOS",
+    "accession": "AGYSUB ACC EFDATE AGELVL GENDER GSEGRD LOSLVL LOC OCC PATCO PPGRD SALLVL TOA WORKSCH COUNT SALARY LOS",
+}
+
+
+def known_columns(layout: str, kind: str) -> set[str]:
+    if layout == "fedscope":
+        return set(FEDSCOPE_COLUMNS[kind].split())
+    from .workforce_sample import fwd_columns
+
+    return set(fwd_columns()[{"employment": "employment", "accession": "accessions", "separation": "separations"}[kind]])
+
+
+def unknown_columns(path: Path, layout: str, kind: str) -> list[str]:
+    """Header columns the layout does not know (FWD: warehouse/reference/fwd_columns.csv): kept out of the typed
+    table, and reported (run metadata), never silently dropped."""
+    delim = KINDS[(layout, kind)][0]
+    known = known_columns(layout, kind)
+    return [c.strip() for c in _header(path).split(delim) if c.strip() and c.strip() not in known]
 
 
 def _first_bad(df: pl.DataFrame, col: str, bad: pl.Expr) -> tuple[int, int, str]:
@@ -368,7 +373,7 @@ def parse_employment(src: SourceFile | None, layout: str) -> pa.Table:
     if src is None:
         return EMPLOYMENT_SCHEMA.empty_table()
     path = src.path
-    df = _read(path, KINDS[(layout, "employment")][0])
+    df = _read(path, KINDS[(layout, "employment")][0], src.sha256)
     month_col, count_col = ("snapshot_yyyymm", "count") if layout == "fwd" else ("DATECODE", "EMPLOYMENT")
     _require(df, path, [month_col, count_col])
     count, suppressed = _int_column(df, path, count_col, "count", suppressible=True)
@@ -397,7 +402,7 @@ def parse_actions(src: SourceFile, layout: str, action: str, file_month: str) ->
     """A month's accessions or separations. A FedScope action cube (a fiscal year or more in one
     file) gives only its rows whose EFDATE is `file_month`: the cube is split by effective month."""
     path = src.path
-    df = _read(path, KINDS[(layout, action)][0])
+    df = _read(path, KINDS[(layout, action)][0], src.sha256)
     if layout == "fwd":
         cat_col, date_col, count_col = f"{action}_category_code", "personnel_action_effective_date_yyyymm", "count"
     else:
