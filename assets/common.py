@@ -13,6 +13,7 @@ from warehouse import PIPELINE_VERSION
 from warehouse.contracts import ARROW_TYPES, load as load_contract, provenance_columns
 from warehouse.layout import DataLayout
 from warehouse.publish import with_constant_columns
+from warehouse.star import cast_staged, conform_facts
 
 from .sources.files import SourceFile
 
@@ -101,7 +102,7 @@ def publish_from_staging(context: AssetExecutionContext, table_name: str, partit
     if not files:
         return nothing_to_publish(context, table_name, f"no available partition is staged under {layout.root / 'staging' / table_name}")
     contract = load_contract(table_name)
-    table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files])
+    table = pa.concat_tables([cast_staged(pq.read_table(f), contract) for f in files])
     return publish_result(context, contract, table, partition_col)
 
 
@@ -112,6 +113,7 @@ def nothing_to_publish(context: AssetExecutionContext, table_name: str, reason: 
 
 
 def publish_result(context: AssetExecutionContext, contract, table: pa.Table, partition_col: str) -> MaterializeResult:
+    table = conform_facts(table, contract)  # star columns and explicit keys (warehouse/star.py)
     pub = context.resources.cxex.store.publish(contract, table, context.run_id)
     parts = sorted(set(table.column(partition_col).to_pylist()))
     sample_parts = sorted({r[partition_col] for r in table.select([partition_col, "source_is_sample"]).to_pylist()

@@ -32,3 +32,6 @@ PUBLISH_CX_EX_LINKAGE = AssetKey(["publish", "cx_ex_linkage"])
 # Remote sources: observed (ETag / Last-Modified), then fetched into the landing folders.
 SOURCE_REMOTE_FILES = AssetKey(["source", "remote_files"])
 LANDING_REMOTE_FILES = AssetKey(["landing", "remote_files"])
+
+# The BI star's conformed dimensions (assets/star.py).
+PUBLISH_DIMENSIONS = {d: AssetKey(["publish", d]) for d in ("dim_agency", "dim_period", "dim_level1", "dim_fevs_item", "dim_cx_service")}
