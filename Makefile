@@ -10,9 +10,9 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup run test ui lock docs clean download-fevs fetch bench
+.PHONY: setup run test ui lock docs clean download-fevs fetch bench sql help
 
-setup: $(STAMP)
+setup: $(STAMP) ## create .venv from requirements.lock (make does this before any target that needs it)
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"cxex needs Python 3.11, found {sys.version.split()[0]}"'
@@ -51,3 +51,11 @@ lock: ## re-resolve pyproject.toml's requirements into requirements.lock
 
 clean: ## remove the environment and the local data directory
 	rm -rf $(VENV) data
+
+sql: setup ## analysts' shell: the catalog read-only in Harlequin (a terminal SQL IDE); piped SQL prints its result: echo "select * from dim_agency" | make sql
+	@test -f "$(CXEX_DATA_DIR)/warehouse.duckdb" || { echo "cxex: no catalog at $(CXEX_DATA_DIR)/warehouse.duckdb; run make run first" >&2; exit 2; }
+	@if [ -t 0 ]; then $(BIN)/harlequin --read-only "$(CXEX_DATA_DIR)/warehouse.duckdb"; \
+	else $(BIN)/hsql --read-only "$(CXEX_DATA_DIR)/warehouse.duckdb" --file -; fi
+
+help: ## list the targets and what they do
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'
