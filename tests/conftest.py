@@ -93,3 +93,23 @@ def write_prdf(path: Path, rows: list[dict], columns: list[str] | None = None) -
 
 def land(data_dir: Path, year: int, name: str = "prdf.csv") -> Path:
     return data_dir / "landing" / "fevs" / str(year) / name
+
+
+@pytest.fixture(scope="session")
+def embedded_run(tmp_path_factory):
+    """`make run`'s entry point once on the embedded default: (data directory, what it printed).
+    Shared by every module that reads a whole run's publication (test_pipeline, test_star)."""
+    import contextlib
+    import io
+
+    from pipelines import run as run_module
+
+    data_dir = tmp_path_factory.mktemp("run") / "data"
+    data_dir.mkdir()
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CXEX_DATA_DIR", str(data_dir))
+        mp.delenv("DAGSTER_HOME", raising=False)
+        with contextlib.redirect_stdout(out):
+            assert run_module.main() == 0
+    return data_dir, out.getvalue()

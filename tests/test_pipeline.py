@@ -61,20 +61,13 @@ def test_full_graph_materializes_with_dagster(data_dir):
 
 
 @pytest.fixture(scope="module")
-def make_run(tmp_path_factory):
-    """`make run`'s entry point on the embedded default, once for the tests below."""
-    import contextlib
-    import io
-
-    data_dir = tmp_path_factory.mktemp("run") / "data"
-    data_dir.mkdir()
+def make_run(embedded_run):
+    """`make run`'s entry point on the embedded default (the session's run), its environment set for re-runs."""
+    data_dir, out = embedded_run
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CXEX_DATA_DIR", str(data_dir))
         mp.delenv("DAGSTER_HOME", raising=False)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert run_module.main() == 0
-        yield data_dir, out.getvalue(), mp
+        yield data_dir, out, mp
 
 
 def test_make_run_entrypoint_is_idempotent(make_run):
