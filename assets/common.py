@@ -132,8 +132,25 @@ SINGLE_RUN = BackfillPolicy.single_run()
 
 
 def partition_keys(context) -> list[str]:
-    """The partition keys of this run: one key, or every key of a range (asset or check context)."""
-    return list(context.partition_keys)
+    """The partition keys of this run: one key, or every key of a range (asset or check context).
+    An asset that loops over a range logs each partition as it starts (progress in `make run` and the UI)."""
+    keys = list(context.partition_keys)
+    if len(keys) > 1 and isinstance(context, AssetExecutionContext):
+        return _Progress(keys, context.log, context.asset_key.to_user_string())
+    return keys
+
+
+class _Progress(list):
+    """A run's partition keys; iterating them logs `<asset>: partition <key> (i/n)` as each one starts."""
+
+    def __init__(self, keys: list[str], log, asset: str):
+        super().__init__(keys)
+        self._log, self._asset = log, asset
+
+    def __iter__(self):
+        for i, key in enumerate(list.__iter__(self), 1):
+            self._log.info(f"{self._asset}: partition {key} ({i}/{len(self)})")
+            yield key
 
 
 def range_result(per_partition: dict[str, dict]) -> MaterializeResult:

@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_a
 
 from warehouse.contracts import all_contracts, load as load_contract
 from warehouse.reference import REFERENCE_DIR
-from warehouse.star import DIMENSIONS, build_dimensions
+from warehouse.star import DIMENSIONS, build_dimensions, is_fact
 
 from . import keys
 from .common import add_provenance, publish_result
@@ -25,9 +25,9 @@ DESCRIPTIONS = {d: load_contract(d).description for d in DIMENSIONS}
 
 
 def published_facts(store) -> dict:
-    """Every published table whose contract declares a period_key (a fact of the star)."""
+    """Every published fact of the star (warehouse.star.is_fact)."""
     return {c.table: store.read_table(c.table) for c in all_contracts()
-            if "period_key" in c.column_names and store.exists(c.table)}
+            if is_fact(c) and store.exists(c.table)}
 
 
 def _provenance(store, facts: dict) -> dict:

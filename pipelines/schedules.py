@@ -32,7 +32,7 @@ observe_remote_sources = define_asset_job(
     description="Observe every remote source file's ETag / Last-Modified (no download).")
 
 workforce_monthly_schedule = build_schedule_from_partitioned_job(
-    workforce_monthly, name="workforce_monthly_schedule", day_of_month=20, hour_of_day=6,
+    workforce_monthly, name="workforce_monthly_schedule", day_of_month=20, hour_of_day=6, execution_timezone=TZ,
     default_status=STOPPED, description="The 20th of each month, 06:00 Eastern: the previous month's workforce data.")
 
 

@@ -12,11 +12,9 @@ import pytest
 
 from tests.conftest import REPO
 from warehouse.contracts import all_contracts
-from warehouse.star import DIMENSIONS
+from warehouse.star import DIM_KEYS, DIMENSIONS, is_fact
 
-DIM_KEYS = {"agency_code": "dim_agency", "period_key": "dim_period", "level1_key": "dim_level1",
-            "item_key": "dim_fevs_item", "service_key": "dim_cx_service"}
-FACTS = [c for c in all_contracts() if "period_key" in c.column_names]
+FACTS = [c for c in all_contracts() if is_fact(c)]
 
 
 @pytest.fixture(scope="module")

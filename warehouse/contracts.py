@@ -175,6 +175,9 @@ def render_markdown() -> str:
         "Published tables end with the provenance columns listed once at the bottom.",
         "",
     ]
+    from .star import star_markdown
+
+    out += star_markdown(all_contracts())
     prov = {c.name for c in provenance_columns()}
     for c in all_contracts():
         out += [f"## `{c.table}` (contract v{c.version})", "", c.description, "",

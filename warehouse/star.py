@@ -47,6 +47,11 @@ KEY_RULES = {
 STAR_COLUMNS = ("agency_name", "period_key", "level1_key", "item_key", "service_key")
 
 
+def is_fact(contract) -> bool:
+    """A fact of the star: a published table with a period_key that is not itself a dimension."""
+    return "period_key" in contract.column_names and contract.table not in DIMENSIONS
+
+
 def cast_staged(table: pa.Table, contract) -> pa.Table:
     """A staged partition cast to its contract's types: the columns it has (publication adds the star columns)."""
     return table.cast(pa.schema([contract.schema.field(n).with_nullable(True) for n in table.column_names]))
@@ -78,7 +83,7 @@ def agency_name_expression(columns: list[str]) -> str:
 def conform_facts(table: pa.Table, contract) -> pa.Table:
     """`table` with null keys made explicit and the star columns its contract declares added (or re-spelled)."""
     cols, want = table.column_names, set(contract.column_names)
-    if "period_key" not in want:  # not a fact: dimensions, crosswalks and lookups are published as computed
+    if not is_fact(contract):  # dimensions, crosswalks and lookups are published as computed
         return table
     non_null = {c.name for c in contract.columns if not c.nullable}
     replace = {c: f"coalesce(t.\"{c}\", '{v}')" for c, v in KEY_FILLS.items() if c in cols and c in non_null}
@@ -134,3 +139,30 @@ def build_dimensions(facts: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
             out[dim] = con.sql(sql.load(dim)).to_arrow_table()
             con.register(dim, out[dim])
         return out
+
+
+DIM_KEYS = {"agency_code": "dim_agency", "period_key": "dim_period", "level1_key": "dim_level1",
+            "item_key": "dim_fevs_item", "service_key": "dim_cx_service"}
+
+
+def star_markdown(contracts) -> list[str]:
+    """The data dictionary's drawing of the star: each fact, the dimensions it joins and on which key."""
+    facts = [c for c in contracts if is_fact(c)]
+    lines = ["## The star", "",
+             "Facts (tables with a `period_key`, other than the dimensions) join the conformed dimensions on one column each, many rows to one:",
+             "no join repeats or drops a fact row (tests/test_star.py checks every pair on a real run). Key columns",
+             f"are never null: `{NOT_APPLICABLE}` marks a row about every sub-agency, sub-element or (as agency_code)",
+             f"every agency; `{UNMAPPED}` an A-11 provider the registry cannot place.", "", "```text"]
+    width = max(len(c.table) for c in facts)
+    for c in facts:
+        joins = [f"{key} -> {dim}" for key, dim in DIM_KEYS.items() if key in c.column_names]
+        lines.append(f"{c.table:<{width}}  " + "   ".join(joins))
+    lines += ["```", "", "| fact | dimension | join |", "| --- | --- | --- |"]
+    for c in facts:
+        for key, dim in DIM_KEYS.items():
+            if key in c.column_names:
+                lines.append(f"| `{c.table}` | `{dim}` | `{c.table}.{key} = {dim}.{key}` |")
+    lines += ["", "Period keys: `FEVS<year>` (a survey year), `FY<year>`, `FY<year>Q<n>`, `<yyyy>-<mm>`; "
+              "`dim_period.fiscal_year_key` rolls each up to its fiscal year, so FEVS, workforce and A-11 rows meet "
+              "on `fiscal_year_key`.", ""]
+    return lines
