@@ -37,6 +37,8 @@ def summary(cxex, results=()) -> str:
         lines.append(f"Checks: {c['run']} run, {c['passed']} passed, {c['warned']} warned, {c['failed']} failed")
     lines.append(f"Analysts' shell: make sql (the catalog {layout.warehouse_file}, read-only; "
                  "echo \"select * from dim_agency\" | make sql runs one query)")
+    if not layout.warehouse_file.exists():  # nothing was ever published here
+        return "\n".join(lines)
     con = connect(layout.warehouse_file, cxex.publish_url)  # one read-only connection for every headline
     try:
         views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
