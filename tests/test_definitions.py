@@ -15,7 +15,7 @@ def test_definitions_load_with_every_asset_check_and_job():
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assert len(graph.get_all_asset_keys()) == 25
+    assert len(graph.get_all_asset_keys()) == 30  # 25 + the star's five dimensions
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description and node.group_name in ("fevs", "workforce", "cx", "publish", "cross_agency", "sources"), key
