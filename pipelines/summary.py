@@ -130,7 +130,7 @@ def _fevs_summary(con, names) -> list[str]:
         lines.append("  bottom: " + ", ".join(f"{_name(names, a)} {s}" for a, s, _ in ranked[-3:]))
     lines.append(f"  {len(ranked)} agencies ranked; {n_supp} suppressed (fewer than the threshold of respondents)")
     if len(years) > 1:
-        lines.append(f"  survey years {years[0]}-{years[-1]}:{source_label(con, 'ex_index_scores', 'survey_year', years)}")
+        lines.append(f"  survey years {years[0]}-{years[-1]}: {source_label(con, 'ex_index_scores', 'survey_year', years).strip(' ()')}")
     return lines
 
 
