@@ -77,3 +77,25 @@ def test_readme_ranking_query_ranks_agencies_only(embedded_run):
     kinds = dict(con.execute("SELECT short_name, kind FROM dim_agency").fetchall())
     con.close()
     assert len(rows) >= 10 and {kinds[r[0]] for r in rows} == {"agency"}
+
+
+def test_a_range_run_logs_each_partition_as_it_starts():
+    """Progress within a source: a real single-run range over three partitions logs one line per partition
+    (`make run` shows them on a terminal, where its console log level is INFO)."""
+    from dagster import BackfillPolicy, DagsterInstance, StaticPartitionsDefinition, asset, materialize
+
+    from assets.common import partition_keys
+
+    done = []
+
+    @asset(partitions_def=StaticPartitionsDefinition(["2022", "2023", "2024"]), backfill_policy=BackfillPolicy.single_run())
+    def years(context) -> None:
+        for key in partition_keys(context):
+            done.append(key)
+
+    instance = DagsterInstance.ephemeral()
+    result = materialize([years], instance=instance, tags={"dagster/asset_partition_range_start": "2022",
+                                                         "dagster/asset_partition_range_end": "2024"})
+    logged = [e.user_message for e in instance.all_logs(result.run_id) if "partition 20" in (e.user_message or "")]
+    assert done == ["2022", "2023", "2024"]
+    assert logged == ["years: partition 2022 (1/3)", "years: partition 2023 (2/3)", "years: partition 2024 (3/3)"]
