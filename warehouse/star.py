@@ -106,12 +106,13 @@ def conform_facts(table: pa.Table, contract) -> pa.Table:
     if not replace and not add:
         return table
     with _database().cursor() as con:
-        con.register("t", table)
+        con.register("t", table.append_column("__row", pa.array(range(table.num_rows), pa.int64())))
         con.register("a", reference_tables()["agencies"].select(["agency_code", "agency_name"]))
         rep = " REPLACE (" + ", ".join(f'{e} AS "{c}"' for c, e in replace.items()) + ")" if replace else ""
         extra = "".join(f', {e} AS "{c}"' for c, e in add.items())
         join = " LEFT JOIN a ON a.agency_code = t.agency_code" if "agency_code" in cols else ""
-        return con.sql(f"SELECT t.*{rep}{extra} FROM t{join}").to_arrow_table()
+        # the published row order is the computed one (a join does not keep it): reruns give identical files
+        return con.sql(f"SELECT t.*{rep}{extra} FROM t{join} ORDER BY t.__row").to_arrow_table().drop_columns(["__row"])
 
 
 def _seen(facts: Mapping[str, pa.Table], con: duckdb.DuckDBPyConnection, needs: list[str], select: str, name: str) -> None:
