@@ -55,7 +55,7 @@ def test_governmentwide_rolls_up_every_respondent(published):
 
 def test_indices_are_plain_means(published):
     _, index = published
-    aa = {k[3]: v for k, v in index.items() if k[:3] == ("agency", "AA", None)}
+    aa = {k[3]: v for k, v in index.items() if k[:3] == ("agency", "AA", "ALL")}
     assert aa["eei_intrinsic_work_experience"]["score"] == pytest.approx(100 * 21 / 78)
     assert aa["eei_supervisors"]["score"] == pytest.approx(100 * 57 / 78)
     assert aa["eei_leaders_lead"]["score"] == pytest.approx(0.0)

@@ -107,20 +107,20 @@ def test_fy2009_separations_publish_and_equal_a_count_of_the_file(fy2009):
     published = _publish(layout, FY2009)
     expected = _independent_counts(cube)
     for agency in ("DL", "EP", "SB", "HU", "GS", "OM", "ED"):
-        row = published[(2009, "agency", agency, "ALL")]
+        row = published[(2009, "agency", agency, None)]
         for col in ("separations", "quits", "retirements", "terminations", "transfers_out"):
             assert row[col] == expected[(agency, col)], (agency, col)
         # no employment snapshot for FY2009: counts publish, rates and headcount are null
         assert row["months_observed"] == 0 and row["headcount_basis"] is None and row["avg_headcount"] is None
         assert row["quit_rate"] is None and row["separation_rate"] is None
         assert row["in_lookup"] and row["agency_name"]
-    gov = published[(2009, "government", "ALL", "ALL")]
+    gov = published[(2009, "government", "ALL", None)]
     assert gov["separations"] == 7084
     # `AF**` (unspecified sub-element) is its own row, named from DTagy
     assert published[(2009, "subelement", "AF", "AF**")]["separations"] == expected[("AF", "separations")]
     # SJ (expired appointment/other) is not an SI termination
-    assert published[(2009, "agency", "DL", "ALL")]["terminations"] < expected[("DL", "separations")] - expected[("DL", "quits")]
-    print({a: {c: published[(2009, "agency", a, "ALL")][c] for c in ("separations", "quits", "retirements", "terminations")}
+    assert published[(2009, "agency", "DL", None)]["terminations"] < expected[("DL", "separations")] - expected[("DL", "quits")]
+    print({a: {c: published[(2009, "agency", a, None)][c] for c in ("separations", "quits", "retirements", "terminations")}
            for a in ("DL", "EP", "SB")})
 
 
