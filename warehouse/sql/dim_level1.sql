@@ -9,7 +9,8 @@ WITH keys AS (
 )
 SELECT k.level1_key, 'FEVS' || k.survey_year AS period_key, k.survey_year::SMALLINT AS survey_year,
        k.agency_code, coalesce(d.agency_name, k.agency_code) AS agency_name, k.level1_code,
-       CASE WHEN k.level1_code = 'ALL' THEN coalesce(d.agency_name, k.agency_code) || ' (whole agency)'
+       CASE WHEN k.agency_code = 'ALL' THEN 'Governmentwide'
+            WHEN k.level1_code = 'ALL' THEN coalesce(d.agency_name, k.agency_code) || ' (whole agency)'
             ELSE coalesce(n.level1_name, coalesce(d.agency_name, k.agency_code) || ': LEVEL1 ' || k.level1_code) END AS level1_name,
        CASE WHEN k.level1_code = 'ALL' THEN 'whole_agency'
             WHEN n.level1_name IS NOT NULL THEN 'codebook'
