@@ -13,7 +13,7 @@ from . import keys
                                         keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES,
                                         keys.PUBLISH_INTERNAL_CX_SCORES, keys.PUBLISH_AGENCY_CROSSWALK,
                                         keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
-                                        *keys.PUBLISH_DIMENSIONS.values()],
+                                        *keys.DIMENSION_KEYS.values()],
        group_name="publish", kinds={"duckdb"}, required_resource_keys={"cxex"})
 def warehouse_catalog(context: AssetExecutionContext) -> MaterializeResult:
     """$CXEX_DATA_DIR/warehouse.duckdb: a view per published table (columns commented) and quality.validation_results.

@@ -34,4 +34,10 @@ SOURCE_REMOTE_FILES = AssetKey(["source", "remote_files"])
 LANDING_REMOTE_FILES = AssetKey(["landing", "remote_files"])
 
 # The BI star's conformed dimensions (assets/star.py).
-PUBLISH_DIMENSIONS = {d: AssetKey(["publish", d]) for d in ("dim_agency", "dim_period", "dim_level1", "dim_fevs_item", "dim_cx_service")}
+PUBLISH_DIM_AGENCY = AssetKey(["publish", "dim_agency"])
+PUBLISH_DIM_PERIOD = AssetKey(["publish", "dim_period"])
+PUBLISH_DIM_LEVEL1 = AssetKey(["publish", "dim_level1"])
+PUBLISH_DIM_FEVS_ITEM = AssetKey(["publish", "dim_fevs_item"])
+PUBLISH_DIM_CX_SERVICE = AssetKey(["publish", "dim_cx_service"])
+DIMENSION_KEYS = {k.path[-1]: k for k in (PUBLISH_DIM_AGENCY, PUBLISH_DIM_PERIOD, PUBLISH_DIM_LEVEL1, PUBLISH_DIM_FEVS_ITEM,
+                                          PUBLISH_DIM_CX_SERVICE)}

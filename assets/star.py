@@ -44,7 +44,7 @@ def _provenance(store, facts: dict) -> dict:
             "source_is_sample": sample, "source_retrieved_at": None}
 
 
-@multi_asset(specs=[AssetSpec(keys.PUBLISH_DIMENSIONS[d], group_name=GROUP, kinds={"duckdb", "parquet"}, deps=FACT_DEPS,
+@multi_asset(specs=[AssetSpec(keys.DIMENSION_KEYS[d], group_name=GROUP, kinds={"duckdb", "parquet"}, deps=FACT_DEPS,
                               description=DESCRIPTIONS[d]) for d in DIMENSIONS],
              required_resource_keys={"cxex"})
 def star_dimensions(context: AssetExecutionContext):
@@ -55,5 +55,5 @@ def star_dimensions(context: AssetExecutionContext):
     for name, table in build_dimensions(facts).items():
         table = add_provenance(table, record, context.run_id)
         result = publish_result(context, load_contract(name), table, table.column_names[0])
-        yield MaterializeResult(asset_key=keys.PUBLISH_DIMENSIONS[name], metadata={
+        yield MaterializeResult(asset_key=keys.DIMENSION_KEYS[name], metadata={
             k: v for k, v in result.metadata.items() if not k.endswith("_keys") and not k.startswith("sample_")})

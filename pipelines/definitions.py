@@ -40,7 +40,7 @@ FRESHNESS = {
     keys.PUBLISH_AGENCY_SCORECARD: (45 * DAY, 75 * DAY),
     keys.PUBLISH_CX_EX_LINKAGE: (45 * DAY, 75 * DAY),
     keys.WAREHOUSE_CATALOG: (45 * DAY, 75 * DAY),
-    **{k: (45 * DAY, 75 * DAY) for k in keys.PUBLISH_DIMENSIONS.values()},  # the star's dimensions follow the facts
+    **{k: (45 * DAY, 75 * DAY) for k in keys.DIMENSION_KEYS.values()},  # the star's dimensions follow the facts
 }
 
 

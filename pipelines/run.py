@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     selection = [*to_publish, keys.WAREHOUSE_CATALOG]
     if not failed:
         selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
-                      *keys.PUBLISH_DIMENSIONS.values()]
+                      *keys.DIMENSION_KEYS.values()]
     result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
         instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection)
     changed, kept = _changes(before, cxex.store.read_manifest())
