@@ -18,7 +18,7 @@ from . import keys
 def warehouse_catalog(context: AssetExecutionContext) -> MaterializeResult:
     """$CXEX_DATA_DIR/warehouse.duckdb: a view per published table (columns commented) and quality.validation_results.
 
-    Open it read-only: `duckdb -readonly $CXEX_DATA_DIR/warehouse.duckdb`. The file holds only views,
+    Open it read-only with `make sql` (Harlequin; piped SQL prints its result). The file holds only views,
     rebuilt into a temporary file and renamed into place, so open connections are never disturbed.
     """
     layout = context.resources.cxex.layout
