@@ -14,7 +14,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup setup-prod run test ui lock check-lock docs clean download-fevs fetch bench report report-screenshots
+.PHONY: setup setup-prod run test ui lock check-lock docs clean download-fevs fetch bench report report-screenshots sql help
 
 setup: $(STAMP) ## the development environment: runtime + dev tools (requirements-dev.lock; tests need it)
 
@@ -84,3 +84,11 @@ report-screenshots: setup ## rebuild the report site and write PNG screenshots (
 
 clean: ## remove the environment and the local data directory
 	rm -rf $(VENV) data
+
+sql: setup ## analysts' shell: the catalog read-only in Harlequin (a terminal SQL IDE); piped SQL prints its result: echo "select * from dim_agency" | make sql
+	@test -f "$(CXEX_DATA_DIR)/warehouse.duckdb" || { echo "cxex: no catalog at $(CXEX_DATA_DIR)/warehouse.duckdb; run make run first" >&2; exit 2; }
+	@if [ -t 0 ]; then $(BIN)/harlequin --read-only "$(CXEX_DATA_DIR)/warehouse.duckdb"; \
+	else $(BIN)/hsql --read-only "$(CXEX_DATA_DIR)/warehouse.duckdb" --file -; fi
+
+help: ## list the targets and what they do
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'

@@ -13,12 +13,13 @@ from . import keys
                                         keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES,
                                         keys.PUBLISH_INTERNAL_CX_SCORES, keys.PUBLISH_AGENCY_CROSSWALK,
                                         keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
-                                        keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT],
+                                        keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT,
+                                        *keys.DIMENSION_KEYS.values()],
        group_name="publish", kinds={"duckdb"}, required_resource_keys={"cxex"})
 def warehouse_catalog(context: AssetExecutionContext) -> MaterializeResult:
     """$CXEX_DATA_DIR/warehouse.duckdb: a view per published table (columns commented) and quality.validation_results.
 
-    Open it read-only: `duckdb -readonly $CXEX_DATA_DIR/warehouse.duckdb`. The file holds only views,
+    Open it read-only with `make sql` (Harlequin; piped SQL prints its result). The file holds only views,
     rebuilt into a temporary file and renamed into place, so open connections are never disturbed.
     """
     layout = context.resources.cxex.layout

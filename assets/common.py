@@ -13,6 +13,7 @@ from warehouse import PIPELINE_VERSION
 from warehouse.contracts import ARROW_TYPES, check_stage, load as load_contract, load_stage, provenance_columns
 from warehouse.layout import DataLayout
 from warehouse.publish import with_constant_columns, write_parquet_atomic
+from warehouse.star import cast_staged, conform_facts
 
 from .sources.files import SourceFile
 
@@ -101,7 +102,7 @@ def publish_from_staging(context: AssetExecutionContext, table_name: str, partit
     if not files:
         return nothing_to_publish(context, table_name, f"no available partition is staged under {layout.root / 'staging' / table_name}")
     contract = load_contract(table_name)
-    table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files])
+    table = pa.concat_tables([cast_staged(pq.read_table(f), contract) for f in files])
     return publish_result(context, contract, table, partition_col)
 
 
@@ -112,6 +113,7 @@ def nothing_to_publish(context: AssetExecutionContext, table_name: str, reason: 
 
 
 def publish_result(context: AssetExecutionContext, contract, table: pa.Table, partition_col: str) -> MaterializeResult:
+    table = conform_facts(table, contract)  # star columns and explicit keys (warehouse/star.py)
     pub = context.resources.cxex.store.publish(contract, table, context.run_id)
     parts = sorted(set(table.column(partition_col).to_pylist()))
     sample_parts = sorted({r[partition_col] for r in table.select([partition_col, "source_is_sample"]).to_pylist()
@@ -130,8 +132,25 @@ SINGLE_RUN = BackfillPolicy.single_run()
 
 
 def partition_keys(context) -> list[str]:
-    """The partition keys of this run: one key, or every key of a range (asset or check context)."""
-    return list(context.partition_keys)
+    """The partition keys of this run: one key, or every key of a range (asset or check context).
+    An asset that loops over a range logs each partition as it starts (progress in `make run` and the UI)."""
+    keys = list(context.partition_keys)
+    if len(keys) > 1 and isinstance(context, AssetExecutionContext):
+        return _Progress(keys, context.log, context.asset_key.to_user_string())
+    return keys
+
+
+class _Progress(list):
+    """A run's partition keys; iterating them logs `<asset>: partition <key> (i/n)` as each one starts."""
+
+    def __init__(self, keys: list[str], log, asset: str):
+        super().__init__(keys)
+        self._log, self._asset = log, asset
+
+    def __iter__(self):
+        for i, key in enumerate(list.__iter__(self), 1):
+            self._log.info(f"{self._asset}: partition {key} ({i}/{len(self)})")
+            yield key
 
 
 def write_stage(table: pa.Table, name: str, path: Path, metadata: dict[str, str] | None = None) -> pa.Table:

@@ -11,6 +11,7 @@ from warehouse import compute
 from warehouse.contracts import load as load_contract
 from warehouse.contracts import load_stage
 from warehouse.publish import write_parquet_atomic
+from warehouse.star import cast_staged
 
 from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
@@ -148,7 +149,7 @@ def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResu
     if not files:
         return nothing_to_publish(context, "cx_service_scores", "no validated A-11 quarter is staged")
     contract = load_contract("cx_service_scores")
-    table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files.values()])
+    table = pa.concat_tables([cast_staged(pq.read_table(f), contract) for f in files.values()])
     return publish_result(context, contract, table, "fiscal_quarter")
 
 
@@ -173,7 +174,7 @@ def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeRes
     layout = layout_of(context)
     contract = load_contract("internal_cx_scores")
     files = staged_partitions(layout, "internal_cx_scores", YEAR_COL, [str(y) for y in available_css_years(layout)])
-    table = pa.concat_tables([pq.read_table(f).cast(contract.schema) for f in files.values()]) if files else contract.schema.empty_table()
+    table = pa.concat_tables([cast_staged(pq.read_table(f), contract) for f in files.values()]) if files else contract.schema.empty_table()
     return publish_result(context, contract, table, "fiscal_year")
 
 

@@ -39,3 +39,11 @@ PUBLISH_REPORT = AssetKey(["publish", "report"])
 PUBLISH_EX_CX_FACTORS = AssetKey(["publish", "ex_cx_factors"])
 PUBLISH_FOCUS_AREA_SCORES = AssetKey(["publish", "focus_area_scores"])
 PUBLISH_AGENCY_ASSESSMENT = AssetKey(["publish", "agency_assessment"])
+# The BI star's conformed dimensions (assets/star.py).
+PUBLISH_DIM_AGENCY = AssetKey(["publish", "dim_agency"])
+PUBLISH_DIM_PERIOD = AssetKey(["publish", "dim_period"])
+PUBLISH_DIM_LEVEL1 = AssetKey(["publish", "dim_level1"])
+PUBLISH_DIM_FEVS_ITEM = AssetKey(["publish", "dim_fevs_item"])
+PUBLISH_DIM_CX_SERVICE = AssetKey(["publish", "dim_cx_service"])
+DIMENSION_KEYS = {k.path[-1]: k for k in (PUBLISH_DIM_AGENCY, PUBLISH_DIM_PERIOD, PUBLISH_DIM_LEVEL1, PUBLISH_DIM_FEVS_ITEM,
+                                          PUBLISH_DIM_CX_SERVICE)}

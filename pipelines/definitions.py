@@ -9,7 +9,7 @@ from datetime import timedelta  # noqa: E402
 from dagster import (AssetSelection, AutomationCondition, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions,  # noqa: E402
                      FreshnessPolicy, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules, map_asset_specs)
 
-from assets import catalog, cross_agency, cx, factors, fevs, keys, remote, report, workforce  # noqa: E402
+from assets import catalog, cross_agency, cx, factors, fevs, keys, remote, report, star, workforce  # noqa: E402
 from dagster import TableColumn, TableColumnConstraints, TableSchema  # noqa: E402
 from warehouse.contracts import exists as contract_exists, load as load_contract, load_stage, stage_exists  # noqa: E402
 from quality_checks import cross_agency_checks, cx_checks, fevs_checks, workforce_checks  # noqa: E402
@@ -20,7 +20,7 @@ from .resources import CxexResource, HttpResource  # noqa: E402
 from .schedules import SCHEDULES, observe_remote_sources  # noqa: E402
 from .sensors import SENSORS  # noqa: E402
 
-ASSET_MODULES = [fevs, workforce, cx, cross_agency, catalog, remote, report, factors]
+ASSET_MODULES = [fevs, workforce, cx, cross_agency, catalog, remote, report, factors, star]
 CHECK_MODULES = [fevs_checks, workforce_checks, cx_checks, cross_agency_checks]
 
 # How old a published table may get before the UI marks it stale: each source's release cadence
@@ -44,6 +44,7 @@ FRESHNESS = {
     keys.PUBLISH_AGENCY_ASSESSMENT: (45 * DAY, 75 * DAY),
     keys.WAREHOUSE_CATALOG: (45 * DAY, 75 * DAY),
     keys.PUBLISH_REPORT: (45 * DAY, 75 * DAY),
+    **{k: (45 * DAY, 75 * DAY) for k in keys.DIMENSION_KEYS.values()},  # the star's dimensions follow the facts
 }
 
 

@@ -14,108 +14,15 @@ import sys
 import time
 from pathlib import Path
 
+from pipelines.summary import summary
 from warehouse.settings import SettingError, other
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
-def summary(cxex) -> str:
-    """What was published and its headlines, from the `cxex` resource's data directory and store."""
-    from pipelines.factor_summary import factor_summary
-    from warehouse.catalog import connect
-
-    layout, store = cxex.layout, cxex.store
-    manifest = store.read_manifest()
-    lines = [f"Published tables ({store}):"]
-    for name, t in sorted(manifest["tables"].items()):
-        lines.append(f"  {name:<20} {t['rows']:>9,} rows  version {t['version']}")
-    lines.append(f"Analysts' catalog: duckdb -readonly {layout.warehouse_file}")
-    from warehouse.report import site_index
-
-    if index := site_index(store):
-        lines.append(f"Report site: {index}")
-    con = connect(layout.warehouse_file, cxex.publish_url)  # one read-only connection for every headline
-    try:
-        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-        for view, headline in (("ex_index_scores", _fevs_summary), ("workforce_metrics", _workforce_summary),
-                               ("cx_index_scores", _cx_summary), ("agency_scorecard", _scorecard_summary),
-                               ("agency_assessment", factor_summary)):
-            if view in views:
-                lines += headline(con)
-    finally:
-        con.close()
-    return "\n".join(lines)
-
-
-def _scorecard_summary(con) -> list[str]:
-    year = con.execute("SELECT max(year) FROM agency_scorecard WHERE ex_index IS NOT NULL").fetchone()[0]
-    if year is None:
-        return []
-    top = con.execute("""SELECT agency_code, round(ex_index, 2), cx_rank FROM agency_scorecard
-                         WHERE year = ? AND ex_index IS NOT NULL ORDER BY ex_rank LIMIT 5""", [year]).fetchall()
-    link = con.execute("""SELECT cx_measure, n, round(pearson_r, 2), round(pearson_ci_low, 2), round(pearson_ci_high, 2)
-                          FROM cx_ex_linkage WHERE year = ? AND ex_measure = 'ex_index' AND pearson_r IS NOT NULL
-                          ORDER BY cx_measure""", [year]).fetchall()
-    lines = [f"Agency scorecard {year}, EX index (z, 0 = average agency): " + ", ".join(f"{a} {v:+}" for a, v, _ in top)]
-    for measure, n, r, lo, hi in link:
-        lines.append(f"  EX index vs {measure}: r = {r} (95% CI {lo} to {hi}, n = {n} agencies)")
-    return lines
-
-
-def _cx_summary(con) -> list[str]:
-    row = con.execute("""SELECT max(fiscal_year), bool_or(source_is_sample), arg_max(era, fiscal_year) FROM cx_index_scores
-                         WHERE index_code = 'cx_trust' AND NOT suppressed AND headline""").fetchone()
-    if row[0] is None:
-        return []
-    ranked = con.execute("""SELECT agency_code, round(score, 1), scale FROM cx_index_scores
-                            WHERE fiscal_year = ? AND index_code = 'cx_trust' AND NOT suppressed AND headline
-                            ORDER BY score DESC, agency_code""", [row[0]]).fetchall()
-    label = " (SAMPLE data)" if row[1] else ""
-    measure = "percent favourable" if row[2] == "a11_v2" else "1-5 mean rescaled to 0-100"
-    return [f"CX trust ({measure}), FY{row[0]}{label}: " + ", ".join(f"{a} {s} [{sc}]" for a, s, sc in ranked)]
-
-
-def _fevs_summary(con) -> list[str]:
-    lines = []
-    year, any_sample = con.execute(
-        "SELECT max(survey_year), bool_or(source_is_sample) FROM ex_index_scores").fetchone()
-    gov = con.execute("SELECT score FROM ex_index_scores WHERE survey_year = ? AND org_level = 'government' "
-                      "AND index_code = 'eei'", [year]).fetchone()
-    ranked = con.execute("""
-        SELECT agency_code, round(score, 1), respondents FROM ex_index_scores
-        WHERE survey_year = ? AND org_level = 'agency' AND index_code = 'eei'
-          AND NOT suppressed AND agency_code <> 'XX'
-        ORDER BY score DESC, agency_code""", [year]).fetchall()
-    n_supp = con.execute("SELECT count(*) FROM ex_index_scores WHERE survey_year = ? AND org_level = 'agency' "
-                         "AND index_code = 'eei' AND suppressed", [year]).fetchone()[0]
-    label = " (SAMPLE data: synthetic, not OPM's figures)" if any_sample else ""
-    lines.append(f"Employee Engagement Index, {year}{label}: governmentwide {gov[0]:.1f}")
-    if ranked:
-        lines.append("  top:    " + ", ".join(f"{a} {s}" for a, s, _ in ranked[:3]))
-        lines.append("  bottom: " + ", ".join(f"{a} {s}" for a, s, _ in ranked[-3:]))
-    lines.append(f"  {len(ranked)} agencies ranked; {n_supp} suppressed (fewer than the threshold of respondents)")
-    return lines
-
-
-def _workforce_summary(con) -> list[str]:
-    lines = []
-    fy = con.execute("SELECT max(fiscal_year) FROM workforce_metrics "
-                     "WHERE headcount_basis IN ('monthly snapshots', 'quarterly snapshots')").fetchone()[0]
-    if fy is not None:
-        w = con.execute("""SELECT avg_headcount, quit_rate, separation_rate, first_year_attrition_rate, supervisor_ratio,
-                                  retirement_eligible_share_est, bool_or(source_is_sample) OVER ()
-                           FROM workforce_metrics WHERE fiscal_year = ? AND org_level = 'government'""", [fy]).fetchone()
-        label = " (SAMPLE data)" if w[6] else ""
-        fmt = lambda v, f: "n/a" if v is None else format(v, f)  # noqa: E731
-        lines.append(f"Workforce, FY{fy}{label}: {w[0]:,.0f} on board on average; quit rate {fmt(w[1], '.1f')}%, "
-                     f"separation rate {fmt(w[2], '.1f')}%, first-year attrition {fmt(w[3], '.1f')}%, "
-                     f"{fmt(w[4], '.1f')} non-supervisors per supervisor, "
-                     f"{fmt(w[5], '.1f')}% estimated retirement-eligible")
-    return lines
-
-
-QUIET = {"loggers": {"console": {"config": {"log_level": other("log_level", "WARNING")}}}}
+# On a terminal, INFO shows each partition as it starts (assets/common.py partition_keys); quiet in CI and pipes.
+QUIET = {"loggers": {"console": {"config": {"log_level": other("log_level", "INFO" if sys.stdout.isatty() else "WARNING")}}}}
 
 
 def _sources():
@@ -258,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cxex: unknown source(s) {', '.join(unknown)}; choose from {', '.join(sources)}", file=sys.stderr)
         return 2
     failed: list[str] = []
-    to_publish = []
+    to_publish, results = [], []
     for name in chosen:
         job_name, label, available, raw_node, published = sources[name]
         partitions = select_partitions(available(layout), args.partitions)
@@ -271,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         ok, files = True, set()
         for start, end in contiguous_ranges(partitions, all_keys):
             result = run_range(job, start, end, instance)
+            results.append(result)
             span = start if start == end else f"{start}..{end}"
             if not result.success:
                 ok = False
@@ -299,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     selection = [*to_publish, keys.WAREHOUSE_CATALOG, keys.PUBLISH_REPORT]
     if not failed:
         selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
-                      keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT]
+                      keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT,
+                      *keys.DIMENSION_KEYS.values()]
     if instance.is_persistent:
         from pipelines.launch import execute
 
@@ -312,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         print("cxex: publication failed:", file=sys.stderr)
         for msg in failure_messages(result.all_events):
             print(f"  {msg}", file=sys.stderr)
-    print(summary(cxex))
+    print(summary(cxex, [*results, result]))
     print(f"cxex: republished {len(changed)} table(s): {', '.join(changed) or 'none'}")
     if kept:
         print(f"cxex: kept their last good version: {', '.join(kept)}")

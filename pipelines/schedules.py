@@ -1,7 +1,9 @@
 """Schedules, one per release cadence. All are STOPPED by default: turn them on in the UI
 (Automation → Schedules) or with `dagster schedule start -w workspace.yaml <name>`.
 
-- workforce_monthly_schedule: the 20th of each month, the month before (OPM's monthly files).
+- workforce_monthly_schedule: the 20th of each month at 06:00 UTC, the month before (OPM's monthly files).
+  A schedule built from a time-partitioned job runs in its partitions' timezone (UTC); the others
+  run at their hour in America/New_York.
 - a11_quarterly_schedule: A-11 Section 280 data is due 30 days after a quarter ends, so on
   30 January, 30 April, 30 July and 30 October, for the fiscal quarter that just ended.
 - fevs_yearly_schedule: 1 June, the previous survey year (OPM publishes the PRDF in the spring).
@@ -33,7 +35,8 @@ observe_remote_sources = define_asset_job(
 
 workforce_monthly_schedule = build_schedule_from_partitioned_job(
     workforce_monthly, name="workforce_monthly_schedule", day_of_month=20, hour_of_day=6,
-    default_status=STOPPED, description="The 20th of each month, 06:00 Eastern: the previous month's workforce data.")
+    default_status=STOPPED, description="The 20th of each month, 06:00 UTC (the monthly partitions' timezone; the other schedules run "
+                                               "at 06:00 Eastern): the previous month's workforce data.")
 
 
 def quarter_just_ended(when: datetime) -> str:

@@ -11,8 +11,10 @@ from tests.conftest import land, make_defs, run_year, write_prdf
 from tests.test_workforce_formulas import run_months
 
 PUBLISHED = AssetSelection.groups("publish", "cross_agency")
-CROSS = {keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT, keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE, keys.WAREHOUSE_CATALOG,
-         keys.PUBLISH_REPORT}  # the report site is rebuilt with every publication
+CROSS = {keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT, keys.PUBLISH_AGENCY_CROSSWALK,
+         keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE, keys.WAREHOUSE_CATALOG,
+         keys.PUBLISH_REPORT,  # the report site is rebuilt with every publication
+         *keys.DIMENSION_KEYS.values()}
 ALL = {getattr(keys, k) for k in dir(keys) if k.startswith(("PUBLISH_", "WAREHOUSE_CATALOG"))}
 
 

@@ -263,7 +263,7 @@ def test_unknown_provider_is_a_warning_that_keeps_its_rows(tmp_path):
     [warning] = [e for e in results[0].get_asset_check_evaluations() if e.check_name == "a11_cx_service_registry"]
     assert not warning.passed and "va-unknown-office" in warning.description
     row = one(t["cx_service_scores"], service_provider_id="va-unknown-office", driver="trust", scale="thumbs_up_down")
-    assert row["agency_code"] is None and row["pct_favourable"] == pytest.approx(70.0)
+    assert row["agency_code"] == "UNK" and row["pct_favourable"] == pytest.approx(70.0)  # published keys are never null
     assert not [r for r in t["cx_index_scores"] if r["agency_code"] == "VA"]  # no agency to count it for
 
 

@@ -34,7 +34,7 @@ def published(tmp_path_factory):
 
 def test_item_percentages_are_weighted_and_exclude_x_and_blank(published):
     items, _ = published
-    q1 = items[("agency", "AA", None, "Q1")]
+    q1 = items[("agency", "AA", "ALL", "Q1")]
     assert q1["respondents"] == 10 and q1["dont_know_respondents"] == 1
     assert q1["weight_sum"] == pytest.approx(65)
     assert q1["pct_positive"] == pytest.approx(100 * 31 / 65)
@@ -46,16 +46,16 @@ def test_item_percentages_are_weighted_and_exclude_x_and_blank(published):
 
 def test_governmentwide_rolls_up_every_respondent(published):
     items, index = published
-    gov = items[("government", "ALL", None, "Q1")]
+    gov = items[("government", "ALL", "ALL", "Q1")]
     assert gov["respondents"] == 19
     assert gov["pct_positive"] == pytest.approx(100 * 40 / 74)
-    assert index[("government", "ALL", None, "eei")]["score"] == pytest.approx(100 * (30 + 66 + 9) / 87 / 3)
-    assert index[("government", "ALL", None, "eei")]["respondents"] == 21
+    assert index[("government", "ALL", "ALL", "eei")]["score"] == pytest.approx(100 * (30 + 66 + 9) / 87 / 3)
+    assert index[("government", "ALL", "ALL", "eei")]["respondents"] == 21
 
 
 def test_indices_are_plain_means(published):
     _, index = published
-    aa = {k[3]: v for k, v in index.items() if k[:3] == ("agency", "AA", None)}
+    aa = {k[3]: v for k, v in index.items() if k[:3] == ("agency", "AA", "ALL")}
     assert aa["eei_intrinsic_work_experience"]["score"] == pytest.approx(100 * 21 / 78)
     assert aa["eei_supervisors"]["score"] == pytest.approx(100 * 57 / 78)
     assert aa["eei_leaders_lead"]["score"] == pytest.approx(0.0)
@@ -74,16 +74,16 @@ def test_small_cells_are_suppressed_never_shown(published):
             assert row["suppressed"], key
         if row["suppressed"]:
             assert row.get("pct_positive") is None and row.get("score") is None, key
-    bb = index[("agency", "BB", None, "eei")]
+    bb = index[("agency", "BB", "ALL", "eei")]
     assert bb["suppressed"] and bb["score"] is None and bb["respondents"] == 9
     # LEVEL1 AAAA has 6 respondents, AAAB 6: both suppressed, the agency (12) is not
     assert items[("level1", "AA", "AAAA", "Q70")]["suppressed"]
-    assert not items[("agency", "AA", None, "Q70")]["suppressed"]
+    assert not items[("agency", "AA", "ALL", "Q70")]["suppressed"]
 
 
 def test_provenance_marks_real_landed_file(published):
     items, _ = published
-    row = items[("agency", "AA", None, "Q1")]
+    row = items[("agency", "AA", "ALL", "Q1")]
     assert row["source"] == "opm_fevs_prdf" and row["source_file"] == "landing/fevs/2018/prdf.csv"
     assert not row["source_is_sample"] and len(row["source_sha256"]) == 64
     assert row["source_retrieved_at"] is None  # placed by hand, not downloaded

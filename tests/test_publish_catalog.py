@@ -16,12 +16,13 @@ def _table(n=3, **override):
     c = load("ex_index_scores")
     base = {
         "survey_year": [2024] * n, "org_level": ["agency"] * n, "agency_code": [f"A{i}" for i in range(n)],
-        "level1_code": [None] * n, "index_code": ["eei"] * n, "index_name": ["Employee Engagement Index"] * n,
+        "level1_code": ["ALL"] * n, "index_code": ["eei"] * n, "index_name": ["Employee Engagement Index"] * n,
         "score": [70.0 + i for i in range(n)], "items": [15] * n, "respondents": [100] * n,
         "min_item_respondents": [90] * n, "suppressed": [False] * n, "source": ["opm_fevs_prdf"] * n,
         "source_file": ["landing/fevs/2024/f.csv"] * n, "source_sha256": ["0" * 64] * n,
         "source_is_sample": [False] * n, "source_retrieved_at": [None] * n, "pipeline_version": ["0.1.0"] * n,
-        "run_id": ["run-1"] * n,
+        "run_id": ["run-1"] * n, "agency_name": [f"Agency A{i}" for i in range(n)], "period_key": ["FEVS2024"] * n,
+        "level1_key": [f"FEVS2024/A{i}/ALL" for i in range(n)],
     }
     base.update(override)
     return pa.table({k: v if isinstance(v, pa.Array) else pa.array(v, type=c.schema.field(k).type) for k, v in base.items()})

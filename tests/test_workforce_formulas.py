@@ -45,7 +45,7 @@ def metrics(tmp_path_factory):
 
 def test_annual_rates_use_average_on_board_headcount(metrics):
     m, _ = metrics
-    aa = m[(2024, "agency", "AA", None)]
+    aa = m[(2024, "agency", "AA", "ALL")]
     assert aa["months_observed"] == 12 and aa["avg_headcount"] == 130 and aa["end_headcount"] == 130
     assert (aa["quits"], aa["retirements"], aa["transfers_out"], aa["separations"]) == (12, 1, 1, 14)
     assert aa["quit_rate"] == pytest.approx(100 * 12 / 130)
@@ -59,7 +59,7 @@ def test_annual_rates_use_average_on_board_headcount(metrics):
 
 def test_first_year_attrition_needs_the_prior_year(metrics):
     m, _ = metrics
-    aa24, aa23 = m[(2024, "agency", "AA", None)], m[(2023, "agency", "AA", None)]
+    aa24, aa23 = m[(2024, "agency", "AA", "ALL")], m[(2023, "agency", "AA", "ALL")]
     assert aa24["first_year_separations"] == 12 and aa24["prior_year_new_hires"] == 24
     assert aa24["first_year_attrition_rate"] == pytest.approx(50.0)
     assert aa23["first_year_attrition_rate"] is None and aa23["prior_year_new_hires"] is None  # FY2022 not in the data
@@ -69,7 +69,7 @@ def test_first_year_attrition_needs_the_prior_year(metrics):
 
 def test_supervisor_ratio_retirement_estimate_and_median_service(metrics):
     m, _ = metrics
-    aa = m[(2024, "agency", "AA", None)]
+    aa = m[(2024, "agency", "AA", "ALL")]
     # OPM's DTsuper grouping: only code 2 is Supervisor; 4 (supervisor, CSRA) and 8 are Non-Supervisor
     assert (aa["supervisors"], aa["leaders"], aa["non_supervisors"]) == (11, 0, 119)
     assert aa["supervisor_ratio"] == pytest.approx(119 / 11)
@@ -83,8 +83,8 @@ def test_supervisor_ratio_retirement_estimate_and_median_service(metrics):
 def test_levels_add_up_and_names_come_from_the_lookup(metrics):
     m, _ = metrics
     a1, a2 = m[(2024, "subelement", "AA", "AA01")], m[(2024, "subelement", "AA", "AA02")]
-    assert a1["avg_headcount"] + a2["avg_headcount"] == m[(2024, "agency", "AA", None)]["avg_headcount"]
-    assert m[(2024, "government", "ALL", None)]["quits"] == 12
+    assert a1["avg_headcount"] + a2["avg_headcount"] == m[(2024, "agency", "AA", "ALL")]["avg_headcount"]
+    assert m[(2024, "government", "ALL", "ALL")]["quits"] == 12
     assert a1["agency_subelement_name"] == "OFFICE ONE, HEADQUARTERS" and a1["agency_name"] == "TEST AGENCY"
     assert a1["in_lookup"] and a1["source_is_sample"] is False
     assert a1["source_file"].startswith("landing/workforce/{202210..202409}")

@@ -124,14 +124,14 @@ def test_highest_version_is_read_never_two(fy2025):
 
     data_dir, m = fy2025
     assert month_files(DataLayout(data_dir), "202502").separation.path.name == "separations_202502_2.txt"
-    aa = m[(2025, "agency", "AA", None)]
+    aa = m[(2025, "agency", "AA", "ALL")]
     assert aa["terminations"] == 1  # only in version 2
     assert aa["quits"] == 12  # version 1's quit not counted twice
 
 
 def test_deferred_resignations_are_reported_apart_from_quits(fy2025):
     _, m = fy2025
-    aa = m[(2025, "agency", "AA", None)]
+    aa = m[(2025, "agency", "AA", "ALL")]
     assert aa["deferred_resignations"] == 4
     assert aa["retirements"] == 1  # a DRP retirement stays a retirement
     assert aa["separations"] == 12 + 4 + 1  # quits + DRP + SI; the REDACTED one is suppressed
@@ -142,7 +142,7 @@ def test_deferred_resignations_are_reported_apart_from_quits(fy2025):
 
 def test_names_from_the_files_blank_subelement_and_supervisory_groups(fy2025):
     _, m = fy2025
-    aa = m[(2025, "agency", "AA", None)]
+    aa = m[(2025, "agency", "AA", "ALL")]
     assert aa["agency_name"] == "TEST AGENCY" and not aa["in_lookup"]  # no DTagy: names from the file
     assert m[(2025, "subelement", "AA", "AA01")]["agency_subelement_name"] == "OFFICE ONE"
     assert m[(2025, "subelement", "AA", "AA**")]["end_headcount"] == 4  # blank code → the agency's unspecified
@@ -152,7 +152,7 @@ def test_names_from_the_files_blank_subelement_and_supervisory_groups(fy2025):
 
 def test_retirement_eligibility_from_the_service_computation_date(fy2025):
     _, m = fy2025
-    aa = m[(2025, "agency", "AA", None)]
+    aa = m[(2025, "agency", "AA", "ALL")]
     # 10 law-enforcement officers (50 + 20) and 5 aged 60-64 with 25+ years by SCD (their LOS is REDACTED)
     assert aa["retirement_eligible_est"] == 15
     assert aa["retirement_eligibility_basis"] == "service computation date"

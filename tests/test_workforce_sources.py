@@ -79,8 +79,8 @@ def test_fedscope_cube_layout_with_the_real_lookups(reference, tmp_path):
     assert run_publish(defs).success
     rows = {(r["org_level"], r["agency_subelement_code"]): r for r in pq.read_table(tmp_path / "publish" / "workforce_metrics").to_pylist()}
     assert rows[("subelement", "ZZ99")]["in_lookup"] is False and rows[("subelement", "ZZ99")]["end_headcount"] == 1
-    assert rows[("subelement", "AF0D")]["agency_name"] == "DEPARTMENT OF THE AIR FORCE"
-    assert rows[("agency", None)]["months_observed"] == 1 and rows[("agency", None)]["quit_rate"] is None  # not a full year
+    assert rows[("subelement", "AF0D")]["agency_name"] == "United States Department of the Air Force"  # the crosswalk's one spelling
+    assert rows[("agency", "ALL")]["months_observed"] == 1 and rows[("agency", "ALL")]["quit_rate"] is None  # not a full year
 
 
 def _month_with(tmp_path, employment_text: str, name="emp.txt"):

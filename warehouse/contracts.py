@@ -29,9 +29,11 @@ ARROW_TYPES: dict[str, pa.DataType] = {
     "string": pa.string(),
     "bool": pa.bool_(),
     "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
 }
 SQL_TYPES = {"int8": "TINYINT", "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT",
-             "float64": "DOUBLE", "string": "VARCHAR", "bool": "BOOLEAN", "timestamp": "TIMESTAMPTZ"}
+             "float64": "DOUBLE", "string": "VARCHAR", "bool": "BOOLEAN", "timestamp": "TIMESTAMPTZ",
+             "date": "DATE"}
 
 
 class ContractError(ValueError):
@@ -240,6 +242,9 @@ def render_markdown() -> str:
         "Published tables end with the provenance columns listed once at the bottom.",
         "",
     ]
+    from .star import star_markdown
+
+    out += star_markdown(all_contracts())
     prov = {c.name for c in provenance_columns()}
     for c in all_contracts():
         out += [f"## `{c.table}` (contract v{c.version})", "", c.description, "",

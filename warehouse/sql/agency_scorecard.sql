@@ -135,7 +135,11 @@ ranked AS (
            lag(year) OVER (PARTITION BY agency_code ORDER BY year) AS prior_year,
            lag(ex_index) OVER (PARTITION BY agency_code ORDER BY year) AS prior_ex_index,
            lag(cx_index) OVER (PARTITION BY agency_code ORDER BY year) AS prior_cx_index,
-           lag(internal_cx_index) OVER (PARTITION BY agency_code ORDER BY year) AS prior_internal_cx_index
+           lag(internal_cx_index) OVER (PARTITION BY agency_code ORDER BY year) AS prior_internal_cx_index,
+           lag(eei) OVER (PARTITION BY agency_code ORDER BY year) AS prior_eei,
+           lag(cx_trust) OVER (PARTITION BY agency_code ORDER BY year) AS prior_cx_trust,
+           lag(cx_era) OVER (PARTITION BY agency_code ORDER BY year) AS prior_cx_era,
+           lag(internal_cx) OVER (PARTITION BY agency_code ORDER BY year) AS prior_internal_cx
     FROM base
     WHERE agency_kind IS DISTINCT FROM 'pooled'
 )
@@ -157,6 +161,10 @@ SELECT year::SMALLINT AS year, agency_code, agency_name IS NOT NULL AS in_crossw
        contrib_supervisor_ratio, contrib_retirement_eligible_share_est, contrib_cx_trust, contrib_cx_drivers_v1,
        contrib_cx_mentions_v2,
        fevs_respondents, fevs_survey_year::SMALLINT AS fevs_survey_year, fevs_fiscal_year_basis,
-       cx_responses, internal_cx_respondents
+       cx_responses, internal_cx_respondents,
+       -- changes in the measures' own points (the z deltas above measure relative standing)
+       CASE WHEN prior_year = year - 1 THEN eei - prior_eei END AS eei_delta_points,
+       CASE WHEN prior_year = year - 1 AND cx_era = prior_cx_era THEN cx_trust - prior_cx_trust END AS cx_trust_delta_points,
+       CASE WHEN prior_year = year - 1 THEN internal_cx - prior_internal_cx END AS internal_cx_delta_points
 FROM ranked
 ORDER BY year, agency_code
