@@ -18,6 +18,7 @@ def test_switching_from_sample_to_landed_republishes_only_landed_partitions_for_
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     data_dir = copy_default_run(default_run, tmp_path / "data")  # the embedded default: every source from the sample
     monkeypatch.setenv("CXEX_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("CXEX_FEVS_MIN_SHARE", "0")  # the landed hand-made FEVS file is tiny (as the data_dir fixture sets)
     assert all(_published(data_dir, "ex_index_scores").column("source_is_sample").to_pylist())
     assert len(set(_published(data_dir, "ex_index_scores").column("survey_year").to_pylist())) == 7
 
