@@ -22,7 +22,7 @@ class CxexResource(ConfigurableResource):
 
     Each field's environment variable is in warehouse/settings.py (CXEX_DATA_DIR, CXEX_MIN_RESPONDENTS,
     CXEX_CX_MIN_RESPONSES, CXEX_MIN_COVERAGE, CXEX_USE_SAMPLE, CXEX_FEVS_MIN_RESPONDENTS, CXEX_FEVS_MAX_RESPONDENTS,
-    CXEX_PUBLISH_URL, CXEX_LANDING_SETTLE_SECONDS); docs in the README's Configuration section.
+    CXEX_PUBLISH_URL, CXEX_LANDING_SETTLE_SECONDS, CXEX_KEEP_VERSIONS, CXEX_KEEP_VALIDATION_RUNS); docs in the README's Configuration section.
     """
 
     data_dir: str = Field(default="./data", description="The data directory (CXEX_DATA_DIR).")
@@ -38,6 +38,10 @@ class CxexResource(ConfigurableResource):
                                                      "folder, or an object store URL (s3://, gs://, az:// ...).")
     landing_settle_seconds: float = Field(default=60.0, description="How long a landed file must stay unchanged before "
                                                                     "the landing sensor reads it.")
+    keep_versions: int = Field(default=3, description="Publication snapshots whose table versions are kept under "
+                                                      "publish/.versions (at least 1; CXEX_KEEP_VERSIONS).")
+    keep_validation_runs: int = Field(default=5, description="Validation runs kept per asset and partition under "
+                                                             "quality/validation_results (at least 1; CXEX_KEEP_VALIDATION_RUNS).")
 
     @model_validator(mode="before")
     @classmethod
@@ -62,7 +66,7 @@ class CxexResource(ConfigurableResource):
         from warehouse.publish import open_store
 
         layout = self.layout
-        return open_store(self.publish_url, layout.publish_root, layout.root)
+        return open_store(self.publish_url, layout.publish_root, layout.root, self.keep_versions)
 
     @classmethod
     def from_env(cls, **overrides) -> "CxexResource":

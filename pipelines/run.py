@@ -29,7 +29,7 @@ def _instance():
     Path(home).mkdir(parents=True, exist_ok=True)
     cfg = Path(home) / "dagster.yaml"
     if not cfg.exists():
-        cfg.write_text("telemetry:\n  enabled: false\n")
+        cfg.write_text("telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n")
     return DagsterInstance.get()
 
 
@@ -189,9 +189,9 @@ def contiguous_ranges(keys: list[str], all_keys: list[str]) -> list[tuple[str, s
     return [(r[0], r[-1]) for r in ranges]
 
 
-def run_range(job, start: str, end: str, instance):
+def run_range(job, start: str, end: str, instance, extra_tags: dict | None = None):
     """One run of `job` over the partitions start..end (all assets take the range in one run)."""
-    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end, **(extra_tags or {})}
     return job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, tags=tags)
 
 
@@ -233,10 +233,6 @@ def _changes(before: dict, after: dict) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assets import keys
-    from pipelines.alerts import failure_messages, warning_messages
-    from pipelines.jobs import PUBLISH_JOB
-
     args = parse_args(argv)
     started = time.perf_counter()
     try:
@@ -249,9 +245,30 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingError, OSError) as e:
         print(f"cxex: {e}", file=sys.stderr)
         return 2
+    from warehouse.recovery import DataDirBusy, acquire_writer_lock
+
+    try:
+        lock = acquire_writer_lock(layout.root)  # one writer per data directory: a second run fails at once
+    except DataDirBusy as e:
+        print(f"cxex: {e}", file=sys.stderr)
+        return 3
+    try:
+        return _locked_main(args, defs, cxex, layout, started)
+    finally:
+        lock.release()
+
+
+def _locked_main(args, defs, cxex, layout, started) -> int:
+    from assets import keys
+    from pipelines import recovery
+    from pipelines.alerts import failure_messages, warning_messages
+    from pipelines.jobs import PUBLISH_JOB
+
     _import_in_background("great_expectations")  # ~4 s of imports, overlapped with Dagster's start and parsing
     instance = _instance()
     print(f"cxex: data directory {layout.root}")
+    for line in recovery.start(cxex, instance):  # after a kill: no manual step
+        print(f"cxex: recovery: {line}")
     sources = _sources()
     chosen = [s.strip() for s in args.source.split(",") if s.strip()] or list(sources)
     unknown = [s for s in chosen if s not in sources]
@@ -271,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         all_keys = job.partitions_def.get_partition_keys()
         ok, files = True, set()
         for start, end in contiguous_ranges(partitions, all_keys):
-            result = run_range(job, start, end, instance)
+            result = run_range(job, start, end, instance, recovery.run_tags())
             span = start if start == end else f"{start}..{end}"
             if not result.success:
                 ok = False
@@ -301,10 +318,13 @@ def main(argv: list[str] | None = None) -> int:
     if not failed:
         selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE]
     result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection)
-    changed, kept = _changes(before, cxex.store.read_manifest())
+        instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection, tags=recovery.run_tags())
+    after = cxex.store.read_manifest()
+    changed, kept = _changes(before, after)
     if not result.success:
-        print("cxex: publication failed:", file=sys.stderr)
+        print("cxex: publication failed" + ("" if changed else
+              f"; nothing of this run was committed: snapshot {after.get('snapshot') or '(none)'} stays current") + ":",
+              file=sys.stderr)
         for msg in failure_messages(result.all_events):
             print(f"  {msg}", file=sys.stderr)
     print(summary(cxex))

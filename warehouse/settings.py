@@ -28,10 +28,13 @@ SETTINGS = {
     "fevs_max_respondents": ("CXEX_FEVS_MAX_RESPONDENTS", 1_500_000),
     "publish_url": ("CXEX_PUBLISH_URL", ""),
     "landing_settle_seconds": ("CXEX_LANDING_SETTLE_SECONDS", 60.0),
+    "keep_versions": ("CXEX_KEEP_VERSIONS", 3),
+    "keep_validation_runs": ("CXEX_KEEP_VALIDATION_RUNS", 5),
 }
 SECRETS = {"publish_options": "CXEX_PUBLISH_OPTIONS", "alert_webhook": "CXEX_ALERT_WEBHOOK",
            "touchpoints_api_key": "CXEX_TOUCHPOINTS_API_KEY"}
-OTHER = {"remote_sources": "CXEX_REMOTE_SOURCES", "log_level": "CXEX_LOG_LEVEL"}
+OTHER = {"remote_sources": "CXEX_REMOTE_SOURCES", "log_level": "CXEX_LOG_LEVEL",
+         "fault_hook": "CXEX_FAULT_HOOK"}  # tests only: warehouse/faults.py
 
 
 class SettingError(ValueError):
@@ -100,6 +103,8 @@ def validate(values: dict) -> dict:
         "fevs_max_respondents": whole("fevs_max_respondents", v["fevs_max_respondents"], 1),
         "publish_url": publish_url(v["publish_url"]),
         "landing_settle_seconds": number("landing_settle_seconds", v["landing_settle_seconds"], 0.0, 86_400.0),
+        "keep_versions": whole("keep_versions", v["keep_versions"], 1),
+        "keep_validation_runs": whole("keep_validation_runs", v["keep_validation_runs"], 1),
     }
     if out["fevs_min_respondents"] > out["fevs_max_respondents"]:
         raise SettingError(f"{var('fevs_min_respondents')}={out['fevs_min_respondents']} is above "

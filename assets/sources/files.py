@@ -35,11 +35,19 @@ class SourceFile:
             meta = json.loads(sidecar.read_text())
             retrieved_at = datetime.fromisoformat(meta["retrieved_at"]) if meta.get("retrieved_at") else None
             url = meta.get("url")
-        try:
-            relative = str(path.resolve().relative_to(data_root.resolve()))
-        except ValueError:
-            relative = str(path.resolve())
-        return cls(path, relative, sha256_file(path), is_sample, retrieved_at, url)
+        return cls(path, inside_data_dir(path, data_root), sha256_file(path), is_sample, retrieved_at, url)
+
+
+def inside_data_dir(path: Path, data_root: Path) -> str:
+    """`path` relative to the data directory, after following every link; a file (or landing folder)
+    that is a symbolic link leading outside the data directory is refused: its contents and its path
+    would enter published provenance from a place nobody landed them."""
+    target = path.resolve()
+    try:
+        return str(target.relative_to(data_root.resolve()))
+    except ValueError:
+        raise SourceFileError(f"{path}: a symbolic link to {target}, outside the data directory {data_root}; "
+                              "links leaving the data directory are refused: copy the file into the landing folder") from None
 
 
 def is_data_file(path: Path) -> bool:
