@@ -13,7 +13,7 @@ import signal
 from .settings import other
 
 POINTS = ("version_written", "pending_recorded", "manifest_written", "manifest_committed", "snapshot_linked",
-          "links_switched", "catalog_written")
+          "links_switched", "catalog_written", "parquet_written")
 _seen: dict[str, int] = {}
 
 

@@ -446,6 +446,7 @@ def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] |
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        fault_point("parquet_written")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
