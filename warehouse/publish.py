@@ -97,10 +97,10 @@ def _committed(manifest: dict, pending: dict[str, dict], run_id: str, keep: int)
             "committed_at": now.isoformat(), "updated_at": now.isoformat(), "tables": tables, "history": history}
 
 
-def _kept_versions(manifest: dict) -> dict[str, set[str]]:
-    """Per table, the versions some retained snapshot uses (the current one included)."""
+def _kept_versions(manifest: dict, keep: int) -> dict[str, set[str]]:
+    """Per table, the versions one of the last `keep` snapshots uses (the current one included)."""
     kept: dict[str, set[str]] = {t: {e["version"]} for t, e in manifest.get("tables", {}).items()}
-    for snap in manifest.get("history", []):
+    for snap in manifest.get("history", [])[:keep]:
         for t, v in snap["tables"].items():
             kept.setdefault(t, set()).add(v)
     return kept
@@ -152,7 +152,7 @@ class _Store:
         self._rm(f"{PENDING}/{run_id}")
 
     def _prune(self, manifest: dict) -> None:
-        kept = _kept_versions(manifest)
+        kept = _kept_versions(manifest, self.keep)
         pending = {(t, e["version"]) for run in self._list(PENDING) for t, e in self.pending(run).items()}
         for t in kept:
             for v in self._list(f".versions/{t}"):
@@ -308,7 +308,7 @@ class LocalStore(_Store):
 
     def _prune(self, manifest: dict) -> None:
         super()._prune(manifest)
-        keep = {s["snapshot"] for s in manifest.get("history", [])}
+        keep = {s["snapshot"] for s in manifest.get("history", [])[:self.keep]}
         for name in self._list(SNAPSHOTS):
             if name not in keep and not name.startswith("."):
                 self._rm(f"{SNAPSHOTS}/{name}")
