@@ -42,7 +42,7 @@ def summary(cxex) -> str:
     lines = [f"Published tables ({store}):"]
     for name, t in sorted(manifest["tables"].items()):
         lines.append(f"  {name:<20} {t['rows']:>9,} rows  version {t['version']}")
-    lines.append(f"Analysts' catalog: duckdb -readonly {layout.warehouse_file}")
+    lines.append(f"Analysts' catalog: cd {layout.root} && duckdb -readonly {layout.warehouse_file.name}")
     con = connect(layout.warehouse_file, cxex.publish_url)  # one read-only connection for every headline
     try:
         views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
