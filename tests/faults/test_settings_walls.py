@@ -8,6 +8,7 @@ import pytest
 
 from tests import hand_data
 from tests.conftest import land, write_prdf
+from tests.test_settings import assert_refused_before_any_work
 
 
 @pytest.mark.parametrize("var, value, words", [
@@ -22,14 +23,7 @@ from tests.conftest import land, write_prdf
     ("CXEX_PUBLISH_URL", "javascript://x", "scheme 'javascript' is not one of"),
 ])
 def test_each_bad_setting_is_one_line_naming_it_before_any_work(data_dir, monkeypatch, capsys, var, value, words):
-    from pipelines import run as run_module
-
-    monkeypatch.setenv(var, value)
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    assert run_module.main([]) == 2
-    err = capsys.readouterr().err
-    assert words in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    assert list(data_dir.iterdir()) == []  # nothing was read, generated, locked or published
+    assert_refused_before_any_work(data_dir, monkeypatch, capsys, var, value, words)
 
 
 def test_a_landed_symlink_leaving_the_data_dir_is_refused(data_dir, tmp_path):
