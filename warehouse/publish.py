@@ -133,6 +133,9 @@ class _Store:
             pending = self.pending(run_id)
             if not pending:
                 return None
+            missing = [t for t, e in pending.items() if not self._exists(e.get("file") or _version_file(t, e["version"]))]
+            if missing:
+                raise RuntimeError(f"run {run_id}: staged version files of {', '.join(missing)} are gone; nothing committed")
             manifest = _committed(self.read_manifest(), pending, run_id, self.keep)
             self._put(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n", commit=True)
             fault_point("manifest_committed")
@@ -151,12 +154,18 @@ class _Store:
         """Forget what a run staged (its versions become orphans, pruned later)."""
         self._rm(f"{PENDING}/{run_id}")
 
-    def _prune(self, manifest: dict) -> None:
+    def _prune(self, manifest: dict, orphans_before: float | None = None) -> None:
+        """Remove versions no retained snapshot uses. Only older than the current version (a newer one
+        may be another run's, being staged now), or, with `orphans_before` (recovery, a POSIX time
+        before every live run), also newer ones last written before it (a killed run's)."""
         kept = _kept_versions(manifest, self.keep)
         pending = {(t, e["version"]) for run in self._list(PENDING) for t, e in self.pending(run).items()}
         for t in kept:
+            current = manifest["tables"][t]["version"] if t in manifest.get("tables", {}) else ""
             for v in self._list(f".versions/{t}"):
-                if v not in kept[t] and not v.startswith(".") and (t, v) not in pending:
+                if v in kept[t] or v.startswith(".") or (t, v) in pending:
+                    continue
+                if v < current or (orphans_before is not None and self._mtime(f".versions/{t}/{v}") < orphans_before):
                     self._rm(f".versions/{t}/{v}")
 
     # -- reading --------------------------------------------------------------------------------
@@ -225,6 +234,9 @@ class LocalStore(_Store):
         finally:
             tmp.unlink(missing_ok=True)
 
+    def _exists(self, rel: str) -> bool:
+        return (self.root / rel).is_file()
+
     def _get(self, rel: str) -> str | None:
         try:
             return (self.root / rel).read_text()
@@ -283,7 +295,7 @@ class LocalStore(_Store):
 
     def _derive(self, manifest: dict) -> None:
         """Links from the manifest: a snapshot folder, `current` swapped to it, `<table>` -> current/<table>."""
-        if not self.links or not manifest.get("snapshot"):
+        if not manifest.get("snapshot") or not self.links:
             return
         snaps = self.root / SNAPSHOTS
         snap = snaps / manifest["snapshot"]
@@ -300,14 +312,18 @@ class LocalStore(_Store):
         for t in manifest["tables"]:
             self._swap_link(f"{CURRENT}/{t}", self.root / t)
 
-    def repair(self) -> None:
-        """Re-derive the links from the committed manifest (after a kill between commit and links)."""
+    def repair(self, orphans_before: float | None = None) -> None:
+        """Re-derive the links from the committed manifest (after a kill between commit and links) and
+        prune; `orphans_before`: also versions a killed run wrote before that time and never committed."""
         manifest = self.read_manifest()
         self._derive(manifest)
-        self._prune(manifest)
+        self._prune(manifest, orphans_before)
 
-    def _prune(self, manifest: dict) -> None:
-        super()._prune(manifest)
+    def _mtime(self, rel: str) -> float:
+        return (self.root / rel).stat().st_mtime
+
+    def _prune(self, manifest: dict, orphans_before: float | None = None) -> None:
+        super()._prune(manifest, orphans_before)
         keep = {s["snapshot"] for s in manifest.get("history", [])[:self.keep]}
         for name in self._list(SNAPSHOTS):
             if name not in keep and not name.startswith("."):
@@ -376,6 +392,9 @@ class ObjectStore(_Store):
         if commit:
             fault_point("manifest_written")
         self.fs.pipe(self._key(rel), text.encode())  # one object put: atomic for readers
+
+    def _exists(self, rel: str) -> bool:
+        return self.fs.exists(self._key(rel))
 
     def _get(self, rel: str) -> str | None:
         try:

@@ -56,7 +56,10 @@ def acquire_writer_lock(root: Path, wait_seconds: float = 0.0) -> FileLock:
 def debris(root: Path, publish_root: Path | None = None) -> list[Path]:
     """Temporary files and folders a killed run can leave (never landed files or resumable downloads)."""
     found: list[Path] = []
-    for top in {root, *( [publish_root] if publish_root else [])}:
+    tops = [root]
+    if publish_root and not publish_root.resolve().is_relative_to(root.resolve()):
+        tops.append(publish_root)  # CXEX_PUBLISH_URL: a folder outside the data directory
+    for top in tops:
         if not top.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(top):
@@ -120,7 +123,7 @@ def recover(layout, store, older_than: float, dead_runs: list[str] = ()) -> list
         store.discard(run)
         done.append(f"discarded the unfinished publication of run {run[:8]}")
     if not store.remote:
-        store.repair()
+        store.repair(orphans_before=older_than)
     if not catalog_pins(layout.warehouse_file, store):
         build_catalog(layout.warehouse_file, store, layout.validation_glob)
         done.append(f"rebuilt the catalog on snapshot {store.read_manifest().get('snapshot')}")

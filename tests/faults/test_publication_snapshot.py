@@ -51,8 +51,8 @@ def test_kill_at_each_publication_step_leaves_one_snapshot_and_recovers(tmp_path
     seen = _assert_whole(data_dir, expected)
     assert all(tables and set().union(*tables.values()) == {expected} for tables in seen.values()), (lines, seen)
     assert manifest_matches_files(data_dir) == []
-    assert debris(layout.root, layout.publish_root) == [] and not (layout.publish_root / ".pending").exists() \
-        or list((layout.publish_root / ".pending").iterdir()) == []
+    assert debris(layout.root, layout.publish_root) == []
+    assert not (layout.publish_root / ".pending").exists() or list((layout.publish_root / ".pending").iterdir()) == []
     assert catalog_pins(layout.warehouse_file, store)
     kept = {t: sorted(p.name for p in (layout.publish_root / ".versions" / t).iterdir()) for t in TABLES}
     assert all(len(v) <= 2 for v in kept.values()), kept  # A and maybe B: the killed run's orphans are gone
