@@ -19,7 +19,7 @@ def test_the_catalog_works_after_the_data_folder_is_moved_and_copied(tmp_path, m
 
     data_dir = tmp_path / "data"
     publish_once(data_dir, "runA0000-aaaa")
-    moved = tmp_path / "elsewhere" / "cxex-data"
+    moved = tmp_path / "elsewhere" / "o'brien's data; DROP VIEW x"  # a quote in the path: quoted, never spliced
     moved.parent.mkdir()
     shutil.move(str(data_dir), str(moved))
     copy = tmp_path / "copy"
