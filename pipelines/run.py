@@ -3,8 +3,10 @@
 Runs each FEVS survey year as its own partitioned run of the `fevs_yearly` job, then the
 `publish` job, all recorded in the Dagster instance at $DAGSTER_HOME (so `make ui` shows them).
 Re-running is safe: inputs are re-read, outputs are replaced atomically, nothing is appended.
-Exits non-zero, with the failing check's message, if any year fails; publication then does not run
-and the previously published tables stay as they were.
+Exits non-zero, with the failing check's message, if any year fails; that source's tables then
+keep their last good version. Publication commits every table of the run as one snapshot
+(warehouse/publish.py). One run per data directory at a time (exit code 3 when another holds it);
+a run that starts first recovers from a killed one (pipelines/recovery.py).
 """
 
 from __future__ import annotations
