@@ -10,9 +10,9 @@ import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue
 
 from warehouse import PIPELINE_VERSION
-from warehouse.contracts import ARROW_TYPES, load as load_contract, provenance_columns
+from warehouse.contracts import ARROW_TYPES, check_stage, load as load_contract, load_stage, provenance_columns
 from warehouse.layout import DataLayout
-from warehouse.publish import with_constant_columns
+from warehouse.publish import with_constant_columns, write_parquet_atomic
 
 from .sources.files import SourceFile
 
@@ -158,6 +158,14 @@ def partition_keys(context) -> list[str]:
     return list(context.partition_keys)
 
 
+def write_stage(table: pa.Table, name: str, path: Path, metadata: dict[str, str] | None = None) -> pa.Table:
+    """Write a raw or staging table atomically after checking it against its contract
+    (warehouse/contracts/raw/<name>.yaml); returns the table as written (fixed columns first)."""
+    table = check_stage(table, load_stage(name))
+    write_parquet_atomic(table, path, metadata)
+    return table
+
+
 def range_result(per_partition: dict[str, dict]) -> MaterializeResult:
     """One MaterializeResult for a range: a single partition's metadata as is, else totals and a table."""
     if len(per_partition) == 1:
@@ -175,5 +183,6 @@ def range_result(per_partition: dict[str, dict]) -> MaterializeResult:
                     for f in ([meta["source_file"]] if isinstance(meta.get("source_file"), str) else [])
                     + (list(meta["source_files"].value) if isinstance(meta.get("source_files"), MetadataValue) else [])})
     extra = {"source_files": MetadataValue.json(files)} if files else {}
-    return MaterializeResult(metadata={"partitions": MetadataValue.json(list(per_partition)), **totals, **extra,
+    rows = {"dagster/row_count": totals["rows"]} if isinstance(totals.get("rows"), int) else {}
+    return MaterializeResult(metadata={"partitions": MetadataValue.json(list(per_partition)), **rows, **totals, **extra,
                                        "per_partition": MetadataValue.md("\n".join(lines))})

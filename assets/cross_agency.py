@@ -36,7 +36,7 @@ def composite_weights() -> pa.Table:
     return pa.Table.from_pylist(rows)
 
 
-def _published(store, table: str, run_id: str) -> pa.Table:
+def _published(store, table: str, run_id: str | None = None) -> pa.Table:
     """A table as this run sees it (staged in this run, else the committed snapshot's), or an empty
     one with its contract's columns when it was never published."""
     return store.read_table(table, run_id) if store.exists(table, run_id) else load_contract(table).schema.empty_table()
@@ -46,20 +46,20 @@ def _sources(store, run_id: str) -> dict[str, pa.Table]:
     return {t: _published(store, t, run_id) for t in SOURCE_TABLES}
 
 
-def built_from(store, run_id: str) -> dict[str, str]:
+def built_from(store, run_id: str, tables: tuple[str, ...] = SOURCE_TABLES) -> dict[str, str]:
     """The version of each source table this run's cross-agency tables are built from (kept in the manifest)."""
     manifest = store.read_manifest(run_id)
-    return {t: manifest["tables"][t]["version"] for t in SOURCE_TABLES if t in manifest["tables"]}
+    return {t: manifest["tables"][t]["version"] for t in tables if t in manifest["tables"]}
 
 
-def _provenance(store, run_id: str) -> dict:
+def _provenance(store, run_id: str, tables: tuple[str, ...] = SOURCE_TABLES) -> dict:
     """The cross-agency tables derive from published tables: their versions are the provenance."""
     import hashlib
 
     manifest = store.read_manifest(run_id)
-    used = {t: manifest["tables"][t] for t in SOURCE_TABLES if t in manifest["tables"]}
+    used = {t: manifest["tables"][t] for t in tables if t in manifest["tables"]}
     sample = False
-    for t in SOURCE_TABLES:
+    for t in tables:
         tab = _published(store, t, run_id)
         if "source_is_sample" in tab.column_names and tab.num_rows:
             sample |= bool(pa.compute.any(tab.column("source_is_sample")).as_py())

@@ -9,12 +9,13 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from warehouse import compute
 from warehouse.contracts import load as load_contract
+from warehouse.contracts import load_stage
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
-                     staged_partitions)
+                     staged_partitions, write_stage)
 from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from .sources import cx_files as cf
 
@@ -30,24 +31,8 @@ def a11_quarter(files: cf.A11Files, fy: int, q: int) -> dict[str, pl.DataFrame]:
     return cf.a11_quarter_frames(files, fy, q)
 
 
-_PROVIDER = {"service_provider_id": pl.String, "service_provider_name": pl.String, "agency_code": pl.String,
-             "service_id": pl.String, "channel": pl.String}
-SCHEMAS = {
-    "a11_volumes": {"era": pl.String, "layout": pl.String, "fiscal_year": pl.Int16, "quarter": pl.Int8, **_PROVIDER,
-                    "collection_id": pl.String, "detail_id": pl.String, "customers": pl.Int64, "surveys_offered": pl.Int64,
-                    "respondents": pl.Int64, "survey_type": pl.String, "trust_question_text": pl.String,
-                    "source_row": pl.Int32, "source_file": pl.String},
-    "a11_driver_results": {"layout": pl.String, "fiscal_year": pl.Int16, "quarter": pl.Int8, **_PROVIDER,
-                           "driver": pl.String, "question_text": pl.String, "mean_score": pl.Float64, "responses": pl.Int64,
-                           **{f"count_{k}": pl.Int64 for k in range(1, 6)}, "count_total": pl.Int64,
-                           "source_row": pl.Int32, "source_file": pl.String},
-    "a11_responses": {"detail_id": pl.String, "collection_id": pl.String, "external_id": pl.String, "question_1": pl.Int8,
-                      **{f"{s}_{f}": pl.Int8 for s in ("positive", "negative") for f in cf.V2_FLAGS},
-                      "has_comment": pl.Boolean, "fiscal_year": pl.Int16, "quarter": pl.Int8,
-                      "service_provider_id": pl.String, "service_id": pl.String, "agency_code": pl.String, "channel": pl.String,
-                      "survey_type": pl.String, "trust_question_text": pl.String,
-                      "source_row": pl.Int32, "source_file": pl.String},
-}
+# the raw tables' columns and types come from their contracts (warehouse/contracts/raw/)
+SCHEMAS = {name: load_stage(name).polars_schema for name in ("a11_volumes", "a11_driver_results", "a11_responses")}
 
 
 def _shape(name: str, df: pl.DataFrame | None) -> pa.Table:
@@ -81,7 +66,7 @@ def _a11_cx(layout, files: cf.A11Files, key: str) -> dict:
     counts = {}
     for name in A11_TABLES:
         table = _shape(name, parts[name])
-        write_parquet_atomic(table, layout.raw(name, QUARTER_COL, key), meta)
+        write_stage(table, name, layout.raw(name, QUARTER_COL, key), meta)
         counts[name + "_rows"] = table.num_rows
     return {**counts, "source_files": MetadataValue.json(used), "source_is_sample": any(f.is_sample for f in srcs)}
 
@@ -123,15 +108,14 @@ def _gsa_css(layout, year: int) -> dict:
     srcs = cf.css_files(layout)
     frames = [cf.parse_css(s).filter(pl.col("fiscal_year") == year) for s in srcs]
     df = cf.concat_frames(frames)
-    schema = {"fiscal_year": pl.Int16, "agency_code": pl.String, "function": pl.String, "respondents": pl.Int64,
-              "mean_score": pl.Float64, "score_sd": pl.Float64, "source_row": pl.Int32, "source_file": pl.String}
+    schema = load_stage("gsa_css").polars_schema
     df = df if df is not None else pl.DataFrame(schema=schema)
     used = [s for s in srcs if s.relative in set(df["source_file"].to_list())]
     meta = {PROVENANCE_META: json.dumps(provenance_record(cf.SOURCE_CSS, used) if used else
                                         {"source": cf.SOURCE_CSS, "source_file": "", "source_sha256": "",
                                          "source_is_sample": False, "source_retrieved_at": None, "files": {}})}
-    write_parquet_atomic(cf.to_arrow(df.select([pl.col(c).cast(t) for c, t in schema.items()])),
-                         layout.raw("gsa_css", YEAR_COL, str(year)), meta)
+    write_stage(cf.to_arrow(df.select([pl.col(c).cast(t) for c, t in schema.items()])), "gsa_css",
+                layout.raw("gsa_css", YEAR_COL, str(year)), meta)
     return {"rows": df.height, "present": df.height > 0, "source_files": MetadataValue.json([u.relative for u in used])}
 
 

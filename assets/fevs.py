@@ -12,7 +12,7 @@ from warehouse.publish import write_parquet_atomic
 
 from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
-                     publish_from_staging, range_result, read_provenance)
+                     publish_from_staging, range_result, read_provenance, write_stage)
 from .partitions import FEVS_YEARS
 from .sources.fevs_prdf import SOURCE, available_years, find_fevs_file, parse_prdf
 
@@ -48,7 +48,7 @@ def _fevs_responses(context, layout, year: int) -> dict:
     parsed = parse_prdf(src, year)
     provenance = provenance_record(SOURCE, [src])
     out = layout.raw("fevs_responses", PARTITION_COL, str(year))
-    write_parquet_atomic(parsed.table, out, {PROVENANCE_META: json.dumps(provenance)})
+    write_stage(parsed.table, "fevs_responses", out, {PROVENANCE_META: json.dumps(provenance)})
     if src.is_sample:
         context.log.info(f"FEVS {year}: no file in {layout.landing('fevs', str(year))}; using the generated sample")
     return {

@@ -32,3 +32,10 @@ PUBLISH_CX_EX_LINKAGE = AssetKey(["publish", "cx_ex_linkage"])
 # Remote sources: observed (ETag / Last-Modified), then fetched into the landing folders.
 SOURCE_REMOTE_FILES = AssetKey(["source", "remote_files"])
 LANDING_REMOTE_FILES = AssetKey(["landing", "remote_files"])
+
+# The report site (static HTML beside the published tables).
+PUBLISH_REPORT = AssetKey(["publish", "report"])
+# Factors, focus areas and the assessment per agency (assets/factors.py)
+PUBLISH_EX_CX_FACTORS = AssetKey(["publish", "ex_cx_factors"])
+PUBLISH_FOCUS_AREA_SCORES = AssetKey(["publish", "focus_area_scores"])
+PUBLISH_AGENCY_ASSESSMENT = AssetKey(["publish", "agency_assessment"])

@@ -8,12 +8,11 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from warehouse import compute
 from warehouse.contracts import load as load_contract
-from warehouse.publish import write_parquet_atomic
 
 from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
-                     staged_partitions)
+                     staged_partitions, write_stage)
 from .partitions import WORKFORCE_MONTHS
 from .sources.workforce_files import (
     SOURCE,
@@ -55,7 +54,7 @@ def _workforce_employment(layout, month: str) -> dict:
     table = parse_employment(mf.employment, mf.layout)  # empty when only an action cube covers the month
     out = layout.raw("workforce_employment", PARTITION_COL, month)
     src = [mf.employment] if mf.employment else mf.files
-    write_parquet_atomic(table, out, {PROVENANCE_META: json.dumps(provenance_record(SOURCE, src))})
+    write_stage(table, "workforce_employment", out, {PROVENANCE_META: json.dumps(provenance_record(SOURCE, src))})
     return {
         "rows": table.num_rows, "layout": mf.layout, "source_file": (mf.employment or src[0]).relative,
         "source_is_sample": src[0].is_sample,
@@ -83,7 +82,7 @@ def _workforce_actions(layout, month: str) -> dict:
     table = pa.concat_tables(parts) if parts else empty_actions()
     files = [f for f in (mf.accession, mf.separation) if f] or mf.files
     out = layout.raw("workforce_actions", PARTITION_COL, month)
-    write_parquet_atomic(table, out, {PROVENANCE_META: json.dumps(provenance_record(SOURCE, files))})
+    write_stage(table, "workforce_actions", out, {PROVENANCE_META: json.dumps(provenance_record(SOURCE, files))})
     counts = {}
     for r in table.group_by(["action"]).aggregate([("count", "sum")]).to_pylist():
         counts[r["action"] + "s"] = int(r["count_sum"] or 0)
@@ -111,8 +110,8 @@ def _workforce_monthly(layout, month: str) -> dict:
     emp_out = layout.staging("workforce_employment_monthly", PARTITION_COL, month)
     act_out = layout.staging("workforce_actions_monthly", PARTITION_COL, month)
     prov = {PROVENANCE_META: json.dumps({"employment": read_provenance(emp_path), "actions": read_provenance(act_path)})}
-    write_parquet_atomic(emp, emp_out, prov)
-    write_parquet_atomic(acts, act_out, prov)
+    write_stage(emp, "workforce_employment_monthly", emp_out, prov)
+    write_stage(acts, "workforce_actions_monthly", act_out, prov)
     gov = next((r for r in emp.to_pylist() if r["org_level"] == "government"), {})
     return {
         "headcount": int(gov.get("headcount") or 0), "organisations": emp.num_rows, "action_rows": acts.num_rows,

@@ -9,9 +9,9 @@ from datetime import timedelta  # noqa: E402
 from dagster import (AssetSelection, AutomationCondition, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions,  # noqa: E402
                      FreshnessPolicy, in_process_executor, load_asset_checks_from_modules, load_assets_from_modules, map_asset_specs)
 
-from assets import catalog, cross_agency, cx, fevs, keys, remote, workforce  # noqa: E402
+from assets import catalog, cross_agency, cx, factors, fevs, keys, remote, report, workforce  # noqa: E402
 from dagster import TableColumn, TableColumnConstraints, TableSchema  # noqa: E402
-from warehouse.contracts import exists as contract_exists, load as load_contract  # noqa: E402
+from warehouse.contracts import exists as contract_exists, load as load_contract, load_stage, stage_exists  # noqa: E402
 from quality_checks import cross_agency_checks, cx_checks, fevs_checks, workforce_checks  # noqa: E402
 
 from .alerts import run_failure_alert  # noqa: E402
@@ -20,7 +20,7 @@ from .resources import CxexResource, HttpResource  # noqa: E402
 from .schedules import SCHEDULES, observe_remote_sources  # noqa: E402
 from .sensors import SENSORS  # noqa: E402
 
-ASSET_MODULES = [fevs, workforce, cx, cross_agency, catalog, remote]
+ASSET_MODULES = [fevs, workforce, cx, cross_agency, catalog, remote, report, factors]
 CHECK_MODULES = [fevs_checks, workforce_checks, cx_checks, cross_agency_checks]
 
 # How old a published table may get before the UI marks it stale: each source's release cadence
@@ -39,13 +39,17 @@ FRESHNESS = {
     keys.PUBLISH_AGENCY_CROSSWALK: (45 * DAY, 75 * DAY),
     keys.PUBLISH_AGENCY_SCORECARD: (45 * DAY, 75 * DAY),
     keys.PUBLISH_CX_EX_LINKAGE: (45 * DAY, 75 * DAY),
+    keys.PUBLISH_EX_CX_FACTORS: (45 * DAY, 75 * DAY),
+    keys.PUBLISH_FOCUS_AREA_SCORES: (45 * DAY, 75 * DAY),
+    keys.PUBLISH_AGENCY_ASSESSMENT: (45 * DAY, 75 * DAY),
     keys.WAREHOUSE_CATALOG: (45 * DAY, 75 * DAY),
+    keys.PUBLISH_REPORT: (45 * DAY, 75 * DAY),
 }
 
 
-def _column_schema(table: str) -> TableSchema:
+def _column_schema(table: str, raw: bool = False) -> TableSchema:
     """A contract's columns as Dagster shows them on the asset's page (declared once, in the contract)."""
-    contract = load_contract(table)
+    contract = load_stage(table) if raw else load_contract(table)
     return TableSchema(columns=[TableColumn(c.name, c.type, description=c.description,
                                             constraints=TableColumnConstraints(nullable=c.nullable))
                                 for c in contract.columns])
@@ -73,6 +77,8 @@ def _with_freshness_and_schema(spec):
     table = spec.key.path[-1]
     if spec.key.path[0] in ("publish", "warehouse") and contract_exists(table):
         spec = spec.merge_attributes(metadata={"dagster/column_schema": _column_schema(table)})
+    elif spec.key.path[0] == "raw" and stage_exists(table):
+        spec = spec.merge_attributes(metadata={"dagster/column_schema": _column_schema(table, raw=True)})
     return spec
 
 

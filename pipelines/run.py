@@ -22,21 +22,9 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
-def _instance():
-    from dagster import DagsterInstance
-
-    home = os.environ.get("DAGSTER_HOME")
-    if not home:
-        return DagsterInstance.ephemeral()
-    Path(home).mkdir(parents=True, exist_ok=True)
-    cfg = Path(home) / "dagster.yaml"
-    if not cfg.exists():
-        cfg.write_text("telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n")
-    return DagsterInstance.get()
-
-
 def summary(cxex) -> str:
     """What was published and its headlines, from the `cxex` resource's data directory and store."""
+    from pipelines.factor_summary import factor_summary
     from warehouse.catalog import connect
 
     layout, store = cxex.layout, cxex.store
@@ -45,11 +33,16 @@ def summary(cxex) -> str:
     for name, t in sorted(manifest["tables"].items()):
         lines.append(f"  {name:<20} {t['rows']:>9,} rows  version {t['version']}")
     lines.append(f"Analysts' catalog: cd {layout.root} && duckdb -readonly {layout.warehouse_file.name}")
+    from warehouse.report import site_index
+
+    if index := site_index(store):
+        lines.append(f"Report site: {index}")
     con = connect(layout.warehouse_file, cxex.publish_url)  # one read-only connection for every headline
     try:
         views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
         for view, headline in (("ex_index_scores", _fevs_summary), ("workforce_metrics", _workforce_summary),
-                               ("cx_index_scores", _cx_summary), ("agency_scorecard", _scorecard_summary)):
+                               ("cx_index_scores", _cx_summary), ("agency_scorecard", _scorecard_summary),
+                               ("agency_assessment", factor_summary)):
             if view in views:
                 lines += headline(con)
     finally:
@@ -194,6 +187,10 @@ def contiguous_ranges(keys: list[str], all_keys: list[str]) -> list[tuple[str, s
 def run_range(job, start: str, end: str, instance, extra_tags: dict | None = None):
     """One run of `job` over the partitions start..end (all assets take the range in one run)."""
     tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end, **(extra_tags or {})}
+    if instance.is_persistent:  # recorded with the code location's origin, so the UI can re-execute it
+        from pipelines.launch import execute
+
+        return execute(job.name, instance, run_config=QUIET, tags=tags)
     return job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, tags=tags)
 
 
@@ -267,7 +264,9 @@ def _locked_main(args, defs, cxex, layout, started) -> int:
     from pipelines.jobs import PUBLISH_JOB
 
     _import_in_background("great_expectations")  # ~4 s of imports, overlapped with Dagster's start and parsing
-    instance = _instance()
+    from pipelines.instance import instance as dagster_instance
+
+    instance = dagster_instance()
     print(f"cxex: data directory {layout.root}")
     for line in recovery.start(cxex, instance):  # after a kill: no manual step
         print(f"cxex: recovery: {line}")
@@ -316,11 +315,15 @@ def _locked_main(args, defs, cxex, layout, started) -> int:
         print(f"cxex: done in {time.perf_counter() - started:.1f}s (nothing published: --no-publish)")
         return 1 if failed else 0
     before = cxex.store.read_manifest()
-    selection = [*to_publish, keys.WAREHOUSE_CATALOG]
+    selection = [*to_publish, keys.WAREHOUSE_CATALOG, keys.PUBLISH_REPORT]
     if not failed:
-        selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE]
-    result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection, tags=recovery.run_tags())
+    if instance.is_persistent:
+        from pipelines.launch import execute
+
+        result = execute(PUBLISH_JOB, instance, run_config=QUIET, asset_selection=selection, tags=recovery.run_tags())
+    else:
+        result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection, tags=recovery.run_tags())
     after = cxex.store.read_manifest()
     changed, kept = _changes(before, after)
     if not result.success:

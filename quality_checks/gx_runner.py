@@ -212,17 +212,25 @@ def _validate_distinct(table, suite_name: str, specs: list[ExpectationSpec]) -> 
     return out
 
 
+_BATCH_DEFINITIONS: dict[str, Any] = {}
+
+
+def _batch_definition(suite_name: str):
+    """One GX data source per suite, made once per process: each new one makes GX serialize its
+    whole project configuration to YAML (about 0.2 s on 2 cores), and a run validates many batches."""
+    if suite_name not in _BATCH_DEFINITIONS:
+        _BATCH_DEFINITIONS[suite_name] = (
+            _context().data_sources.add_or_update_pandas(f"{suite_name}_source")
+            .add_dataframe_asset(f"{suite_name}_frame")
+            .add_batch_definition_whole_dataframe("whole"))
+    return _BATCH_DEFINITIONS[suite_name]
+
+
 def _validate(frame, suite_name: str, specs: list[ExpectationSpec], complete: bool = False) -> SuiteOutcome:
     """One GX validation of a pandas frame."""
     import great_expectations as gx
 
-    ctx = _context()
-    batch = (
-        ctx.data_sources.add_or_update_pandas(f"{suite_name}_source")
-        .add_dataframe_asset(f"{suite_name}_frame")
-        .add_batch_definition_whole_dataframe("whole")
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
+    batch = _batch_definition(suite_name).get_batch(batch_parameters={"dataframe": frame})
     suite = gx.ExpectationSuite(name=suite_name, expectations=[getattr(gx.expectations, s.type)(**s.kwargs) for s in specs])
     result_format: dict[str, Any] = {"result_format": "COMPLETE" if complete else "SUMMARY",
                                      "partial_unexpected_count": SAMPLE_SIZE}

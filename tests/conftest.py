@@ -40,6 +40,39 @@ def server():
     s.close()
 
 
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory):
+    """`make run`'s entry point on the embedded default, ONCE per test session: (data_dir, stdout).
+
+    A whole run is the suite's most expensive step, so every test that needs the published default
+    shares this one. Treat its folder as read-only; a test that changes data takes `copy_default_run`.
+    """
+    import contextlib
+    import io
+
+    from pipelines import run as run_module
+
+    data_dir = tmp_path_factory.mktemp("default_run") / "data"
+    data_dir.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CXEX_DATA_DIR", str(data_dir))
+        mp.delenv("DAGSTER_HOME", raising=False)
+        for name in [k for k in os.environ if k.startswith("CXEX_") and k != "CXEX_REFERENCE_DIR" and k != "CXEX_DATA_DIR"]:
+            mp.delenv(name)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert run_module.main() == 0
+    return data_dir, out.getvalue()
+
+
+def copy_default_run(default_run, dest: Path) -> Path:
+    """A private copy of the shared default run's data folder (links inside it are relative)."""
+    import shutil
+
+    shutil.copytree(default_run[0], dest, symlinks=True)
+    return dest
+
+
 @pytest.fixture
 def reference() -> Path:
     path = reference_dir()
@@ -76,11 +109,16 @@ def run_year(defs, year: int | str, instance=None):
                                   raise_on_error=False, run_config=QUIET)
 
 
-def run_publish(defs, instance=None):
-    from dagster import DagsterInstance
+def run_publish(defs, instance=None, report: bool = False):
+    """The publish job; without the report site unless `report` (its tests use `make run`'s: tests/report_site.py)."""
+    from dagster import AssetKey, AssetSelection, DagsterInstance
 
+    selection = AssetSelection.groups("publish", "cross_agency")
+    if not report:
+        selection = selection - AssetSelection.keys(AssetKey(["publish", "report"]))
     return defs.resolve_job_def("publish").execute_in_process(
-        instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=QUIET)
+        instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=QUIET,
+        asset_selection=list(selection.resolve(defs.resolve_asset_graph())))
 
 
 def write_prdf(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:

@@ -11,7 +11,8 @@ from tests.conftest import land, make_defs, run_year, write_prdf
 from tests.test_workforce_formulas import run_months
 
 PUBLISHED = AssetSelection.groups("publish", "cross_agency")
-CROSS = {keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE, keys.WAREHOUSE_CATALOG}
+CROSS = {keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE, keys.WAREHOUSE_CATALOG,
+         keys.PUBLISH_REPORT}  # the report site is rebuilt with every publication
 ALL = {getattr(keys, k) for k in dir(keys) if k.startswith(("PUBLISH_", "WAREHOUSE_CATALOG"))}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import polars as pl
@@ -13,7 +14,7 @@ from dagster import AssetSelection, DagsterInstance, materialize
 from assets import keys
 from pipelines import run as run_module
 from tests import hand_data
-from tests.conftest import land, make_defs, run_publish, run_year, write_prdf
+from tests.conftest import copy_default_run, land, make_defs, run_publish, run_year, write_prdf
 from warehouse.catalog import connect as open_catalog
 
 
@@ -61,24 +62,16 @@ def test_full_graph_materializes_with_dagster(data_dir):
 
 
 @pytest.fixture(scope="module")
-def make_run(tmp_path_factory):
-    """`make run`'s entry point on the embedded default, once for the tests below."""
-    import contextlib
-    import io
-
-    data_dir = tmp_path_factory.mktemp("run") / "data"
-    data_dir.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CXEX_DATA_DIR", str(data_dir))
-        mp.delenv("DAGSTER_HOME", raising=False)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert run_module.main() == 0
-        yield data_dir, out.getvalue(), mp
+def make_run(default_run):
+    """`make run`'s entry point on the embedded default (the session's shared run)."""
+    return default_run
 
 
-def test_make_run_entrypoint_is_idempotent(make_run):
-    data_dir, out, _ = make_run
+def test_make_run_entrypoint_is_idempotent(make_run, tmp_path, monkeypatch):
+    _, out = make_run
+    data_dir = copy_default_run(make_run, tmp_path / "data")
+    monkeypatch.setenv("CXEX_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     assert "Employee Engagement Index, 2024 (SAMPLE data" in out and "top:" in out and "bottom:" in out
     assert "Workforce, FY2024 (SAMPLE data)" in out and "CX trust (percent favourable), FY2024" in out
     first = {t: pq.read_table(data_dir / "publish" / t) for t in ("ex_index_scores", "workforce_metrics", "cx_service_scores")}
@@ -130,7 +123,9 @@ def test_bad_partition_is_blocked_and_published_tables_survive(data_dir, capsys,
     assert _published_state(data_dir) == before
     assert (data_dir / "publish" / "agency_crosswalk").resolve() == crosswalk
     assert (data_dir / "publish" / "workforce_metrics").is_symlink() and (data_dir / "publish" / "cx_index_scores").is_symlink()
-    assert "kept their last good version: agency_crosswalk" in out and "workforce_metrics" in out.split("republished")[1]
+    kept = out.split("kept their last good version: ")[1].splitlines()[0].split(", ")
+    assert {"agency_crosswalk", "agency_scorecard", "ex_cx_factors", "agency_assessment"} <= set(kept)
+    assert "workforce_metrics" in out.split("republished")[1]
 
 
 def test_unreadable_value_fails_the_parse_with_location(data_dir, capsys, monkeypatch):
@@ -166,3 +161,75 @@ def test_every_published_table_reads_the_same_in_four_engines(make_run):
     assert card[0] >= 20 and card[1] >= 5
     assert con.execute("SELECT count(*) FROM cx_ex_linkage WHERE pearson_r IS NOT NULL").fetchone()[0] > 0
     con.close()
+
+
+def test_raw_and_staging_tables_match_their_contracts(make_run):
+    """Raw and staging tables are declared once (warehouse/contracts/raw/), checked before they are
+    written, and what the embedded default wrote matches them, partition by partition."""
+    import pyarrow as pa
+
+    from warehouse.contracts import ContractError, check_stage, stage_contracts
+
+    data_dir = make_run[0]
+    for contract in stage_contracts():
+        folder = data_dir / ("staging" if contract.kind == "staging" else "raw") / contract.table
+        files = sorted(folder.rglob("*.parquet"))
+        assert files, contract.table
+        for f in files:
+            table = pq.read_table(f)
+            assert table.column_names[:len(contract.column_names)] == contract.column_names, f
+            check_stage(table, contract)
+    # and the check can fail: a wrong type, a missing column, a column no pattern allows
+    css = next(c for c in stage_contracts() if c.table == "gsa_css")
+    good = css.schema.empty_table()
+    with pytest.raises(ContractError, match="respondents"):
+        check_stage(good.set_column(good.schema.get_field_index("respondents"), "respondents", pa.array([], pa.string())), css)
+    with pytest.raises(ContractError, match="missing"):
+        check_stage(good.drop_columns(["function"]), css)
+    with pytest.raises(ContractError, match="free_text"):
+        check_stage(good.append_column("free_text", pa.array([], pa.string())), css)
+
+
+def test_report_site_built_by_make_run(make_run, tmp_path, monkeypatch):
+    """Issue 15: `make run` builds the report site and prints it; `make report`'s rebuild links it from the asset's
+    metadata; the site passes the checks of tests/report_site.py in headless Chromium; the embedded default's
+    site is under 10 MB and its build function takes under 5 s."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+    from pipelines.report import rebuild
+    from tests import report_site
+
+    data_dir, out = make_run
+    monkeypatch.setenv("CXEX_DATA_DIR", str(data_dir))  # the rebuild reads the settings from the environment
+    assert f"Report site: {data_dir / 'publish' / 'report' / 'index.html'}" in out
+    report_site.check_asset_metadata(data_dir, rebuild(build_definitions(), DagsterInstance.ephemeral()))
+    report_site.check_in_chromium(data_dir)
+    report_site.check_figures_are_valid_plotly(data_dir)
+    seconds, size = report_site.check_size_time_and_issue14_tables(data_dir, tmp_path)
+    print(f"report site of the embedded default: {size / 1e6:.2f} MB, built in {seconds:.2f} s")
+
+
+def test_factor_screen_recovers_the_planted_structure(make_run):
+    """The embedded sample plants one management trait behind three FEVS items, the quit rate and internal
+    CX (assets/sources/planted.py); every other candidate is noise for internal CX. The pooled screen must
+    flag every planted factor robust, with its planted sign, and flag no more noise than Benjamini-Hochberg
+    allows at 5 % (rounded up to one discovery). The summary names them and one agency's assessment."""
+    from assets.sources.planted import DERIVED_CANDIDATES, PLANTED_CANDIDATES
+
+    data_dir, out = make_run
+    con = open_catalog(data_dir / "warehouse.duckdb")
+    rows = con.execute("""SELECT candidate, pearson_r, robust FROM ex_cx_factors
+                          WHERE period = 'pooled' AND outcome = 'internal_cx'""").fetchall()
+    robust = {c: r for c, r, ok in rows if ok}
+    assert len(rows) >= 40  # many candidates tested
+    for cand, sign in PLANTED_CANDIDATES.items():
+        assert cand in robust and robust[cand] * sign > 0, cand
+    noise = [c for c in robust if c not in PLANTED_CANDIDATES and c not in DERIVED_CANDIDATES]
+    assert len(noise) <= math.ceil(0.05 * len(robust)), noise
+    # the assessment reads top to bottom for every agency-year
+    orders = con.execute("""SELECT list(section_order ORDER BY section_order, item_order) = list(section_order ORDER BY section_order)
+                            FROM agency_assessment GROUP BY agency_code, year""").fetchall()
+    assert orders and all(o[0] for o in orders)
+    con.close()
+    assert "internal_cx:" in out and "workforce:quit_rate" in out and "[where_to_start]" in out

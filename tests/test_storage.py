@@ -7,16 +7,17 @@ import pyarrow.parquet as pq
 from pipelines import run as run_module
 from tests import cx_data, hand_data
 from tests import workforce_data as wd
-from tests.conftest import land, write_prdf
+from tests.conftest import copy_default_run, land, write_prdf
 
 
 def _published(data_dir, table: str):
     return pq.read_table(data_dir / "publish" / table)
 
 
-def test_switching_from_sample_to_landed_republishes_only_landed_partitions_for_every_source(data_dir, monkeypatch):
+def test_switching_from_sample_to_landed_republishes_only_landed_partitions_for_every_source(default_run, tmp_path, monkeypatch):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    assert run_module.main() == 0  # the embedded default: every source from the generated sample
+    data_dir = copy_default_run(default_run, tmp_path / "data")  # the embedded default: every source from the sample
+    monkeypatch.setenv("CXEX_DATA_DIR", str(data_dir))
     assert all(_published(data_dir, "ex_index_scores").column("source_is_sample").to_pylist())
     assert len(set(_published(data_dir, "ex_index_scores").column("survey_year").to_pylist())) == 7
 

@@ -47,8 +47,9 @@ def dagster_dev(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(tmp / "home"), "CXEX_DATA_DIR": str(tmp / "data"),
            "DAGSTER_DISABLE_TELEMETRY": "1", "GX_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(REPO)}
-    Path(env["DAGSTER_HOME"]).mkdir()
-    (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    from pipelines.instance import ensure_instance_config
+
+    ensure_instance_config(Path(env["DAGSTER_HOME"]))  # as `make ui` and `make run` write it
     dagster = Path(sys.executable).with_name("dagster")
     log = open(tmp / "dagster_dev.log", "w")
     proc = subprocess.Popen([str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
@@ -193,3 +194,51 @@ def test_backfill_a_range_from_the_ui_and_from_the_cli(dagster_dev):
     assert sorted(p for r in runs for p in _partitions_of(r)) == ["202310", "202311"]  # per partition or as one range
     for month in ("202310", "202311"):
         assert (data_dir / "staging" / "workforce_employment_monthly" / f"month={month}" / "data.parquet").exists()
+
+
+REEXECUTE = """mutation($p: ReexecutionParams!) { launchRunReexecution(reexecutionParams: $p) { __typename
+  ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } ... on RunConfigValidationInvalid { errors { message } } } }"""
+RUN = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status jobName parentRunId
+  tags { key value } } } }"""
+
+
+def test_a_failed_make_run_partition_is_re_executed_from_the_ui(dagster_dev):
+    """`make run` records its runs with the code location's origin: a failed FEVS year appears under
+    the job with the location's repository tag, and after the file is fixed, the UI's "Re-execute
+    all" (the GraphQL mutation behind it) runs it again through the webserver's run launcher."""
+    from tests import hand_data
+    from tests.conftest import land, write_prdf
+
+    url, env = dagster_dev["url"], {**dagster_dev["env"], "CXEX_LANDING_SETTLE_SECONDS": "0"}
+    bad = hand_data.rows()
+    bad[0]["Q1"] = 7  # out of range: the blocking check fails this year
+    landed = write_prdf(land(dagster_dev["data_dir"], 2018), bad, hand_data.COLUMNS)
+    run = subprocess.run([sys.executable, "-m", "pipelines.run", "--source", "fevs", "--partitions", "2018", "--no-publish"],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "FEVS 2018 failed" in run.stderr and "Q1" in run.stderr
+    repo_tag = {"key": ".dagster/repository", "value": "__repository__@cxex"}
+    failed = [r for r in graphql(url, RUNS_IDS, {"tags": [repo_tag]})["runsOrError"]["results"]
+              if r["jobName"] == "fevs_yearly" and r["status"] == "FAILURE"]
+    assert len(failed) == 1, failed
+    write_prdf(landed, hand_data.rows(), hand_data.COLUMNS)  # the publisher's corrected file
+    out = graphql(url, REEXECUTE, {"p": {"parentRunId": failed[0]["runId"], "strategy": "ALL_STEPS"}})["launchRunReexecution"]
+    assert out["__typename"] == "LaunchRunSuccess", out
+    child = out["run"]["runId"]
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        status = graphql(url, RUN, {"id": child})["runOrError"]
+        if status["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
+            break
+        time.sleep(2)
+    assert status["status"] == "SUCCESS", status
+    assert status["parentRunId"] == failed[0]["runId"] and status["jobName"] == "fevs_yearly"
+    tags = {t["key"]: t["value"] for t in status["tags"]}
+    assert tags["dagster/asset_partition_range_start"] == tags["dagster/asset_partition_range_end"] == "2018"
+    staged = dagster_dev["data_dir"] / "staging" / "ex_index_scores" / "survey_year=2018" / "data.parquet"
+    import pyarrow.parquet as pq
+
+    assert "AA" in pq.read_table(staged).column("agency_code").to_pylist()  # the fixed landed file, not the sample
+
+
+RUNS_IDS = """query($tags: [ExecutionTag!]) { runsOrError(filter: {tags: $tags}) { ... on Runs { results { runId jobName status } } } }"""

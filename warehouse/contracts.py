@@ -1,7 +1,9 @@
-"""Schema contracts: the declared columns, types, grain and key of every table we publish.
+"""Schema contracts: the declared columns, types, grain and key of every table we publish, and of
+the raw and staging tables the pipeline writes on the way (warehouse/contracts/raw/).
 
 A table is conformed to its contract before it is published; a mismatch is an error, never a
-silent cast. docs/data_dictionary.md is generated from the same files (`make docs`).
+silent cast. Raw and staging tables are checked against theirs before they are written
+(`check_stage`). docs/data_dictionary.md is generated from the same files (`make docs`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pyarrow.compute as pc
 import yaml
 
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
+STAGE_DIR = CONTRACTS_DIR / "raw"
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "int8": pa.int8(),
@@ -44,6 +47,14 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ExtraColumns:
+    """Columns a raw table may carry beyond its fixed ones (a FEVS year's items), by name pattern."""
+    pattern: str
+    types: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
 class Contract:
     table: str
     version: int
@@ -51,6 +62,15 @@ class Contract:
     grain: str
     primary_key: tuple[str, ...]
     columns: tuple[Column, ...]
+    kind: str = "published"
+    extra: tuple[ExtraColumns, ...] = ()
+
+    @property
+    def polars_schema(self) -> dict:
+        """The fixed columns as a polars schema (for readers that build the table with polars)."""
+        import polars as pl
+
+        return dict(pl.from_arrow(self.schema.empty_table()).schema)
 
     @property
     def schema(self) -> pa.Schema:
@@ -82,8 +102,8 @@ def provenance_columns() -> tuple[Column, ...]:
 
 
 @lru_cache(maxsize=None)
-def load(table: str) -> Contract:
-    path = CONTRACTS_DIR / f"{table}.yaml"
+def load(table: str, folder: Path = CONTRACTS_DIR) -> Contract:
+    path = folder / f"{table}.yaml"
     if not path.exists():
         raise ContractError(f"no schema contract for table {table!r} ({path} missing)")
     doc = yaml.safe_load(path.read_text())
@@ -93,12 +113,59 @@ def load(table: str) -> Contract:
     names = [c.name for c in cols]
     if len(set(names)) != len(names) or not set(doc["primary_key"]) <= set(names):
         raise ContractError(f"{path.name}: repeated column names, or a primary key column not declared")
+    extra = []
+    for e in doc.get("extra_columns") or []:
+        if not set(e["types"]) <= set(ARROW_TYPES):
+            raise ContractError(f"{path.name}: extra columns {e['pattern']!r} have an unknown type in {e['types']}")
+        extra.append(ExtraColumns(e["pattern"], tuple(e["types"]), " ".join(e["description"].split())))
     return Contract(doc["table"], int(doc["version"]), " ".join(doc["description"].split()),
-                    doc["grain"], tuple(doc["primary_key"]), tuple(cols))
+                    doc["grain"], tuple(doc["primary_key"]), tuple(cols), doc.get("kind", "published"), tuple(extra))
 
 
 def all_contracts() -> list[Contract]:
+    """The published tables' contracts."""
     return [load(p.stem) for p in sorted(CONTRACTS_DIR.glob("[!_]*.yaml"))]
+
+
+def load_stage(table: str) -> Contract:
+    """A raw or staging table's contract (warehouse/contracts/raw/<table>.yaml)."""
+    return load(table, STAGE_DIR)
+
+
+def stage_exists(table: str) -> bool:
+    return (STAGE_DIR / f"{table}.yaml").exists()
+
+
+def stage_contracts() -> list[Contract]:
+    return [load_stage(p.stem) for p in sorted(STAGE_DIR.glob("[!_]*.yaml"))]
+
+
+def check_stage(table: pa.Table, contract: Contract) -> pa.Table:
+    """`table` as the raw/staging contract declares it, or ContractError: the fixed columns (moved
+    first, in the contract's order) with their types and nullability; any further column matching an `extra_columns`
+    pattern with one of its types (first pattern that matches the name decides)."""
+    import re
+
+    fixed = contract.column_names
+    missing = [c for c in fixed if c not in table.column_names]
+    if missing:
+        raise ContractError(f"{contract.table}: columns {missing} of contract v{contract.version} are missing "
+                            f"(warehouse/contracts/raw/{contract.table}.yaml)")
+    table = table.select(fixed + [c for c in table.column_names if c not in fixed])  # fixed columns first
+    names = table.column_names
+    for col, field in zip(contract.columns, contract.schema):
+        arr = table.column(col.name)
+        if arr.type != field.type:
+            raise ContractError(f"{contract.table}.{col.name}: {arr.type}, contract says {col.type}")
+        if not col.nullable and arr.null_count:
+            raise ContractError(f"{contract.table}.{col.name}: {arr.null_count} null values in a non-nullable column")
+    for name in names[len(fixed):]:
+        rule = next((e for e in contract.extra if re.match(e.pattern, name)), None)
+        if rule is None:
+            raise ContractError(f"{contract.table}: column {name!r} is not in contract v{contract.version}")
+        if table.schema.field(name).type not in [ARROW_TYPES[t] for t in rule.types]:
+            raise ContractError(f"{contract.table}.{name}: {table.schema.field(name).type}, contract allows {list(rule.types)}")
+    return table
 
 
 def conform(table: pa.Table, contract: Contract) -> pa.Table:
@@ -186,6 +253,17 @@ def render_markdown() -> str:
     out += ["## Provenance columns", "", "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
     for col in provenance_columns():
         out.append(f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {col.description} |")
+    out += ["", "# Raw and staging tables", "",
+            "Not published: what the pipeline writes on the way, under `$CXEX_DATA_DIR/raw/<table>/` and",
+            "`$CXEX_DATA_DIR/staging/<table>/`, one Parquet file per partition. Each is checked against its",
+            "contract (`warehouse/contracts/raw/`) before it is written, and Dagster shows its columns.", ""]
+    for c in stage_contracts():
+        out += [f"## `{c.table}` ({c.kind}, contract v{c.version})", "", c.description, "",
+                f"- Grain: {c.grain}", f"- Key: {', '.join(f'`{k}`' for k in c.primary_key)}", "",
+                "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
+        out += [f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {col.description} |" for col in c.columns]
+        out += [f"| *`{e.pattern}`* | {' or '.join(e.types)} | yes | {e.description} |" for e in c.extra]
+        out.append("")
     return "\n".join(out) + "\n"
 
 

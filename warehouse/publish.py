@@ -208,8 +208,8 @@ class LocalStore(_Store):
     def __str__(self) -> str:
         return str(self.root)
 
-    def _uri(self, rel: str) -> str:
-        return str(self.root / rel)
+    def _uri(self, *parts: str) -> str:
+        return str(self.root.joinpath(*parts))
 
     def _documented(self, table: str) -> str:
         return str(self.root / table)
@@ -378,8 +378,8 @@ class ObjectStore(_Store):
     def _key(self, *parts: str) -> str:
         return "/".join([self.root, *parts])
 
-    def _uri(self, rel: str) -> str:
-        return f"{self.protocol}://{self._key(rel)}"
+    def _uri(self, *parts: str) -> str:
+        return f"{self.protocol}://{self._key(*parts)}"
 
     def _documented(self, table: str) -> str:
         return self._uri(f"{table}/{DATA_FILE}")

@@ -12,9 +12,11 @@ of performance.gov's list), by its real slug and name. Layouts, as their publish
     (JSON:API, as app/serializers/cx_collection*_serializer.rb) and the responses export
     `touchpoints-data-cx-responses-2024-10-15.csv` (CxResponse.to_csv): two channels for some
     collections, both survey types, flags of the side not shown written `null`, free text in question_4.
-GSA CSS covers FY2022 - FY2024 (cxex's own contract: no public file exists). Each agency's CX level comes
-from the same per-agency effect as the FEVS sample, so the sample's CX and EX are related *by
-construction*: it exercises the linkage code, it is not evidence of anything. Deterministic; every value
+GSA CSS covers FY2022 - FY2024 (cxex's own contract: no public file exists). Each agency's public CX level
+comes from the same per-agency effect as the FEVS sample, so the sample's public CX and EX are related *by
+construction*: it exercises the linkage code, it is not evidence of anything. Internal CX (CSS) follows
+the planted management trait instead (assets/sources/planted.py), with two agencies never surveyed and one
+missing a year. Deterministic; every value
 synthetic.
 """
 
@@ -28,10 +30,12 @@ import numpy as np
 import polars as pl
 
 from .cx_files import CSS_FUNCTIONS, V1_DRIVERS, WIDE_COLUMNS, registry
-from .fevs_sample import _seed
+from .fevs_sample import AGENCIES, _seed
+from .planted import (CSS_MISSING_AGENCIES, CSS_MISSING_AGENCY_YEARS, INTERNAL_CX_AGENCY_YEAR_SD, INTERNAL_CX_BASE,
+                      INTERNAL_CX_FUNCTION_SD, INTERNAL_CX_LOADING, management)
 from .files import ensure_sample_dir
 
-SAMPLE_VERSION = 2
+SAMPLE_VERSION = 3
 DASHBOARD_QUARTERS = [(2019, 1), (2019, 2), (2019, 3), (2019, 4), (2020, 1)]
 WIDE_QUARTERS = [(2020, 2), (2020, 3), (2020, 4)]
 TP_QUARTERS = [(y, q) for y in (2021, 2022, 2023) for q in (1, 2, 3, 4)] + [(2024, 1)]
@@ -49,7 +53,7 @@ TP_HEADER = ["organization_abbreviation", "organization_name", "organization_id"
              "channel", "standardized_question_number", "standardized_question_identifier", "customized_question_text",
              "likert_scale_1", "likert_scale_2", "likert_scale_3", "likert_scale_4", "likert_scale_5", "point_scale",
              "response_volume", "notes", "question_total", "start_date", "end_date"]
-CSS_AGENCIES = ["AG", "CM", "DJ", "DL", "DN", "ED", "EP", "GS", "HE", "HS", "IN", "SZ", "ST", "TD", "TR", "OM"]
+CSS_AGENCIES = [a for a, _, _ in AGENCIES if a != "XX" and a not in CSS_MISSING_AGENCIES]
 FLAGS = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")
 
 
@@ -179,13 +183,15 @@ def _write(folder: Path) -> None:
     (folder / "a11_v2" / "cx_collection_details.json").write_text(json.dumps({"data": details, "links": {}}))
     pl.DataFrame(responses).write_csv(folder / "a11_v2" / "touchpoints-data-cx-responses-2024-10-15.csv")
 
-    css = []
+    css = []  # internal CX: the planted management trait plus noise (assets/sources/planted.py), not the EX effect
     for code in CSS_AGENCIES:
-        base = 5.2 + 2.0 * agency_effect(code)
         for fy in (2022, 2023, 2024):
+            if (code, fy) in CSS_MISSING_AGENCY_YEARS:
+                continue
+            base = INTERNAL_CX_BASE + INTERNAL_CX_LOADING * management(code) + rng.normal(0, INTERNAL_CX_AGENCY_YEAR_SD)
             for fn in CSS_FUNCTIONS:
                 n = 12 if (code, fy, fn) == ("OM", 2024, "it") else int(rng.integers(40, 400))
                 css.append({"fiscal_year": str(fy), "agency_code": code, "function": fn, "respondents": str(n),
-                            "mean_score": f"{min(6.9, max(1.5, base + rng.normal(0, 0.3))):.2f}",
+                            "mean_score": f"{min(6.9, max(1.5, base + rng.normal(0, INTERNAL_CX_FUNCTION_SD))):.2f}",
                             "score_sd": f"{rng.uniform(1.0, 1.6):.2f}"})
     pl.DataFrame(css).write_csv(folder / "gsa_css" / "css_results.csv")

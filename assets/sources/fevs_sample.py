@@ -10,7 +10,8 @@ significant digits in 2022) so ids repeat, redacted items absent, the year's dec
 (category items coded 1-4, yes/no 1-2, negatively worded items answered mostly in disagreement),
 and intent to leave (`DLEAVING`; 2020 `DLEAVINGA/B/C`) in the year's own code order. Agency
 effects are fixed per agency so rankings are stable across years. Every value is synthetic: rows
-are marked `source_is_sample` in everything published from them.
+are marked `source_is_sample` in everything published from them. Three items carry a planted
+agency trait that also drives the sample's internal CX (assets/sources/planted.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import polars as pl
 
 from warehouse import reference
 
-SAMPLE_VERSION = 2
+SAMPLE_VERSION = 3
 RESPONDENTS_PER_YEAR = 2600
 # (code, relative size, LEVEL1 suffixes): real OPM codes; sizes loosely follow agency headcounts
 AGENCIES: tuple[tuple[str, float, str], ...] = (
@@ -101,6 +102,12 @@ def generate_sample(year: int, respondents: int = RESPONDENTS_PER_YEAR) -> pl.Da
     if sy.level1_column is None:
         level1_effect[:] = 0.0
 
+    from warehouse.factors import item_keys
+
+    from .planted import PLANTED_ITEMS, management  # the planted structure (assets/sources/planted.py)
+
+    keyed = {r["item"]: r["item_key"] for r in item_keys() if r["survey_year"] == year}
+    m_effect = np.repeat([management(c) for c in codes], counts)
     person = rng.normal(0.0, 1.0, size=n)
     cols: dict[str, object] = {}
     cols[sy.id_column] = mangle_ids((rng.permutation(n) * 7919 + 100_000_000_000 + year).astype(np.int64), sy.id_format)
@@ -125,6 +132,7 @@ def generate_sample(year: int, respondents: int = RESPONDENTS_PER_YEAR) -> pl.Da
         i_rng = np.random.default_rng(_seed("item", j))
         difficulty = i_rng.normal(0.3, 0.4)
         latent = agency_effect + level1_effect + 0.8 * person + difficulty + rng.normal(0, 0.8, size=n)
+        latent += PLANTED_ITEMS.get(keyed.get(item), 0.0) * m_effect
         u = rng.random(n)
         if decl.kind == "scale_5":
             if decl.polarity == "negative":

@@ -33,6 +33,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
+from warehouse.contracts import load_stage
 from warehouse.reference import REFERENCE_DIR
 
 from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
@@ -53,19 +54,9 @@ KINDS = {
     ("fedscope", "accession"): (",", {"AGYSUB", "ACC", "EFDATE", "COUNT"}),
     ("fedscope", "separation"): (",", {"AGYSUB", "SEP", "EFDATE", "COUNT"}),
 }
-EMPLOYMENT_SCHEMA = pa.schema([
-    ("snapshot_yyyymm", pa.int32()), ("agency_code", pa.string()), ("agency_subelement_code", pa.string()),
-    ("agency_name", pa.string()), ("agency_subelement_name", pa.string()), ("age_bracket", pa.string()),
-    ("los_years", pa.float64()), ("los_bracket", pa.string()), ("service_years_scd", pa.float64()),
-    ("occupational_series_code", pa.string()), ("supervisory_status_code", pa.string()), ("count", pa.int64()),
-    ("count_suppressed", pa.bool_()), ("source_row", pa.int32()), ("source_file", pa.string())])
-ACTION_SCHEMA = pa.schema([
-    ("action", pa.string()), ("category_code", pa.string()), ("effective_yyyymm", pa.int32()),
-    ("file_yyyymm", pa.int32()), ("agency_code", pa.string()), ("agency_subelement_code", pa.string()),
-    ("agency_name", pa.string()), ("agency_subelement_name", pa.string()), ("age_bracket", pa.string()),
-    ("los_years", pa.float64()), ("los_bracket", pa.string()), ("supervisory_status_code", pa.string()),
-    ("deferred_resignation", pa.bool_()), ("count", pa.int64()), ("count_suppressed", pa.bool_()),
-    ("source_row", pa.int32()), ("source_file", pa.string())])
+# the typed tables' columns come from their contracts (warehouse/contracts/raw/), nullable while built
+EMPLOYMENT_SCHEMA = pa.schema([f.with_nullable(True) for f in load_stage("workforce_employment").schema])
+ACTION_SCHEMA = pa.schema([f.with_nullable(True) for f in load_stage("workforce_actions").schema])
 EMPLOYMENT_COLUMNS = EMPLOYMENT_SCHEMA.names
 ACTION_COLUMNS = ACTION_SCHEMA.names
 

@@ -10,7 +10,8 @@ taken from OPM's July 2026 files), named `{employment|accessions|separations}_{y
 exist as `_1` (incomplete) and `_2`, and the reader must take `_2`. Names are in the files
 (`agency`, `agency_subelement`); a `DTagy.txt` for the sample agencies in FedScope's layout is
 also written. A few separation counts are `*` and a few sub-element codes blank, as in OPM's files.
-Deterministic: the same files every time. Every value is synthetic.
+Quit rates carry the planted management trait (assets/sources/planted.py). Deterministic: the same
+files every time. Every value is synthetic.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from warehouse.reference import REFERENCE_DIR
 
 from .fevs_sample import AGENCIES, _seed
 from .files import ensure_sample_dir
+from .planted import monthly_quit_probability
 
-SAMPLE_VERSION = 3
+SAMPLE_VERSION = 4
 REPUBLISHED_MONTH = "202401"  # written as separations_202401_1.txt and _2.txt
 FIRST_MONTH, MONTHS = (2022, 10), 24
 EMPLOYEES_PER_SIZE_UNIT = 50  # ~6,400 people: a few MB a month in the real 64-column layout, enough for stable rates
@@ -104,7 +106,7 @@ def _write_sample(folder: Path) -> None:
     rng = np.random.default_rng(_seed("workforce-sample", SAMPLE_VERSION))
     agencies = [(code, size, subs) for code, size, subs in AGENCIES if code != "XX"]
     subelements = {code: [f"{code}{k:02d}" for k in range(1, 2 + len(subs) // 2)] for code, _, subs in agencies}
-    quit_base = {code: np.random.default_rng(_seed("quit", code)).uniform(0.0015, 0.0065) for code, _, _ in agencies}
+    quit_base = {code: monthly_quit_probability(code) for code, _, _ in agencies}  # planted: see planted.py
 
     n0 = [int(size * EMPLOYEES_PER_SIZE_UNIT) for _, size, _ in agencies]
     agency = np.repeat([c for c, _, _ in agencies], n0).astype(object)

@@ -1,0 +1,405 @@
+"""What in the work environment goes with good internal and public CX: the factor screen, the seven
+focus-area scores and the assessment per agency, as plain functions over the agency × year panel
+(warehouse/sql/factor_panel.sql). Formulas: docs/methodology.md, "Factors, focus areas, assessment".
+
+The statistics are the textbook ones (Fisher's z interval, the t test of a correlation, Benjamini and
+Hochberg's step-up q-values through scipy, the first-order partial correlation); what this module
+adds is the panel logic: which agencies and years enter each pair, within-year standardisation for
+the pooled estimate, sign stability and the robust flag.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from .contracts import load as load_contract, provenance_columns
+
+OUTCOMES: dict[str, str] = {
+    "internal_cx": "Internal CX, all functions (GSA CSS, 0-100)",
+    "internal_cx_hr": "Internal CX, human resources (GSA CSS, 0-100)",
+    "internal_cx_acquisition": "Internal CX, acquisition (GSA CSS, 0-100)",
+    "internal_cx_financial_management": "Internal CX, financial management (GSA CSS, 0-100)",
+    "internal_cx_it": "Internal CX, IT (GSA CSS, 0-100)",
+    "cx_index": "Public CX index (A-11, z across agencies)",
+    "cx_trust": "Public trust (A-11, % favourable)",
+}
+MIN_N = 5            # agencies a correlation needs (per year, and per year to enter the pooled estimate)
+ALPHA = 0.05         # q-value and partial-correlation bar of the robust flag
+STABLE_SHARE = 0.75  # share of years whose correlation has the pooled sign, for a stable sign
+Z95 = 1.959963984540054  # scipy.stats.norm.ppf(0.975); scipy is imported only when a test statistic is computed
+POOLED = "pooled"
+ASSESSED_OUTCOMES = (("internal_cx", "internal CX"), ("cx_index", "public CX"))
+STANDING_OUTCOMES = ("internal_cx", "cx_index", "cx_trust")
+FACTORS_PER_OUTCOME = 5
+WEAKEST_AREAS = 2
+
+
+# ---- statistics ----------------------------------------------------------------------------
+
+def fisher_ci(r: float | None, n: int) -> tuple[float | None, float | None]:
+    """95 % interval of a correlation by Fisher's z: tanh(atanh(r) ± 1.96 / sqrt(n − 3))."""
+    if r is None or n <= 3 or abs(r) >= 1:
+        return None, None
+    half = Z95 / math.sqrt(n - 3)
+    return math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half)
+
+
+def correlation_p(r: float | None, n: int, controls: int = 0) -> float | None:
+    """Two-sided p of H0 ρ = 0: t = r sqrt(df / (1 − r²)), df = n − 2 − controls (as scipy.stats.pearsonr)."""
+    from scipy.special import stdtr  # Student's t CDF (what scipy.stats.t.sf wraps); late: loading the definitions should not import scipy
+
+    df = n - 2 - controls
+    if r is None or df < 1:
+        return None
+    if abs(r) >= 1:
+        return 0.0
+    t = r * math.sqrt(df / (1 - r * r))
+    return float(2 * stdtr(df, -abs(t)))
+
+
+def bh_qvalues(p: Sequence[float | None]) -> list[float | None]:
+    """Benjamini-Hochberg q-values over the non-null p-values (scipy's step-up; nulls stay null)."""
+    from scipy import stats
+
+    idx = [i for i, v in enumerate(p) if v is not None and not math.isnan(v)]
+    out: list[float | None] = [None] * len(p)
+    if idx:
+        q = stats.false_discovery_control(np.array([p[i] for i in idx], dtype=float), method="bh")
+        for i, v in zip(idx, q):
+            out[i] = float(v)
+    return out
+
+
+def partial_r(r_xy: float, r_xz: float, r_yz: float) -> float | None:
+    """First-order partial correlation of x and y given z: (r_xy − r_xz r_yz) / sqrt((1 − r_xz²)(1 − r_yz²))."""
+    den = (1 - r_xz ** 2) * (1 - r_yz ** 2)
+    return None if den <= 0 else (r_xy - r_xz * r_yz) / math.sqrt(den)
+
+
+# ---- the factor screen ---------------------------------------------------------------------
+
+def _num(v) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def correlations(panel: pa.Table, size: Iterable[Mapping], min_n: int = MIN_N) -> list[dict]:
+    """ex_cx_factors.sql over the panel; `size` rows (year, agency_code, avg_headcount) give log headcount."""
+    from .compute import run_sql
+
+    logs = [{"year": int(r["year"]), "agency_code": r["agency_code"], "log_headcount": math.log(r["avg_headcount"])}
+            for r in size if r.get("avg_headcount") and r["avg_headcount"] > 0]
+    size_table = pa.Table.from_pylist(logs, schema=pa.schema([("year", pa.int32()), ("agency_code", pa.string()),
+                                                              ("log_headcount", pa.float64())]))
+    return run_sql("ex_cx_factors", {"min_n": min_n}, {"panel": panel, "size": size_table}).to_pylist()
+
+
+def factor_screen(correlations: Iterable[Mapping]) -> list[dict]:
+    """ex_cx_factors rows from the correlations of ex_cx_factors.sql (docs/methodology.md).
+
+    Adds Fisher intervals and t-test p-values (n_test), the partial correlation controlling for log
+    headcount (from r_xy, r_xs, r_ys over the rows with a headcount), Benjamini-Hochberg q-values per
+    period × outcome, sign stability, the robust flag and the rank.
+    """
+    rows = []
+    for c in correlations:
+        r = _num(c["r"])
+        lo, hi = fisher_ci(r, c["n_test"])
+        row = {"period": c["period"], "outcome": c["outcome"], "outcome_label": OUTCOMES[c["outcome"]],
+               "candidate": c["candidate"], "candidate_label": c["label"], "candidate_kind": c["kind"], "method": c["method"],
+               "n": c["n"], "n_agencies": c["n_agencies"], "n_test": c["n_test"], "pearson_r": r, "spearman_rho": _num(c["rho"]),
+               "ci_low": lo, "ci_high": hi, "p_value": correlation_p(r, c["n_test"]), "n_size": c["n_size"] or 0,
+               "partial_r_size": None, "partial_p_value": None}
+        rxy, rxs, rys = _num(c["r_xy_s"]), _num(c["r_xs"]), _num(c["r_ys"])
+        if r is not None and row["n_size"] >= MIN_N and None not in (rxy, rxs, rys):
+            row["partial_r_size"] = partial_r(rxy, rxs, rys)
+            row["partial_p_value"] = correlation_p(row["partial_r_size"], row["n_size"], controls=1)
+        rows.append(row)
+    # sign stability: share of the years with a correlation whose sign is the pooled one
+    pairs: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in rows:
+        pairs[(row["outcome"], row["candidate"])].append(row)
+    for grp in pairs.values():
+        pooled = next((r["pearson_r"] for r in grp if r["period"] == POOLED), None)
+        signs = [np.sign(r["pearson_r"]) for r in grp if r["period"] != POOLED and r["pearson_r"] is not None]
+        stab = float(np.mean([s == np.sign(pooled) for s in signs])) if pooled is not None and signs else None
+        for row in grp:
+            row["sign_stability"], row["years_tested"] = stab, len(signs)
+    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in rows:
+        groups[(row["period"], row["outcome"])].append(row)
+    for grp in groups.values():
+        for row, q in zip(grp, bh_qvalues([r["p_value"] for r in grp])):
+            row["q_value"] = q
+            r, pr = row["pearson_r"], row["partial_r_size"]
+            row["survives_size_control"] = bool(r is not None and pr is not None and np.sign(pr) == np.sign(r)
+                                                and row["partial_p_value"] < ALPHA)
+            row["robust"] = bool(q is not None and q < ALPHA and row["sign_stability"] is not None
+                                 and row["sign_stability"] >= STABLE_SHARE and row["survives_size_control"])
+        ranked = sorted((r for r in grp if r["pearson_r"] is not None), key=lambda r: (-abs(r["pearson_r"]), r["candidate"]))
+        for i, row in enumerate(ranked, start=1):
+            row["rank"] = i
+    order = {o: i for i, o in enumerate(OUTCOMES)}
+    rows.sort(key=lambda r: (order[r["outcome"]], r["period"] != POOLED, r["period"], r.get("rank") is None,
+                             r.get("rank") or 0, r["candidate"]))
+    return rows
+
+
+# ---- focus areas ---------------------------------------------------------------------------
+
+def _percentile_rank(values: dict, higher_better: bool = True) -> tuple[dict, dict]:
+    """Rank (1 = best) and percentile 100 × share of values at or below (direction-adjusted) per key."""
+    keys = list(values)
+    adj = {k: values[k] if higher_better else -values[k] for k in keys}
+    ordered = sorted(adj.values())
+    rank = {k: 1 + sum(v > adj[k] for v in adj.values()) for k in keys}
+    pct = {k: 100.0 * sum(v <= adj[k] for v in ordered) / len(ordered) for k in keys}
+    return rank, pct
+
+
+def focus_area_scores(panel: Iterable[Mapping], definitions: Sequence[Mapping], agencies: Mapping[str, str],
+                      size_groups: Mapping[tuple[int, str], str]) -> list[dict]:
+    """focus_area_scores rows: per agency × year × focus area, the coverage-aware weighted mean of
+    direction-adjusted within-year z-scores of the area's indicators (docs/methodology.md).
+
+    `definitions`: rows of focus_areas.csv; `agencies`: agency_code → name (pooled groups left out by
+    the panel); `size_groups`: (year, agency_code) → size group (`unknown` when absent).
+    """
+    panel = list(panel)
+    values: dict[str, dict[tuple[int, str], float]] = defaultdict(dict)
+    for r in panel:
+        values[r["variable"]][(int(r["year"]), r["agency_code"])] = float(r["value"])
+    agency_years = sorted({(int(r["year"]), r["agency_code"]) for r in panel})
+    areas: dict[str, list[Mapping]] = defaultdict(list)
+    for d in definitions:
+        areas[d["focus_area"]].append(d)
+    # within-year z of each indicator, times its direction
+    z: dict[str, dict[tuple[int, str], float]] = {}
+    for d in definitions:
+        ind, direction = d["indicator"], int(d["direction"])
+        z[ind] = {}
+        by_year: dict[int, list] = defaultdict(list)
+        for k, v in values.get(ind, {}).items():
+            by_year[k[0]].append((k, v))
+        for yr, kv in by_year.items():
+            vs = np.array([v for _, v in kv])
+            if len(vs) >= 3 and np.std(vs, ddof=1) > 0:
+                for (k, v) in kv:
+                    z[ind][k] = direction * (v - vs.mean()) / np.std(vs, ddof=1)
+    rows = []
+    for (yr, ag) in agency_years:
+        for area, defs in areas.items():
+            total = sum(float(d["weight"]) for d in defs)
+            present = sum(float(d["weight"]) for d in defs if (yr, ag) in z[d["indicator"]])
+            score = (sum(float(d["weight"]) * z[d["indicator"]][(yr, ag)] for d in defs if (yr, ag) in z[d["indicator"]])
+                     / present) if present else None
+            inds = [{"indicator": d["indicator"], "value": values.get(d["indicator"], {}).get((yr, ag)),
+                     "z": z[d["indicator"]].get((yr, ag)), "weight": float(d["weight"]),
+                     "contribution": (float(d["weight"]) * z[d["indicator"]][(yr, ag)] / present)
+                     if (yr, ag) in z[d["indicator"]] else None} for d in defs]
+            rows.append({"agency_code": ag, "agency_name": agencies.get(ag), "year": yr, "focus_area": area,
+                         "focus_area_label": defs[0]["focus_area_label"], "size_group": size_groups.get((yr, ag), "unknown"),
+                         "score": score, "coverage": present / total if total else 0.0, "indicators_present": sum(
+                             i["z"] is not None for i in inds), "indicators_declared": len(inds),
+                         "indicators": json.dumps(inds)})
+    groups: dict[tuple, dict] = defaultdict(dict)
+    for i, row in enumerate(rows):
+        if row["score"] is not None:
+            groups[(row["year"], row["size_group"], row["focus_area"])][i] = row["score"]
+    for vals in groups.values():
+        rank, pct = _percentile_rank(vals)
+        for i in vals:
+            rows[i]["rank_in_size_group"], rows[i]["percentile_in_size_group"] = rank[i], pct[i]
+            rows[i]["size_group_agencies"] = len(vals)
+    prior = {(r["agency_code"], r["year"], r["focus_area"]): r["score"] for r in rows}
+    for row in rows:
+        row.setdefault("rank_in_size_group", None)
+        row.setdefault("percentile_in_size_group", None)
+        row.setdefault("size_group_agencies", None)
+        p = prior.get((row["agency_code"], row["year"] - 1, row["focus_area"]))
+        row["change_from_prior"] = row["score"] - p if row["score"] is not None and p is not None else None
+    order = {a: i for i, a in enumerate(areas)}
+    rows.sort(key=lambda r: (r["year"], r["agency_code"], order[r["focus_area"]]))
+    return rows
+
+
+# ---- the assessment ------------------------------------------------------------------------
+
+def _standing(value: float | None, peers: Sequence[float], sign: int) -> tuple[float | None, float | None]:
+    """Percentile among peers (100 × share at or below, direction-adjusted by `sign`) and the distance
+    to the peers' top quartile (0 when already in it), in the measure's own units."""
+    if value is None or not peers:
+        return None, None
+    adj = [sign * p for p in peers]
+    v = sign * value
+    pct = 100.0 * sum(p <= v for p in adj) / len(adj)
+    q3 = float(np.percentile(adj, 75))
+    return pct, max(0.0, q3 - v)
+
+
+def _fmt(v: float | None, digits: int = 2) -> str:
+    return "n/a" if v is None else f"{v:.{digits}f}"
+
+
+def agency_assessment(factors: Sequence[Mapping], focus: Sequence[Mapping], panel: Iterable[Mapping],
+                      size_groups: Mapping[tuple[int, str], str], agencies: Mapping[str, str],
+                      min_peers: int = 3) -> list[dict]:
+    """agency_assessment rows, in reading order per agency × year: where we stand (outcomes), what goes
+    with better CX (the pooled robust factors of internal and public CX, the agency's value on each),
+    where to start (the two weakest focus areas). Peers: the agencies of the same size group that
+    year with a value, or every agency when fewer than `min_peers` of them have one."""
+    values: dict[str, dict[tuple[int, str], float]] = defaultdict(dict)
+    labels: dict[str, str] = {}
+    for r in panel:
+        values[r["variable"]][(int(r["year"]), r["agency_code"])] = float(r["value"])
+        labels.setdefault(r["variable"], r["label"])
+    robust = {o: sorted((f for f in factors if f["period"] == POOLED and f["outcome"] == o and f["robust"]),
+                        key=lambda f: f["rank"])[:FACTORS_PER_OUTCOME] for o, _ in ASSESSED_OUTCOMES}
+
+    by_year: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)  # (variable, year) -> (size group, value)
+    for var, vals in values.items():
+        for (y, a), v in vals.items():
+            by_year[(var, y)].append((size_groups.get((y, a), "unknown"), v))
+    for f in focus:
+        if f["score"] is not None:
+            by_year[("focus:" + f["focus_area"], f["year"])].append((f["size_group"], f["score"]))
+
+    def peers(var: str, yr: int, ag: str) -> tuple[list[float], str]:
+        grp = size_groups.get((yr, ag), "unknown")
+        same = [v for g, v in by_year[(var, yr)] if g == grp]
+        if len(same) >= min_peers:
+            return same, grp
+        return [v for _, v in by_year[(var, yr)]], "all"
+
+    def change(var: str, yr: int, ag: str) -> float | None:
+        now, before = values[var].get((yr, ag)), values[var].get((yr - 1, ag))
+        return now - before if now is not None and before is not None else None
+
+    focus_by = defaultdict(list)
+    for f in focus:
+        focus_by[(f["year"], f["agency_code"])].append(f)
+    rows = []
+    for (yr, ag), areas in sorted(focus_by.items()):
+        name = agencies.get(ag) or ag
+        head = {"agency_code": ag, "agency_name": agencies.get(ag), "year": yr}
+        out = []
+        for i, o in enumerate([o for o in STANDING_OUTCOMES if (yr, ag) in values.get(o, {})], start=1):
+            v = values[o][(yr, ag)]
+            pv, grp = peers(o, yr, ag)
+            pct, dist = _standing(v, pv, 1)
+            ch = change(o, yr, ag)
+            out.append({**head, "section_order": 1, "section": "where_we_stand", "item_order": i, "outcome": o, "item": o,
+                        "item_label": OUTCOMES[o], "direction": 1, "value": v, "percentile_in_size_group": pct,
+                        "change_from_prior": ch, "distance_to_top_quartile": dist, "comparison_group": grp,
+                        "sentence": f"{name}'s {OUTCOMES[o]} was {_fmt(v)} in {yr}: percentile {_fmt(pct, 0)} among "
+                                    f"{'agencies of its size' if grp != 'all' else 'all agencies'}"
+                                    f"{'' if ch is None else f', {ch:+.2f} on the year before'}"
+                                    f"{'; in the top quartile' if dist == 0 else f'; {dist:.2f} below the top quartile'}."})
+        k = 0
+        for o, o_words in ASSESSED_OUTCOMES:
+            for f in robust[o]:
+                k += 1
+                var, sign = f["candidate"], 1 if f["pearson_r"] > 0 else -1
+                v = values.get(var, {}).get((yr, ag))
+                pv, grp = peers(var, yr, ag) if var in values else ([], "all")
+                pct, dist = _standing(v, pv, sign)
+                ch = change(var, yr, ag) if var in values else None
+                better = "higher" if sign > 0 else "lower"
+                text = (f"Across agencies, {better} '{f['candidate_label']}' goes with better {o_words} "
+                        f"(pooled r = {f['pearson_r']:.2f}, q = {f['q_value']:.3g}); ")
+                text += (f"{name} had no value in {yr}." if v is None else
+                         f"{name} stands at {v:.2f} (percentile {pct:.0f}, counting {better} as better"
+                         f"{'' if ch is None else f'; {ch:+.2f} on the year before'}; "
+                         f"{'in the top quartile' if dist == 0 else f'{dist:.2f} from the top quartile'}).")
+                out.append({**head, "section_order": 2, "section": "what_goes_with_better_cx", "item_order": k, "outcome": o,
+                            "item": var, "item_label": f["candidate_label"], "direction": sign, "value": v,
+                            "percentile_in_size_group": pct, "change_from_prior": ch, "distance_to_top_quartile": dist,
+                            "comparison_group": grp, "sentence": text})
+        scored = sorted((a for a in areas if a["score"] is not None), key=lambda a: (a["score"], a["focus_area"]))
+        for i, a in enumerate(scored[:WEAKEST_AREAS], start=1):
+            peer, grp = peers("focus:" + a["focus_area"], yr, ag)
+            _, dist = _standing(a["score"], peer, 1)
+            ch = a["change_from_prior"]
+            out.append({**head, "section_order": 3, "section": "where_to_start", "item_order": i, "outcome": None,
+                        "item": a["focus_area"], "item_label": a["focus_area_label"], "direction": 1, "value": a["score"],
+                        "percentile_in_size_group": a["percentile_in_size_group"], "change_from_prior": ch,
+                        "distance_to_top_quartile": dist, "comparison_group": grp,
+                        "sentence": f"Start with {a['focus_area_label'].lower()}: score {a['score']:+.2f} (z, 0 = average agency; "
+                                    f"coverage {a['coverage']:.0%}), percentile {_fmt(a['percentile_in_size_group'], 0)} "
+                                    f"in its size group{'' if ch is None else f', {ch:+.2f} on the year before'}; "
+                                    f"{'in the top quartile' if dist == 0 else f'{dist:.2f} below the top quartile'}."})
+        rows += out
+    return rows
+
+
+# ---- tables --------------------------------------------------------------------------------
+
+def to_table(rows: Sequence[Mapping], table: str) -> pa.Table:
+    """Rows as an Arrow table with the contract's own columns (provenance is added by the asset)."""
+    prov = {c.name for c in provenance_columns()}
+    schema = pa.schema([f for f in load_contract(table).schema if f.name not in prov])
+    return pa.Table.from_pylist([{n: r.get(n) for n in schema.names} for r in rows], schema=schema)
+
+
+# ---- reference data ------------------------------------------------------------------------
+
+FOCUS_AREAS_FILE = "focus_areas.csv"
+ITEM_KEYS_FILE = "fevs_item_keys.csv"
+FOCUS_AREA_CODES = ("recruitment_retention", "standardized_expectations", "employee_leader_ratio", "leadership",
+                    "shared_services", "personalized_interactions", "continuous_improvement")
+
+
+def focus_area_definitions(path=None) -> list[dict]:
+    """warehouse/reference/focus_areas.csv, checked: the seven codes, direction ±1, positive weights."""
+    import csv
+
+    from .reference import REFERENCE_DIR, ReferenceError
+
+    path = path or REFERENCE_DIR / FOCUS_AREAS_FILE
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for i, r in enumerate(rows, start=2):
+        where = f"{path.name}: row {i}"
+        if r["focus_area"] not in FOCUS_AREA_CODES:
+            raise ReferenceError(f"{where}, column focus_area: unknown focus area {r['focus_area']!r}")
+        if r["direction"] not in ("1", "-1"):
+            raise ReferenceError(f"{where}, column direction: {r['direction']!r} is not 1 or -1")
+        try:
+            ok = float(r["weight"]) > 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ReferenceError(f"{where}, column weight: {r['weight']!r} is not a positive number")
+        if not r["rationale"].strip():
+            raise ReferenceError(f"{where}, column rationale: empty")
+    missing = set(FOCUS_AREA_CODES) - {r["focus_area"] for r in rows}
+    if missing:
+        raise ReferenceError(f"{path.name}: no indicator declared for {sorted(missing)}")
+    return rows
+
+
+def item_keys(path=None) -> list[dict]:
+    """warehouse/reference/fevs_item_keys.csv (survey_year, item, item_key, basis, label), checked:
+    a key names at most one item a year, and every row's item is declared for its year."""
+    import csv
+
+    from .reference import REFERENCE_DIR, ReferenceError, declared_items
+
+    path = path or REFERENCE_DIR / ITEM_KEYS_FILE
+    with open(path, newline="") as f:
+        rows = [{**r, "survey_year": int(r["survey_year"])} for r in csv.DictReader(f)]
+    seen: set[tuple[int, str]] = set()
+    for i, r in enumerate(rows, start=2):
+        if (r["survey_year"], r["item_key"]) in seen:
+            raise ReferenceError(f"{path.name}: row {i}, column item_key: {r['item_key']!r} names two items in {r['survey_year']}")
+        seen.add((r["survey_year"], r["item_key"]))
+        if r["item"] not in declared_items(r["survey_year"]):
+            raise ReferenceError(f"{path.name}: row {i}, column item: {r['item']} is not declared for {r['survey_year']} in fevs_items.csv")
+        if r["basis"] not in ("index_position", "same_wording"):
+            raise ReferenceError(f"{path.name}: row {i}, column basis: {r['basis']!r}")
+    return rows

@@ -1,0 +1,417 @@
+"""The report site: a static scorecard people can open, built from the published tables only.
+
+`<publish>/report/index.html` (overview, per year), `agency/<code>.html` (one page per agency of the
+scorecard), `quality.html` (partitions, last validation, freshness, provenance), `dictionary.html`
+(from the schema contracts) and `methodology.html` (docs/methodology.md). Charts are plotly.js
+figures; plotly.min.js is written once per site from the plotly package, so the site needs no
+network: it opens from file:// or from the object store it is published to.
+
+Locally the site is built into `<publish>/.versions/report/<version>/` and swapped in by replacing
+the symlink `<publish>/report`, as tables are; on object storage its files are uploaded under
+`<prefix>/report/` (each object replaced atomically, index.html last).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from ..contracts import all_contracts
+from . import charts
+from .data import open_published, provenance, rows, sample_periods, validations
+
+HERE = Path(__file__).parent
+METHODOLOGY = HERE.parents[1] / "docs" / "methodology.md"
+SITE_DIR = "report"
+KEEP_VERSIONS = 2
+NOT_PUBLISHED = "not yet published"
+
+# Agency-page measures: (code, label, unit, lines drawn, whose median is the reference line).
+MEASURES = (
+    ("eei", "Employee Engagement Index and its subindices", "% positive (0-100)",
+     ("eei", "eei_leaders_lead", "eei_supervisors", "eei_intrinsic_work_experience"), "eei"),
+    ("global_satisfaction", "Global Satisfaction Index", "% positive (0-100)", ("global_satisfaction",), "global_satisfaction"),
+    ("intent_to_leave", "Considering leaving within a year", "% of respondents", ("intent_to_leave",), "intent_to_leave"),
+    ("quit_rate", "Quit rate", "quits per 100 on board", ("quit_rate",), "quit_rate"),
+    ("separation_rate", "Separation rate", "separations per 100 on board", ("separation_rate",), "separation_rate"),
+    ("first_year_attrition_rate", "First-year attrition", "% of the prior year's new hires", ("first_year_attrition_rate",),
+     "first_year_attrition_rate"),
+    ("cx_trust", "CX trust (OMB A-11)", "% favourable or rescaled mean (0-100)", ("cx_trust",), "cx_trust"),
+    ("internal_cx", "Internal CX (GSA Mission-Support CSS, all functions)", "score (0-100)", ("internal_cx",), "internal_cx"),
+)
+LABELS = {"eei": "EEI", "eei_leaders_lead": "Leaders lead", "eei_supervisors": "Supervisors",
+          "eei_intrinsic_work_experience": "Intrinsic work experience", "global_satisfaction": "Global Satisfaction",
+          "intent_to_leave": "Considering leaving", "quit_rate": "Quit rate", "separation_rate": "Separation rate",
+          "first_year_attrition_rate": "First-year attrition", "cx_trust": "CX trust", "internal_cx": "Internal CX"}
+# Where each measure comes from: (table, SQL giving measure, agency_code, year, value, suppressed).
+MEASURE_SQL = {
+    "ex_index_scores": """SELECT index_code, agency_code, survey_year, score, suppressed FROM ex_index_scores
+                          WHERE org_level = 'agency' AND index_code IN ('eei', 'eei_leaders_lead', 'eei_supervisors',
+                                'eei_intrinsic_work_experience', 'global_satisfaction')""",
+    "fevs_intent_to_leave": """SELECT 'intent_to_leave', agency_code, survey_year, pct_any, suppressed FROM fevs_intent_to_leave
+                               WHERE org_level = 'agency'""",
+    "workforce_metrics": """SELECT m, agency_code, fiscal_year, v, false FROM (
+                              SELECT agency_code, fiscal_year, quit_rate, separation_rate, first_year_attrition_rate
+                              FROM workforce_metrics WHERE org_level = 'agency')
+                            UNPIVOT INCLUDE NULLS (v FOR m IN (quit_rate, separation_rate, first_year_attrition_rate))""",
+    "cx_index_scores": """SELECT 'cx_trust', agency_code, fiscal_year, score, suppressed FROM cx_index_scores
+                          WHERE index_code = 'cx_trust' AND headline""",
+    "internal_cx_scores": """SELECT 'internal_cx', agency_code, fiscal_year, score_100, suppressed FROM internal_cx_scores
+                             WHERE function = 'all'""",
+}
+SECTIONS = {"where_we_stand": "Where the agency stands", "what_goes_with_better_cx": "What goes with better CX",
+            "where_to_start": "Where to start"}
+
+
+@dataclass(frozen=True)
+class Site:
+    index: str  # local path or object-store URL of index.html
+    url: str  # what a browser opens (file:// locally)
+    pages: int
+    bytes: int
+    build_seconds: float
+
+
+def fmt(value, digits: int = 1, suppressed: bool = False, signed: bool = False) -> str:
+    """A cell as people read it: `suppressed` (never 0), `n/a` when there is no figure."""
+    if suppressed:
+        return "suppressed"
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    return str(value)
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    """The page templates, compiled once per process."""
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["fmt"] = fmt
+    env.filters["sortkey"] = lambda v: "" if v is None else (f"{v:.6f}" if isinstance(v, float) else str(v))
+    env.globals["agency_file"] = lambda code: agency_file(code)
+    env.filters["fig"] = lambda fig: json.dumps(fig, separators=(",", ":"), default=str).replace("</", "<\\/")
+    return env
+
+
+def agency_file(code: str) -> str:
+    return "agency/" + re.sub(r"[^A-Za-z0-9_-]", "_", code) + ".html"
+
+
+def build_site(out: Path, store, validation_glob: str | None = None, methodology: Path | None = METHODOLOGY) -> dict:
+    """Write the site into the (new, empty) folder `out` from what `store` publishes; returns counts."""
+    from plotly.offline import get_plotlyjs
+
+    con, present = open_published(store, validation_glob)
+    env = _env()
+    manifest = store.read_manifest()
+    prov = provenance(con, present)
+    built_at = datetime.now(timezone.utc)
+    common = {"built_at": built_at.strftime("%Y-%m-%d %H:%M UTC"), "sample": sample_periods(con, present),
+              "has_methodology": bool(methodology and methodology.exists()), "not_published": NOT_PUBLISHED}
+    (out / "assets").mkdir(parents=True)
+    (out / "agency").mkdir()
+    (out / "assets" / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
+    for name in ("style.css", "report.js"):
+        shutil.copyfile(HERE / "static" / name, out / "assets" / name)
+    series = _measure_series(con, present)
+    agencies = _agencies(con, present, series)
+    per_agency = _per_agency(con, present)
+    pages = {"index.html": env.get_template("overview.html").render(root="", page="overview", agencies=agencies,
+                                                                   **_overview(con, present), **common)}
+    for a in agencies:
+        pages[agency_file(a["agency_code"])] = env.get_template("agency.html").render(
+            root="../", page="agency", agency=a, **_agency(a["agency_code"], series, per_agency), **common)
+    pages["quality.html"] = env.get_template("quality.html").render(
+        root="", page="quality", manifest=_freshness(manifest, built_at), validations=_validations(con, present),
+        provenance=prov, **common)
+    published = manifest.get("tables", {})
+    pages["dictionary.html"] = env.get_template("dictionary.html").render(
+        root="", page="dictionary", contracts=all_contracts(), published=published, **common)
+    if common["has_methodology"]:
+        pages["methodology.html"] = env.get_template("methodology.html").render(
+            root="", page="methodology", body=_methodology_html(methodology), **common)
+    for name, html in pages.items():
+        (out / name).write_text(html, encoding="utf-8")
+    con.close()
+    return {"pages": len(pages), "agencies": len(agencies)}
+
+
+def publish_report(store, validation_glob: str | None = None, methodology: Path | None = METHODOLOGY) -> Site:
+    """Build the site beside the published tables of `store` and make it current; see the module docstring."""
+    t = time.perf_counter()
+    if getattr(store, "remote", False):
+        with tempfile.TemporaryDirectory(prefix="cxex-report-") as tmp:
+            site = Path(tmp) / SITE_DIR
+            counts = build_site(site, store, validation_glob, methodology)
+            files = sorted(p for p in site.rglob("*") if p.is_file())
+            size = sum(p.stat().st_size for p in files)
+            for p in sorted(files, key=lambda p: p.name == "index.html"):  # index.html last
+                store.fs.put_file(str(p), store._key(SITE_DIR, *p.relative_to(site).parts))
+        index = store._uri(SITE_DIR, "index.html")
+        return Site(index, index, counts["pages"], size, time.perf_counter() - t)
+    root = Path(store.root)
+    versions = root / ".versions" / SITE_DIR
+    versions.mkdir(parents=True, exist_ok=True)
+    version = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+    tmp = versions / f".tmp-{uuid.uuid4().hex}"
+    try:
+        counts = build_site(tmp, store, validation_glob, methodology)
+        os.rename(tmp, versions / version)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    link = root / SITE_DIR
+    if link.exists() and not link.is_symlink():
+        raise RuntimeError(f"{link} is a real directory, not a cxex report link; move it away first")
+    tmp_link = root / f".{SITE_DIR}.{uuid.uuid4().hex}.link"
+    os.symlink(Path(".versions") / SITE_DIR / version, tmp_link)
+    os.replace(tmp_link, link)  # the atomic swap
+    for old in sorted(p for p in versions.iterdir() if p.is_dir() and not p.name.startswith("."))[:-KEEP_VERSIONS]:
+        shutil.rmtree(old, ignore_errors=True)
+    size = sum(p.stat().st_size for p in (versions / version).rglob("*") if p.is_file())
+    index = link / "index.html"
+    return Site(str(index), index.absolute().as_uri(), counts["pages"], size, time.perf_counter() - t)
+
+
+def _agencies(con, present: set[str], series: dict) -> list[dict]:
+    """Every agency of the scorecard, and every other agency with a published figure (e.g. one whose every
+    FEVS cell is suppressed): one page each."""
+    found = {}
+    if "agency_scorecard" in present:
+        for r in rows(con, """SELECT agency_code, arg_max(agency_name, year) FILTER (WHERE agency_name IS NOT NULL) AS agency_name,
+                                     arg_max(size_group, year) AS size_group, max(year) AS last_year, true AS in_scorecard
+                              FROM agency_scorecard GROUP BY agency_code"""):
+            found[r["agency_code"]] = r
+    names = {}
+    if "workforce_metrics" in present:
+        names = dict(con.execute("""SELECT agency_code, arg_max(agency_name, fiscal_year) FROM workforce_metrics
+                                    WHERE org_level = 'agency' AND agency_name IS NOT NULL GROUP BY agency_code""").fetchall())
+    for d in series.values():
+        for code in d["by_agency"]:
+            if code not in found:
+                name = names.get(code) or ("OPM's pooled group of small agencies" if code == "XX" else None)
+                found[code] = {"agency_code": code, "agency_name": name, "size_group": "unknown", "last_year": None,
+                               "in_scorecard": False}
+    return [found[c] for c in sorted(found)]
+
+
+def _overview(con, present: set[str]) -> dict:
+    if "agency_scorecard" not in present:
+        return {"years": [], "default_year": None}
+    years = [r[0] for r in con.execute("SELECT DISTINCT year FROM agency_scorecard ORDER BY year DESC").fetchall()]
+    both = con.execute("""SELECT max(year) FROM agency_scorecard WHERE ex_index IS NOT NULL
+                          AND (cx_index IS NOT NULL OR internal_cx_index IS NOT NULL)""").fetchone()[0]
+    linkage = {}
+    if "cx_ex_linkage" in present:
+        for r in rows(con, """SELECT year, cx_measure, n, pearson_r, pearson_ci_low, pearson_ci_high FROM cx_ex_linkage
+                              WHERE ex_measure = 'ex_index' AND cx_measure IN ('cx_index', 'internal_cx_index')"""):
+            linkage[(r["year"], r["cx_measure"])] = r
+    out = []
+    for y in years:
+        table = rows(con, """SELECT * FROM agency_scorecard WHERE year = ?
+                             ORDER BY ex_rank NULLS LAST, cx_rank NULLS LAST, agency_code""", [y])
+        scatters = []
+        for measure, label in (("cx_index", "CX index"), ("internal_cx_index", "Internal CX index")):
+            pts = [r for r in table if r["ex_index"] is not None and r[measure] is not None]
+            link = linkage.get((y, measure))
+            scatters.append({"measure": measure, "label": label, "points": pts, "link": link,
+                             "sentence": _scatter_sentence(y, label, pts, link),
+                             "figure": charts.scatter(pts, "ex_index", measure, "EX index", label) if pts else None})
+        out.append({"year": y, "table": table, "scatters": scatters, "factors": _factors(con, present, y)})
+    return {"years": out, "default_year": both or years[0], "factors_published": "ex_cx_factors" in present}
+
+
+def _scatter_sentence(year: int, label: str, pts: list[dict], link: dict | None) -> str:
+    if not pts:
+        return f"No agency has both the EX index and the {label} in {year}."
+    s = f"{len(pts)} agencies have both the EX index and the {label} in {year}."
+    if link and link["pearson_r"] is not None:
+        s += (f" Pearson correlation r = {link['pearson_r']:.2f} (95% interval {link['pearson_ci_low']:.2f} to "
+              f"{link['pearson_ci_high']:.2f}, n = {link['n']} agencies); correlation is not causation.")
+    elif link:
+        s += f" Too few agencies (n = {link['n']}) for a correlation."
+    return s
+
+
+def _factors(con, present: set[str], year: int) -> list[dict] | None:
+    """Robust factors per outcome for the year (and pooled over years), or None when not published."""
+    if "ex_cx_factors" not in present:
+        return None
+    found = rows(con, """SELECT period, outcome, outcome_label, candidate_label, candidate_kind, n, pearson_r, ci_low, ci_high,
+                                q_value, rank FROM ex_cx_factors WHERE robust AND period IN (?, 'pooled')
+                         ORDER BY period = 'pooled', outcome, rank""", [str(year)])
+    groups: dict[tuple, list[dict]] = {}
+    for r in found:
+        groups.setdefault((r["period"], r["outcome_label"] or r["outcome"]), []).append(r)
+    return [{"period": p, "outcome": o, "rows": rs} for (p, o), rs in groups.items()]
+
+
+def _measure_series(con, present: set[str]) -> dict:
+    """{measure: {"years": [...], "median": {year: v}, "by_agency": {code: {year: (value, suppressed)}}}}."""
+    parts = [sql for t, sql in MEASURE_SQL.items() if t in present]
+    out: dict[str, dict] = {}
+    if not parts:
+        return out
+    for m, code, year, value, supp in con.execute(" UNION ALL ".join(parts)).fetchall():
+        d = out.setdefault(m, {"years": set(), "values": {}, "by_agency": {}})
+        d["years"].add(year)
+        d["by_agency"].setdefault(code, {})[year] = (value, supp)
+        if value is not None and not supp and code != "XX":  # XX: OPM's pooled small agencies, not an agency
+            d["values"].setdefault(year, []).append(value)
+    for d in out.values():
+        d["years"] = sorted(d["years"])
+        d["median"] = {y: statistics.median(v) for y, v in d.pop("values").items()}
+    return out
+
+
+def _agency(code: str, series: dict, per_agency: dict) -> dict:
+    blocks = []
+    for key, title, unit, drawn, ref in MEASURES:
+        have = [m for m in drawn if code in series.get(m, {}).get("by_agency", {})]
+        if not have:
+            blocks.append({"key": key, "title": title, "figure": None, "table": None})
+            continue
+        years = sorted({y for m in have for y in series[m]["years"]})
+        lines, cols = [], []
+        for m in have:
+            vals = series[m]["by_agency"][code]
+            lines.append({"name": LABELS[m], "x": years, "y": [vals[y][0] if y in vals and not vals[y][1] else None for y in years]})
+            cols.append((LABELS[m], [(vals[y][0], vals[y][1]) if y in vals else (None, False) for y in years]))
+        med = series[ref]["median"]
+        lines.append({"name": f"Median of agencies ({LABELS[ref]})", "x": years, "y": [med.get(y) for y in years], "median": True})
+        cols.append((f"Median of agencies ({LABELS[ref]})", [(med.get(y), False) for y in years]))
+        blocks.append({"key": key, "title": title, "unit": unit, "figure": charts.lines(lines, unit),
+                       "table": {"years": years, "cols": cols}})
+    got = {k: v.get(code, []) if v is not None else None for k, v in per_agency.items()}
+    return {"blocks": blocks, "scorecard": got["scorecard"] or [], "focus": _focus(got["focus"]),
+            "assessment": _assessment(got["assessment"]), "level1": _level1(got["level1"] or [])}
+
+
+# Per-agency rows, each table read once: the latest year of each agency (focus areas, assessment, LEVEL1).
+PER_AGENCY_SQL = {
+    "scorecard": ("agency_scorecard", "SELECT * FROM agency_scorecard ORDER BY agency_code, year DESC"),
+    "focus": ("focus_area_scores", """SELECT * FROM focus_area_scores QUALIFY year = max(year) OVER (PARTITION BY agency_code)
+                                      ORDER BY agency_code, focus_area"""),
+    "assessment": ("agency_assessment", """SELECT * FROM agency_assessment QUALIFY year = max(year) OVER (PARTITION BY agency_code)
+                                           ORDER BY agency_code, section_order, item_order"""),
+    "level1": ("ex_index_scores", """SELECT agency_code, survey_year, level1_code, score, respondents, suppressed FROM ex_index_scores
+                                     WHERE org_level = 'level1' AND index_code = 'eei'
+                                     QUALIFY survey_year = max(survey_year) OVER (PARTITION BY agency_code)
+                                     ORDER BY agency_code, level1_code"""),
+}
+
+
+def _per_agency(con, present: set[str]) -> dict[str, dict[str, list[dict]] | None]:
+    """{part: {agency_code: rows}}, or None for a part whose table is not published."""
+    out: dict[str, dict[str, list[dict]] | None] = {}
+    for part, (table, sql) in PER_AGENCY_SQL.items():
+        if table not in present:
+            out[part] = None
+            continue
+        out[part] = {}
+        for r in rows(con, sql):
+            out[part].setdefault(r["agency_code"], []).append(r)
+    return out
+
+
+def _focus(found: list[dict] | None) -> dict | None:
+    if found is None:
+        return None
+    if not found:
+        return {"year": None, "rows": [], "figure": None}
+    labels = [r["focus_area_label"] or r["focus_area"] for r in found]
+    fig = charts.bars(labels, [r["percentile_in_size_group"] for r in found],
+                      "percentile within the size group (50 = the group's median)", reference=50)
+    return {"year": found[0]["year"], "size_group": found[0]["size_group"], "rows": found, "figure": fig}
+
+
+def _assessment(found: list[dict] | None) -> dict | None:
+    if found is None:
+        return None
+    sections: dict[str, list[dict]] = {}
+    for r in found:
+        sections.setdefault(SECTIONS.get(r["section"], r["section"]), []).append(r)
+    return {"year": found[0]["year"] if found else None, "sections": sections}
+
+
+def _level1(found: list[dict]) -> dict | None:
+    return {"year": found[0]["survey_year"], "rows": found} if found else None
+
+
+def _validations(con, present: set[str]) -> list[dict]:
+    out: dict[str, list[dict]] = {}
+    for v in validations(con, present):
+        v["failures_text"] = [_failure_words(f) for f in (v["failures"] or [])]
+        out.setdefault(v["asset"], []).append(v)
+    return [{"asset": a, "partitions": ps, "failed": sum(not p["success"] for p in ps), "last": max(p["validated_at"] for p in ps),
+             "kinds": _input_kinds(ps)} for a, ps in out.items()]
+
+
+def _input_kinds(partitions: list[dict]) -> str:
+    """Whether a source's validated inputs were the generated sample, landed files, or both."""
+    files = [f.strip() for p in partitions for f in (p["source_files"] or "").split(",")]
+    kinds = {"sample" if f.startswith("samples/") else "landed" if f.startswith("landing/") else "reference" for f in files if f}
+    return " and ".join(sorted(kinds)) or "n/a"
+
+
+def _failure_words(f: dict) -> str:
+    """A failing expectation in words: what was expected, how many rows broke it, examples and rows."""
+    what = f["expectation"].removeprefix("expect_").replace("_", " ")
+    text = f"Expected {what}" + (f" (column {f['col']})" if f["col"] else "")
+    if f["unexpected"] is not None:
+        text += f": {f['unexpected']:,} value(s) did not"
+    elif f["observed"] is not None:
+        text += f": observed {f['observed']}"
+    if f["sample_values"]:
+        text += f", e.g. {', '.join(map(str, json.loads(f['sample_values'])[:3]))}"
+    if f["sample_rows"]:
+        text += f" at row(s) {', '.join(map(str, json.loads(f['sample_rows'])[:5]))}"
+    return text + f" [{f['file'] or 'no file'}; suite {f['suite']}]"
+
+
+def _freshness(manifest: dict, now: datetime) -> list[dict]:
+    out = []
+    for name, t in sorted(manifest.get("tables", {}).items()):
+        published = datetime.fromisoformat(t["published_at"])
+        out.append({**t, "name": name, "age_days": (now - published).total_seconds() / 86400})
+    return out
+
+
+def _methodology_html(path: Path) -> str:
+    """docs/methodology.md as HTML; links to other repository files become plain text (not in the site)."""
+    import mistune
+
+    html = mistune.create_markdown(plugins=["table", "strikethrough"])(path.read_text(encoding="utf-8"))
+
+    def link(m: re.Match) -> str:
+        href, inner = m.group(1), m.group(2)
+        if href.startswith(("http://", "https://", "#", "mailto:")):
+            return m.group(0)
+        if href.split("#")[0].endswith("data_dictionary.md"):
+            return f'<a href="dictionary.html">{inner}</a>'
+        return f"<span>{inner}</span>"
+
+    return re.sub(r'<a href="([^"]*)"[^>]*>(.*?)</a>', link, html, flags=re.S)
+
+
+def site_index(store) -> str | None:
+    """Where the current site's index.html is (local path or object-store URL), or None before the first build."""
+    if getattr(store, "remote", False):
+        key = store._key(SITE_DIR, "index.html")
+        return store._uri(SITE_DIR, "index.html") if store.fs.exists(key) else None
+    index = Path(store.root) / SITE_DIR / "index.html"
+    return str(index) if index.exists() else None
