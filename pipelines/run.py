@@ -317,6 +317,8 @@ def _locked_main(args, defs, cxex, layout, started) -> int:
     before = cxex.store.read_manifest()
     selection = [*to_publish, keys.WAREHOUSE_CATALOG, keys.PUBLISH_REPORT]
     if not failed:
+        selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
+                      keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT]
     if instance.is_persistent:
         from pipelines.launch import execute
 
