@@ -87,8 +87,9 @@ clean: ## remove the environment and the local data directory
 
 sql: setup ## analysts' shell: the catalog read-only in Harlequin (a terminal SQL IDE); piped SQL prints its result: echo "select * from dim_agency" | make sql
 	@test -f "$(CXEX_DATA_DIR)/warehouse.duckdb" || { echo "cxex: no catalog at $(CXEX_DATA_DIR)/warehouse.duckdb; run make run first" >&2; exit 2; }
-	@if [ -t 0 ]; then $(BIN)/harlequin --read-only "$(CXEX_DATA_DIR)/warehouse.duckdb"; \
-	else $(BIN)/hsql --read-only "$(CXEX_DATA_DIR)/warehouse.duckdb" --file -; fi
+	@# from the data folder: the catalog's views read paths relative to it (the folder can be moved or copied)
+	@cd "$(CXEX_DATA_DIR)" && if [ -t 0 ]; then "$(abspath $(BIN))/harlequin" --read-only warehouse.duckdb; \
+	else "$(abspath $(BIN))/hsql" --read-only warehouse.duckdb --file -; fi
 
 help: ## list the targets and what they do
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'

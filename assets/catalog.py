@@ -3,9 +3,8 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse.catalog import build_catalog
-
 from . import keys
+from .common import commit_snapshot
 
 
 @asset(key=keys.WAREHOUSE_CATALOG, deps=[keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
@@ -17,11 +16,16 @@ from . import keys
                                         *keys.DIMENSION_KEYS.values()],
        group_name="publish", kinds={"duckdb"}, required_resource_keys={"cxex"})
 def warehouse_catalog(context: AssetExecutionContext) -> MaterializeResult:
-    """$CXEX_DATA_DIR/warehouse.duckdb: a view per published table (columns commented) and quality.validation_results.
+    """Commit the run's tables as one snapshot, then $CXEX_DATA_DIR/warehouse.duckdb: a view per table of
+    that snapshot (columns commented), quality.validation_results and quality.validation_results_latest.
 
-    Open it read-only with `make sql` (Harlequin; piped SQL prints its result). The file holds only views,
-    rebuilt into a temporary file and renamed into place, so open connections are never disturbed.
+    This step is the run's commit: every publish step before it only staged its table's new version,
+    so a failed step leaves the whole previous snapshot current (warehouse/publish.py). Open the
+    catalog read-only with `make sql` (its views read paths relative to the data folder). The file holds only views, rebuilt into a
+    temporary file and renamed into place, so open connections keep the snapshot they opened.
     """
     layout = context.resources.cxex.layout
-    views = build_catalog(layout.warehouse_file, context.resources.cxex.store, layout.validation_glob)
-    return MaterializeResult(metadata={"views": MetadataValue.json(views), "path": MetadataValue.path(str(layout.warehouse_file))})
+    manifest, views = commit_snapshot(context)
+    snapshot = (manifest or context.resources.cxex.store.read_manifest()).get("snapshot") or ""
+    return MaterializeResult(metadata={"views": MetadataValue.json(views), "path": MetadataValue.path(str(layout.warehouse_file)),
+                                       "snapshot": snapshot, "committed": manifest is not None})

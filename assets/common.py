@@ -112,9 +112,15 @@ def nothing_to_publish(context: AssetExecutionContext, table_name: str, reason: 
     return MaterializeResult(metadata={"published": False, "reason": reason})
 
 
-def publish_result(context: AssetExecutionContext, contract, table: pa.Table, partition_col: str) -> MaterializeResult:
+def publish_result(context: AssetExecutionContext, contract, table: pa.Table, partition_col: str,
+                   built_from: dict | None = None) -> MaterializeResult:
+    """Write `table` as a new version. When the run also builds the catalog, the version stays staged
+    and the catalog step commits every table of the run as one snapshot (warehouse/publish.py); a
+    run without it commits this table on its own and rebuilds the catalog."""
     table = conform_facts(table, contract)  # star columns and explicit keys (warehouse/star.py)
-    pub = context.resources.cxex.store.publish(contract, table, context.run_id)
+    pub = context.resources.cxex.store.stage(contract, table, context.run_id, built_from)
+    if not commits_at_catalog(context):
+        commit_snapshot(context)
     parts = sorted(set(table.column(partition_col).to_pylist()))
     sample_parts = sorted({r[partition_col] for r in table.select([partition_col, "source_is_sample"]).to_pylist()
                            if r["source_is_sample"]}) if "source_is_sample" in table.column_names else []
@@ -123,6 +129,24 @@ def publish_result(context: AssetExecutionContext, contract, table: pa.Table, pa
         partition_col + "s": MetadataValue.json(parts), "sample_" + partition_col + "s": MetadataValue.json(sample_parts),
         "path": MetadataValue.path(pub.path), "preview": preview(table),
     })
+
+
+def commits_at_catalog(context) -> bool:
+    """Whether this run also runs the catalog step, which commits the run's tables as one snapshot."""
+    from .keys import WAREHOUSE_CATALOG
+
+    selected = context.run.asset_selection or context.job_def.asset_layer.selected_asset_keys
+    return WAREHOUSE_CATALOG in selected
+
+
+def commit_snapshot(context) -> tuple[dict | None, list[str]]:
+    """Commit every table this run staged as one snapshot, then rebuild the catalog from the manifest."""
+    from warehouse.catalog import build_catalog
+
+    cxex = context.resources.cxex
+    manifest = cxex.store.commit(context.run_id)
+    views = build_catalog(cxex.layout.warehouse_file, cxex.store, cxex.layout.validation_glob)
+    return manifest, views
 
 
 # Partitioned assets run a range of partitions in one run and one process (`make run`, backfills,

@@ -1,7 +1,9 @@
 """Cross-agency assets: the agency crosswalk, the scorecard of composite indices, and the CX-EX linkage.
 
 They read the tables published in the same run (already validated and contract-checked), so they
-only ever see data that passed every blocking check.
+only ever see data that passed every blocking check: the versions this run staged, else the
+committed snapshot's. The manifest records, for each, the source table versions it was built from
+(`built_from`), so a cross-agency table kept from an earlier snapshot says which inputs it reflects.
 """
 
 import csv
@@ -34,24 +36,31 @@ def composite_weights() -> pa.Table:
     return pa.Table.from_pylist(rows)
 
 
-def _published(store, table: str) -> pa.Table:
-    """A published table, or an empty one with its contract's columns when it was not published."""
-    return store.read_table(table) if store.exists(table) else load_contract(table).schema.empty_table()
+def _published(store, table: str, run_id: str | None = None) -> pa.Table:
+    """A table as this run sees it (staged in this run, else the committed snapshot's), or an empty
+    one with its contract's columns when it was never published."""
+    return store.read_table(table, run_id) if store.exists(table, run_id) else load_contract(table).schema.empty_table()
 
 
-def _sources(store) -> dict[str, pa.Table]:
-    return {t: _published(store, t) for t in SOURCE_TABLES}
+def _sources(store, run_id: str) -> dict[str, pa.Table]:
+    return {t: _published(store, t, run_id) for t in SOURCE_TABLES}
 
 
-def _provenance(store, tables: tuple[str, ...] = SOURCE_TABLES) -> dict:
+def built_from(store, run_id: str, tables: tuple[str, ...] = SOURCE_TABLES) -> dict[str, str]:
+    """The version of each source table this run's cross-agency tables are built from (kept in the manifest)."""
+    manifest = store.read_manifest(run_id)
+    return {t: manifest["tables"][t]["version"] for t in tables if t in manifest["tables"]}
+
+
+def _provenance(store, run_id: str, tables: tuple[str, ...] = SOURCE_TABLES) -> dict:
     """The cross-agency tables derive from published tables: their versions are the provenance."""
     import hashlib
 
-    manifest = store.read_manifest()
+    manifest = store.read_manifest(run_id)
     used = {t: manifest["tables"][t] for t in tables if t in manifest["tables"]}
     sample = False
     for t in tables:
-        tab = _published(store, t)
+        tab = _published(store, t, run_id)
         if "source_is_sample" in tab.column_names and tab.num_rows:
             sample |= bool(pa.compute.any(tab.column("source_is_sample")).as_py())
     return {"source": SOURCE,
@@ -71,9 +80,10 @@ def agency_crosswalk(context: AssetExecutionContext) -> MaterializeResult:
     not in the curated list are kept with `mapped = false` and reported by a warning check.
     """
     store = context.resources.cxex.store
-    table = compute.agency_crosswalk(curated_agencies(), registry_table(), _sources(store))
-    table = add_provenance(table, _provenance(store), context.run_id)
-    result = publish_result(context, load_contract("agency_crosswalk"), table, "identifier_source")
+    table = compute.agency_crosswalk(curated_agencies(), registry_table(), _sources(store, context.run_id))
+    table = add_provenance(table, _provenance(store, context.run_id), context.run_id)
+    result = publish_result(context, load_contract("agency_crosswalk"), table, "identifier_source",
+                            built_from(store, context.run_id))
     unmapped = [r["identifier_source"] + ":" + r["identifier"] for r in table.to_pylist() if not r["mapped"]]
     result.metadata["unmapped"] = MetadataValue.json(unmapped)
     return result
@@ -89,9 +99,9 @@ def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
     imputed. Method: docs/methodology.md.
     """
     store = context.resources.cxex.store
-    table = compute_scorecard(_sources(store), context.resources.cxex.min_coverage)
-    table = add_provenance(table, _provenance(store), context.run_id)
-    result = publish_result(context, load_contract("agency_scorecard"), table, "year")
+    table = compute_scorecard(_sources(store, context.run_id), context.resources.cxex.min_coverage)
+    table = add_provenance(table, _provenance(store, context.run_id), context.run_id)
+    result = publish_result(context, load_contract("agency_scorecard"), table, "year", built_from(store, context.run_id))
     result.metadata["preview"] = preview(table.select(["year", "agency_code", "ex_index", "ex_rank", "cx_index", "cx_rank"])
                                          .filter(pa.compute.is_valid(table.column("ex_index"))))
     return result
@@ -112,6 +122,6 @@ def compute_linkage(scorecard: pa.Table, min_n: int = 5) -> pa.Table:
 def cx_ex_linkage(context: AssetExecutionContext) -> MaterializeResult:
     """Per year, the correlation of every EX measure with every CX measure across agencies (Pearson, Spearman, n, 95 % CI)."""
     store = context.resources.cxex.store
-    scorecard = store.read_table("agency_scorecard")
-    table = add_provenance(compute_linkage(scorecard), _provenance(store), context.run_id)
-    return publish_result(context, load_contract("cx_ex_linkage"), table, "year")
+    scorecard = store.read_table("agency_scorecard", context.run_id)
+    table = add_provenance(compute_linkage(scorecard), _provenance(store, context.run_id), context.run_id)
+    return publish_result(context, load_contract("cx_ex_linkage"), table, "year", built_from(store, context.run_id))

@@ -15,7 +15,7 @@ from warehouse.reference import fevs_fiscal_year_rows
 
 from . import keys
 from .common import add_provenance, publish_result
-from .cross_agency import GROUP, _provenance, _published, curated_agencies
+from .cross_agency import GROUP, _provenance, _published, built_from, curated_agencies
 
 PANEL_TABLES = ("fevs_item_scores", "ex_index_scores", "fevs_intent_to_leave", "workforce_metrics", "internal_cx_scores",
                 "cx_service_scores", "agency_scorecard")
@@ -23,9 +23,10 @@ PANEL_DEPS = [keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_FEVS_ITEM_SCORES, keys
               keys.PUBLISH_CX_SERVICE_SCORES]
 
 
-def factor_inputs(store) -> dict:
-    """The panel (long rows), its correlations, each agency-year's size group, agency names."""
-    tables = {t: _published(store, t) for t in PANEL_TABLES}
+def factor_inputs(store, run_id: str | None = None) -> dict:
+    """The panel (long rows), its correlations, each agency-year's size group, agency names (the tables
+    as run `run_id` sees them: its staged versions, else the committed snapshot's)."""
+    tables = {t: _published(store, t, run_id) for t in PANEL_TABLES}
     panel = compute.run_sql("factor_panel", relations={
         **tables, "agencies": curated_agencies(), "fevs_years": pa.Table.from_pylist(fevs_fiscal_year_rows()),
         "item_keys": pa.Table.from_pylist(factors.item_keys())})
@@ -60,12 +61,13 @@ SPECS = [AssetSpec(key, group_name=GROUP, kinds={"duckdb", "parquet"}, deps=PANE
 def factor_tables(context: AssetExecutionContext):
     """The three tables from one panel, computed once (the assessment reads the other two)."""
     store = context.resources.cxex.store
-    tables = compute_factor_tables(factor_inputs(store))
-    prov = _provenance(store, PANEL_TABLES)
+    tables = compute_factor_tables(factor_inputs(store, context.run_id))
+    prov = _provenance(store, context.run_id, PANEL_TABLES)
+    inputs = built_from(store, context.run_id, PANEL_TABLES)
     for key, (name, partition_col) in zip((s.key for s in SPECS), (("ex_cx_factors", "period"), ("focus_area_scores", "year"),
                                                                     ("agency_assessment", "year"))):
         table = add_provenance(factors.to_table(tables[name], name), prov, context.run_id)
-        result = publish_result(context, load_contract(name), table, partition_col)
+        result = publish_result(context, load_contract(name), table, partition_col, inputs)
         if name == "ex_cx_factors":
             robust = [r for r in tables[name] if r["period"] == factors.POOLED and r["robust"]]
             result.metadata["robust_pooled"] = MetadataValue.json({o: [r["candidate"] for r in robust if r["outcome"] == o]

@@ -11,7 +11,8 @@ PUBLISHED = sorted((k for k in vars(keys).values() if isinstance(k, AssetKey) an
                     and k != keys.PUBLISH_REPORT), key=lambda k: k.to_user_string())
 
 
-@asset(key=keys.PUBLISH_REPORT, deps=PUBLISHED, group_name="publish", kinds={"html"}, required_resource_keys={"cxex"})
+@asset(key=keys.PUBLISH_REPORT, deps=[*PUBLISHED, keys.WAREHOUSE_CATALOG],  # after the snapshot's commit
+       group_name="publish", kinds={"html"}, required_resource_keys={"cxex"})
 def report(context: AssetExecutionContext) -> MaterializeResult:
     """<publish>/report/index.html: overview (EX vs CX scatter, sortable scorecard, robust factors), one page per
     agency, data quality, data dictionary and methodology; charts by plotly.js written once into the site, no network.

@@ -24,14 +24,15 @@ FACT_DEPS = [keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.P
 DESCRIPTIONS = {d: load_contract(d).description for d in DIMENSIONS}
 
 
-def published_facts(store) -> dict:
-    """Every published fact of the star (warehouse.star.is_fact)."""
-    return {c.table: store.read_table(c.table) for c in all_contracts()
-            if is_fact(c) and store.exists(c.table)}
+def published_facts(store, run_id: str | None = None) -> dict:
+    """Every fact of the star (warehouse.star.is_fact) as this run will publish it: a version staged
+    by the run if there is one, else the committed one (warehouse/publish.py)."""
+    return {c.table: store.read_table(c.table, run_id) for c in all_contracts()
+            if is_fact(c) and store.exists(c.table, run_id)}
 
 
-def _provenance(store, facts: dict) -> dict:
-    manifest = store.read_manifest()["tables"]
+def _provenance(store, facts: dict, run_id: str | None = None) -> dict:
+    manifest = store.read_manifest(run_id)["tables"]
     used = {t: manifest[t] for t in sorted(facts) if t in manifest}
     ref = {f: hashlib.sha256((REFERENCE_DIR / f).read_bytes()).hexdigest() for f in REFERENCE_FILES}
     lines = [f"{f}:{h}" for f, h in ref.items()] + [f"{t}:{v['sha256']}" for t, v in used.items()]
@@ -50,8 +51,8 @@ def _provenance(store, facts: dict) -> dict:
 def star_dimensions(context: AssetExecutionContext):
     """The five conformed dimensions, published together (warehouse/star.py)."""
     store = context.resources.cxex.store
-    facts = published_facts(store)
-    record = _provenance(store, facts)
+    facts = published_facts(store, context.run_id)
+    record = _provenance(store, facts, context.run_id)
     for name, table in build_dimensions(facts).items():
         table = add_provenance(table, record, context.run_id)
         result = publish_result(context, load_contract(name), table, table.column_names[0])

@@ -39,6 +39,8 @@ INSTANCE_YAML = """\
 # Dagster's SQLite event log with kept-open connections and synchronous=NORMAL (see that module).
 telemetry:
   enabled: false
+run_monitoring:  # runs whose worker died are marked failed (make run itself: pipelines/recovery.py)
+  enabled: true
 event_log_storage:
   module: pipelines.instance
   class: CxexSqliteEventLogStorage

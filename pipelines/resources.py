@@ -22,7 +22,8 @@ class CxexResource(ConfigurableResource):
 
     Each field's environment variable is in warehouse/settings.py (CXEX_DATA_DIR, CXEX_MIN_RESPONDENTS,
     CXEX_CX_MIN_RESPONSES, CXEX_MIN_COVERAGE, CXEX_USE_SAMPLE, CXEX_FEVS_MIN_RESPONDENTS, CXEX_FEVS_MAX_RESPONDENTS,
-    CXEX_PUBLISH_URL, CXEX_LANDING_SETTLE_SECONDS, CXEX_FEVS_MIN_SHARE); docs in the README's Configuration section.
+    CXEX_PUBLISH_URL, CXEX_LANDING_SETTLE_SECONDS, CXEX_FEVS_MIN_SHARE, CXEX_KEEP_VERSIONS,
+    CXEX_KEEP_VALIDATION_RUNS); docs in the README's Configuration section.
     """
 
     data_dir: str = Field(default="./data", description="The data directory (CXEX_DATA_DIR).")
@@ -41,6 +42,10 @@ class CxexResource(ConfigurableResource):
     fevs_min_share: float = Field(default=0.5, description="Plausible-size floor of a landed FEVS file: this share of "
                                                            "the rows OPM published for the year (0 turns it off; the "
                                                            "sample is exempt).")
+    keep_versions: int = Field(default=3, description="Publication snapshots whose table versions are kept under "
+                                                      "publish/.versions (at least 1; CXEX_KEEP_VERSIONS).")
+    keep_validation_runs: int = Field(default=5, description="Validation runs kept per asset and partition under "
+                                                             "quality/validation_results (at least 1; CXEX_KEEP_VALIDATION_RUNS).")
 
     @model_validator(mode="before")
     @classmethod
@@ -65,7 +70,7 @@ class CxexResource(ConfigurableResource):
         from warehouse.publish import open_store
 
         layout = self.layout
-        return open_store(self.publish_url, layout.publish_root, layout.root)
+        return open_store(self.publish_url, layout.publish_root, layout.root, self.keep_versions)
 
     @classmethod
     def from_env(cls, **overrides) -> "CxexResource":

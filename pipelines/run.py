@@ -3,8 +3,10 @@
 Runs each FEVS survey year as its own partitioned run of the `fevs_yearly` job, then the
 `publish` job, all recorded in the Dagster instance at $DAGSTER_HOME (so `make ui` shows them).
 Re-running is safe: inputs are re-read, outputs are replaced atomically, nothing is appended.
-Exits non-zero, with the failing check's message, if any year fails; publication then does not run
-and the previously published tables stay as they were.
+Exits non-zero, with the failing check's message, if any year fails; that source's tables then
+keep their last good version. Publication commits every table of the run as one snapshot
+(warehouse/publish.py). One run per data directory at a time (exit code 3 when another holds it);
+a run that starts first recovers from a killed one (pipelines/recovery.py).
 """
 
 from __future__ import annotations
@@ -89,9 +91,9 @@ def contiguous_ranges(keys: list[str], all_keys: list[str]) -> list[tuple[str, s
     return [(r[0], r[-1]) for r in ranges]
 
 
-def run_range(job, start: str, end: str, instance):
+def run_range(job, start: str, end: str, instance, extra_tags: dict | None = None):
     """One run of `job` over the partitions start..end (all assets take the range in one run)."""
-    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}
+    tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end, **(extra_tags or {})}
     if instance.is_persistent:  # recorded with the code location's origin, so the UI can re-execute it
         from pipelines.launch import execute
 
@@ -137,10 +139,6 @@ def _changes(before: dict, after: dict) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assets import keys
-    from pipelines.alerts import failure_messages, warning_messages
-    from pipelines.jobs import PUBLISH_JOB
-
     args = parse_args(argv)
     started = time.perf_counter()
     try:
@@ -153,11 +151,32 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingError, OSError) as e:
         print(f"cxex: {e}", file=sys.stderr)
         return 2
+    from warehouse.recovery import DataDirBusy, acquire_writer_lock
+
+    try:
+        lock = acquire_writer_lock(layout.root)  # one writer per data directory: a second run fails at once
+    except DataDirBusy as e:
+        print(f"cxex: {e}", file=sys.stderr)
+        return 3
+    try:
+        return _locked_main(args, defs, cxex, layout, started)
+    finally:
+        lock.release()
+
+
+def _locked_main(args, defs, cxex, layout, started) -> int:
+    from assets import keys
+    from pipelines import recovery
+    from pipelines.alerts import failure_messages, warning_messages
+    from pipelines.jobs import PUBLISH_JOB
+
     _import_in_background("great_expectations")  # ~4 s of imports, overlapped with Dagster's start and parsing
     from pipelines.instance import instance as dagster_instance
 
     instance = dagster_instance()
     print(f"cxex: data directory {layout.root}")
+    for line in recovery.start(cxex, instance):  # after a kill: no manual step
+        print(f"cxex: recovery: {line}")
     sources = _sources()
     chosen = [s.strip() for s in args.source.split(",") if s.strip()] or list(sources)
     unknown = [s for s in chosen if s not in sources]
@@ -177,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         all_keys = job.partitions_def.get_partition_keys()
         ok, files = True, set()
         for start, end in contiguous_ranges(partitions, all_keys):
-            result = run_range(job, start, end, instance)
+            result = run_range(job, start, end, instance, recovery.run_tags())
             results.append(result)
             span = start if start == end else f"{start}..{end}"
             if not result.success:
@@ -212,13 +231,16 @@ def main(argv: list[str] | None = None) -> int:
     if instance.is_persistent:
         from pipelines.launch import execute
 
-        result = execute(PUBLISH_JOB, instance, run_config=QUIET, asset_selection=selection)
+        result = execute(PUBLISH_JOB, instance, run_config=QUIET, asset_selection=selection, tags=recovery.run_tags())
     else:
         result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection)
-    changed, kept = _changes(before, cxex.store.read_manifest())
+            instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection, tags=recovery.run_tags())
+    after = cxex.store.read_manifest()
+    changed, kept = _changes(before, after)
     if not result.success:
-        print("cxex: publication failed:", file=sys.stderr)
+        print("cxex: publication failed" + ("" if changed else
+              f"; nothing of this run was committed: snapshot {after.get('snapshot') or '(none)'} stays current") + ":",
+              file=sys.stderr)
         for msg in failure_messages(result.all_events):
             print(f"  {msg}", file=sys.stderr)
     print(summary(cxex, [*results, result]))

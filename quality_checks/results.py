@@ -7,7 +7,7 @@ import pyarrow as pa
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from warehouse.contracts import load as load_contract
-from warehouse.publish import write_parquet_atomic
+from warehouse.publish import prune_runs, write_parquet_atomic
 
 from .gx_runner import SuiteOutcome
 
@@ -35,6 +35,7 @@ def check_result(context, outcome: SuiteOutcome, *, asset: str, table: str, part
     results = validation_rows(outcome, run_id=run_id, asset=asset, partition=partition, source_file=source_file)
     folder = layout.validation_results(table, partition_col, partition)
     write_parquet_atomic(results, folder / f"{run_id}_{outcome.suite}.parquet")
+    prune_runs(folder, context.resources.cxex.keep_validation_runs)  # retention; the latest: quality.validation_results_latest
 
     failures = outcome.failures
     metadata = {"source_file": source_file, "partition": partition, "expectations": len(outcome.outcomes),

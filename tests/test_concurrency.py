@@ -16,6 +16,7 @@ from dagster import DagsterInstance, execute_job, reconstructable
 from assets import keys
 from tests import hand_data
 from tests.conftest import QUIET, land, make_defs, run_publish, run_year, write_prdf
+from warehouse.catalog import connect
 
 
 def publish_job():
@@ -39,10 +40,11 @@ def test_publication_with_analysts_connected(data_dir, tmp_path, monkeypatch):
     defs = make_defs(data_dir)
     assert run_year(defs, 2018).success and run_publish(defs).success
     catalog = data_dir / "warehouse.duckdb"
-    reader = duckdb.connect(str(catalog), read_only=True)  # an analyst, read-only
+    reader = connect(catalog)  # an analyst, read-only
     before = reader.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0]
     writer = duckdb.connect(str(tmp_path / "analyst_copy.duckdb"))  # and one with a scratch database of their own
     writer.execute(f"ATTACH '{catalog}' AS cx (READ_ONLY)")
+    writer.execute("SET file_search_path = ?", [str(data_dir)])  # the catalog's views are relative to its folder
 
     with DagsterInstance.get() as instance:
         result = execute_job(reconstructable(publish_job), instance=instance, raise_on_error=False,
@@ -54,7 +56,7 @@ def test_publication_with_analysts_connected(data_dir, tmp_path, monkeypatch):
     assert reader.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == before
     assert writer.execute("SELECT count(*) FROM cx.ex_index_scores").fetchone()[0] == before
     reader.close(), writer.close()
-    fresh = duckdb.connect(str(catalog), read_only=True)
+    fresh = connect(catalog)
     assert fresh.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == before
     fresh.close()
 
@@ -65,11 +67,12 @@ def test_catalog_rebuilds_from_many_processes_while_an_analyst_holds_the_file(da
     assert run_year(defs, 2018).success and run_publish(defs).success
     catalog = data_dir / "warehouse.duckdb"
     analyst = duckdb.connect(str(catalog))  # read-WRITE: DuckDB's exclusive lock on this file
+    analyst.execute("SET file_search_path = ?", [str(data_dir)])
     with mp.get_context("spawn").Pool(4) as pool:
         views = pool.map(_rebuild, [(catalog, data_dir / "publish")] * 8)
     assert len(set(views)) == 1 and views[0] >= 2
     assert analyst.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] > 0
     analyst.close()
-    con = duckdb.connect(str(catalog), read_only=True)
+    con = connect(catalog)
     assert con.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] > 0
     con.close()

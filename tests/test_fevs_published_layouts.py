@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import zipfile
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from tests.conftest import land, make_defs, run_publish, run_year
+from warehouse.catalog import connect as open_catalog
 
 EEI = {  # subindex -> items, per year (reference README; 2019 = 2018 numbering)
     2019: {"ll": [53, 54, 56, 60, 61], "sup": [47, 48, 49, 51, 52], "iwe": [3, 4, 6, 11, 12]},
@@ -131,7 +131,7 @@ def published(tmp_path_factory):
         write_zip(data_dir, year, df)
         results[year] = run_year(defs, year)
     assert run_publish(defs).success
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    con = open_catalog(data_dir / "warehouse.duckdb")  # relative views: file_search_path set
     yield frames, results, con
     con.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 
-import duckdb
 import pandas as pd
 import polars as pl
 import pyarrow.parquet as pq
@@ -16,6 +15,7 @@ from assets import keys
 from pipelines import run as run_module
 from tests import hand_data
 from tests.conftest import copy_default_run, land, make_defs, run_publish, run_year, write_prdf
+from warehouse.catalog import connect as open_catalog
 
 
 def _published_state(data_dir):
@@ -44,7 +44,7 @@ def test_full_graph_materializes_with_dagster(data_dir):
     path = data_dir / "publish" / "ex_index_scores"
     n = pq.read_table(path).num_rows
     assert n == pl.read_parquet(path / "*.parquet").height == len(pd.read_parquet(path))
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    con = open_catalog(data_dir / "warehouse.duckdb")  # relative views: file_search_path set
     assert con.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == n
     years = con.execute("SELECT list(DISTINCT survey_year ORDER BY survey_year) FROM ex_index_scores").fetchone()[0]
     assert years == [2018, 2024]
@@ -145,7 +145,7 @@ def test_every_published_table_reads_the_same_in_four_engines(make_run):
 
     data_dir = make_run[0]
     manifest = json.loads((data_dir / "publish" / "_manifest.json").read_text())
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    con = open_catalog(data_dir / "warehouse.duckdb")  # relative views: file_search_path set
     published = [c for c in all_contracts() if c.table != "validation_results"]
     assert {c.table for c in published} == set(manifest["tables"])
     for c in published:
@@ -218,7 +218,7 @@ def test_factor_screen_recovers_the_planted_structure(make_run):
     from assets.sources.planted import DERIVED_CANDIDATES, PLANTED_CANDIDATES
 
     data_dir, out = make_run
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    con = open_catalog(data_dir / "warehouse.duckdb")
     rows = con.execute("""SELECT candidate, pearson_r, robust FROM ex_cx_factors
                           WHERE period = 'pooled' AND outcome = 'internal_cx'""").fetchall()
     robust = {c: r for c, r, ok in rows if ok}

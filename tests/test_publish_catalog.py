@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from warehouse.catalog import build_catalog
+from warehouse.catalog import build_catalog, connect
 from warehouse.contracts import ContractError, conform, load
 from warehouse.publish import publish_table, read_manifest
 
@@ -64,13 +63,14 @@ def test_catalog_rebuild_does_not_disturb_an_open_reader(tmp_path):
     pub, wh = tmp_path / "publish", tmp_path / "warehouse.duckdb"
     publish_table(pub, load("ex_index_scores"), _table(), "run-1")
     assert build_catalog(wh, pub) == ["main.ex_index_scores"]
-    reader = duckdb.connect(str(wh), read_only=True)
+    reader = connect(wh)
     assert reader.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == 3
     publish_table(pub, load("ex_index_scores"), _table(n=5), "run-2")
     build_catalog(wh, pub)  # while the reader holds the old file open
-    assert reader.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == 5  # views follow the swap
+    assert reader.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == 3  # it keeps its snapshot
     reader.close()
-    fresh = duckdb.connect(str(wh), read_only=True)
+    fresh = connect(wh)
+    assert fresh.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == 5  # a new connection: the new one
     comment = fresh.execute("SELECT comment FROM duckdb_columns() WHERE table_name='ex_index_scores' AND column_name='score'").fetchone()[0]
     assert "plain mean" in comment
     fresh.close()

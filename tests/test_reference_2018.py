@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import pytest
 
 from tests.conftest import land, make_defs, run_publish, run_year
+from warehouse.catalog import connect as open_catalog
 
 pytestmark = pytest.mark.reference
 
@@ -31,7 +31,7 @@ def real_2018(tmp_path_factory):
     result = run_year(defs, 2018)
     assert result.success
     assert run_publish(defs).success
-    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    con = open_catalog(data_dir / "warehouse.duckdb")  # relative views: file_search_path set
     yield con, result
     con.close()
 

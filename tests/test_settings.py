@@ -24,6 +24,11 @@ from pipelines.resources import CxexResource
     ("CXEX_LANDING_SETTLE_SECONDS", "-1", "CXEX_LANDING_SETTLE_SECONDS='-1' is outside"),
 ])
 def test_a_bad_setting_stops_make_run_before_any_work(data_dir, monkeypatch, capsys, var, value, words):
+    assert_refused_before_any_work(data_dir, monkeypatch, capsys, var, value, words)
+
+
+def assert_refused_before_any_work(data_dir, monkeypatch, capsys, var, value, words):
+    """`make run` with `var=value` exits 2 with one line holding `words`, having touched nothing."""
     monkeypatch.setenv(var, value)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     assert run_module.main() == 2

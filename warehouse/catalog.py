@@ -21,6 +21,7 @@ import duckdb
 from filelock import FileLock
 
 from .contracts import all_contracts, load
+from .faults import fault_point
 
 QUALITY_SCHEMA = "quality"
 
@@ -30,41 +31,64 @@ def _q(text: str) -> str:
 
 
 def build_catalog(warehouse_file: Path, store, validation_glob: str | None = None) -> list[str]:
-    """Rebuild `warehouse_file` with a view per table published in `store`; returns the views created.
+    """Rebuild `warehouse_file` with a view per table of `store`'s committed snapshot; returns the views created.
 
     `store` is a warehouse.publish LocalStore / ObjectStore (a plain folder path is taken as local).
+    Each view reads its table's version file pinned by the manifest, so one catalog file is one
+    snapshot. Local paths inside the catalog's folder are stored relative to it (the folder can be
+    moved or copied): `connect()` sets DuckDB's file_search_path to that folder; the DuckDB CLI
+    resolves them when started in the data folder (`cd data && duckdb -readonly warehouse.duckdb`).
     """
     from .publish import LocalStore
 
     store = LocalStore(Path(store)) if isinstance(store, (str, Path)) else store
     warehouse_file.parent.mkdir(parents=True, exist_ok=True)
+    base = warehouse_file.parent.absolute()
     created: list[str] = []
     with FileLock(str(warehouse_file) + ".lock"):
+        manifest = store.read_manifest()
         tmp = warehouse_file.with_name(f".{warehouse_file.name}.{uuid.uuid4().hex}.tmp")
         try:
             con = duckdb.connect(str(tmp))
+            con.execute("SET file_search_path = ?", [str(base)])
             store.register(con)
             con.execute(f"CREATE SCHEMA {QUALITY_SCHEMA}")
             for c in all_contracts():
-                if c.table == "validation_results" or not store.exists(c.table):
+                if c.table == "validation_results" or c.table not in manifest["tables"]:
                     continue
-                pattern = store.scan_pattern(c.table)
+                pattern = store.scan_pattern(c.table, manifest=manifest, relative_to=base)
                 con.execute(f'CREATE VIEW main."{c.table}" AS SELECT * FROM read_parquet({_q(pattern)})')
                 _comment(con, f'main."{c.table}"', c)
                 created.append(f"main.{c.table}")
             if validation_glob and list(Path(validation_glob.split("*")[0]).glob("*/*/*.parquet")):
                 c = load("validation_results")
+                glob = _relative(validation_glob, base)
                 con.execute(
-                    f'CREATE VIEW {QUALITY_SCHEMA}.validation_results AS SELECT * FROM read_parquet({_q(validation_glob)}, union_by_name=true)'
+                    f'CREATE VIEW {QUALITY_SCHEMA}.validation_results AS SELECT * FROM read_parquet({_q(glob)}, union_by_name=true)'
                 )
                 _comment(con, f"{QUALITY_SCHEMA}.validation_results", c)
                 created.append(f"{QUALITY_SCHEMA}.validation_results")
+                con.execute(f"""CREATE VIEW {QUALITY_SCHEMA}.validation_results_latest AS
+                    SELECT * FROM {QUALITY_SCHEMA}.validation_results
+                    QUALIFY dense_rank() OVER (PARTITION BY asset, "partition", suite ORDER BY validated_at DESC) = 1""")
+                con.execute(f"COMMENT ON VIEW {QUALITY_SCHEMA}.validation_results_latest IS "
+                            f"{_q('The latest validation of each asset, partition and suite (older runs: quality.validation_results).')}")
+                created.append(f"{QUALITY_SCHEMA}.validation_results_latest")
             con.close()
+            fault_point("catalog_written")
             os.replace(tmp, warehouse_file)
         finally:
             for leftover in (tmp, Path(str(tmp) + ".wal")):
                 leftover.unlink(missing_ok=True)
     return created
+
+
+def _relative(path: str, base: Path) -> str:
+    """`path` relative to `base` when it lies inside it (the catalog travels with its data folder)."""
+    try:
+        return Path(path).absolute().relative_to(base).as_posix()
+    except ValueError:
+        return path
 
 
 def _comment(con: duckdb.DuckDBPyConnection, view: str, contract) -> None:
@@ -83,7 +107,9 @@ def connect(warehouse_file: Path | str | None = None, publish_url: str | None = 
     from .settings import read_env
 
     layout = DataLayout.from_env()
-    con = duckdb.connect(str(warehouse_file or layout.warehouse_file), read_only=True)
+    path = Path(warehouse_file or layout.warehouse_file)
+    con = duckdb.connect(str(path), read_only=True)
+    con.execute("SET file_search_path = ?", [str(path.parent.absolute())])  # the views' relative paths
     url = publish_url if publish_url is not None else read_env()["publish_url"]
     open_store(url, layout.publish_root, layout.root).register(con)
     return con

@@ -1,18 +1,24 @@
-"""Atomic, versioned publication of Parquet tables, to a local folder or any fsspec location.
+"""Versioned publication of Parquet tables as one snapshot per publication, to a local folder or fsspec.
 
-Local (the default, $CXEX_DATA_DIR/publish): each publication of a table is written to
-`publish/.versions/<table>/<version>/` and only then made current by atomically replacing the
-symlink `publish/<table>` (rename(2) over a symlink). Readers see the old version or the new one,
-never a half-written one; a failure before the swap leaves the last good version in place.
+Every table's new version is written first (`stage`: `.versions/<table>/<version>/data.parquet`, plus
+a pending record `.pending/<run_id>/<table>.json`); then `commit(run_id)` makes the run's whole set
+current with ONE atomic step: `_manifest.json` (a new snapshot naming every table's version and
+checksum) is written to a temporary name and renamed over the old one, the way Delta's log or an
+Iceberg snapshot commits. The manifest is the truth; everything else is derived from it:
 
-Object storage (CXEX_PUBLISH_URL=s3://bucket/prefix, or gs://, az://, ... through fsspec): the
-version is written to `<prefix>/.versions/<table>/<version>/data.parquet`, then copied server-side
-over `<prefix>/<table>/data.parquet`. An object store replaces one object atomically, so a reader of
-that key gets the old file or the new one, never a mix. Nothing is written to the stable key before
-the version is complete and conformed. Credentials and endpoints come from the usual environment
-(AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL, ...) or CXEX_PUBLISH_OPTIONS (JSON storage options).
+- local, where the platform has directory symlinks: `publish/current` is one symlink to
+  `.snapshots/<snapshot>/`, a folder of one symlink per table to its version; `publish/<table>` is a
+  fixed symlink to `current/<table>`. A reader that resolves `publish/current` once reads one snapshot.
+- local without symlinks (Windows without developer mode): no links; readers resolve through the
+  manifest (the catalog's views and `LocalStore.read_table` always do).
+- object storage (CXEX_PUBLISH_URL=s3://bucket/prefix, gs://, az://, ...): the same layout of objects;
+  the manifest is one object put (atomic); `<table>/data.parquet` copies follow for convenience.
 
-Both keep `_manifest.json` (what is current, row counts, checksums) beside the tables.
+A kill before the rename leaves the previous snapshot whole (the run's versions are orphans that
+recovery and pruning remove); a kill after it leaves the new snapshot whole, and links behind it are
+re-derived from the manifest at the next start (warehouse/recovery.py). Retention: the versions used
+by the last `keep` snapshots (CXEX_KEEP_VERSIONS, default 3) are kept, older ones pruned.
+`publish()` is `stage()` then `commit()` for one table.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from filelock import FileLock
 
 from . import PIPELINE_VERSION
 from .contracts import Contract, conform
+from .faults import fault_point
 
 KEEP_VERSIONS = 3
 ROW_GROUP_ROWS = 122_880  # DuckDB scans row groups in parallel: one huge group would use one core
@@ -64,43 +71,10 @@ def current_version_dir(publish_root: Path, table: str) -> Path | None:
     return link.resolve() if link.is_symlink() else None
 
 
-def publish_table(publish_root: Path, contract: Contract, table: pa.Table, run_id: str,
-                  keep: int = KEEP_VERSIONS) -> Publication:
-    """Conform `table` to `contract`, write it as a new version and swap it in atomically."""
-    table = conform(table, contract)  # raises before anything is written
-    publish_root.mkdir(parents=True, exist_ok=True)
-    versions = publish_root / ".versions" / contract.table
-    versions.mkdir(parents=True, exist_ok=True)
-    now, version = _new_version(run_id)
-    tmp = versions / f".tmp-{uuid.uuid4().hex}"
-    tmp.mkdir()
-    try:
-        pq.write_table(table, tmp / DATA_FILE, compression="zstd")
-        digest = sha256_file(tmp / DATA_FILE)
-        os.rename(tmp, versions / version)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    link = publish_root / contract.table
-    if link.exists() and not link.is_symlink():
-        raise RuntimeError(f"{link} is a real directory, not a cxex publication link; move it away first")
-    tmp_link = publish_root / f".{contract.table}.{uuid.uuid4().hex}.link"
-    os.symlink(Path(".versions") / contract.table / version, tmp_link)
-    os.replace(tmp_link, link)  # the atomic swap
-    pub = Publication(contract.table, version, table.num_rows, digest, contract.version, run_id,
-                      now.isoformat(), str(link), PIPELINE_VERSION)
-    _update_manifest(publish_root, pub)
-    _prune(versions, keep, current=version)
-    return pub
-
-
-def _update_manifest(publish_root: Path, pub: Publication) -> None:
-    path = publish_root / "_manifest.json"
-    with FileLock(str(publish_root / ".manifest.lock")):
-        manifest = json.loads(path.read_text()) if path.exists() else {"tables": {}}
-        tmp = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
-        tmp.write_text(_manifest_with(manifest, pub))
-        os.replace(tmp, path)
+MANIFEST = "_manifest.json"
+PENDING = ".pending"
+SNAPSHOTS = ".snapshots"
+CURRENT = "current"
 
 
 def _new_version(run_id: str) -> tuple[datetime, str]:
@@ -109,62 +83,286 @@ def _new_version(run_id: str) -> tuple[datetime, str]:
     return now, f"{now:%Y%m%dT%H%M%S%fZ}_{run_id[:8]}"
 
 
-def _manifest_with(manifest: dict, pub: Publication) -> str:
-    """`manifest` with `pub` as its table's current version, as the JSON text to write."""
-    manifest["tables"][pub.table] = asdict(pub)
-    manifest["updated_at"] = pub.published_at
-    return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+def _version_file(table: str, version: str) -> str:
+    return f".versions/{table}/{version}/{DATA_FILE}"
 
 
-def _prune(versions: Path, keep: int, current: str) -> None:
-    old = sorted(p for p in versions.iterdir() if p.is_dir() and not p.name.startswith("."))
-    for p in old[:-keep]:
-        if p.name != current:
-            shutil.rmtree(p, ignore_errors=True)
+def _committed(manifest: dict, pending: dict[str, dict], run_id: str, keep: int) -> dict:
+    """The next manifest: `manifest`'s tables with the run's pending ones on top, as a new snapshot."""
+    now, snapshot = _new_version(run_id)
+    tables = {**manifest.get("tables", {}), **{t: {**e, "snapshot": snapshot} for t, e in pending.items()}}
+    history = [{"snapshot": snapshot, "committed_at": now.isoformat(), "run_id": run_id,
+                "tables": {t: e["version"] for t, e in sorted(tables.items())}}, *manifest.get("history", [])][:keep]
+    return {"snapshot": snapshot, "previous_snapshot": manifest.get("snapshot"), "run_id": run_id,
+            "committed_at": now.isoformat(), "updated_at": now.isoformat(), "tables": tables, "history": history}
 
 
-def read_manifest(publish_root: Path) -> dict:
-    path = publish_root / "_manifest.json"
-    return json.loads(path.read_text()) if path.exists() else {"tables": {}}
+def _kept_versions(manifest: dict, keep: int) -> dict[str, set[str]]:
+    """Per table, the versions one of the last `keep` snapshots uses (the current one included)."""
+    kept: dict[str, set[str]] = {t: {e["version"]} for t, e in manifest.get("tables", {}).items()}
+    for snap in manifest.get("history", [])[:keep]:
+        for t, v in snap["tables"].items():
+            kept.setdefault(t, set()).add(v)
+    return kept
 
 
-class LocalStore:
-    """Publication into a local folder, swapped in by symlink."""
+class _Store:
+    """Stage, commit and read: the same rules for a local folder and an object store."""
+
+    keep = KEEP_VERSIONS
+
+    # -- writing --------------------------------------------------------------------------------
+    def stage(self, contract: Contract, table: pa.Table, run_id: str, built_from: dict | None = None) -> Publication:
+        """Write `table` as a new version of its table, not yet visible: `commit(run_id)` publishes it."""
+        table = conform(table, contract)  # raises before anything is written
+        now, version = _new_version(run_id)
+        digest = self._write_version(contract.table, version, table)
+        fault_point("version_written")
+        pub = Publication(contract.table, version, table.num_rows, digest, contract.version, run_id,
+                          now.isoformat(), self._documented(contract.table), PIPELINE_VERSION)
+        entry = {**asdict(pub), "file": _version_file(contract.table, version)}
+        if built_from:
+            entry["built_from"] = dict(sorted(built_from.items()))
+        self._put(f"{PENDING}/{run_id}/{contract.table}.json", json.dumps(entry, indent=2, sort_keys=True) + "\n")
+        fault_point("pending_recorded")
+        return pub
+
+    def commit(self, run_id: str) -> dict | None:
+        """Make every table the run staged current at once (one manifest rename); None if it staged nothing."""
+        with FileLock(str(self._lock_path())):
+            pending = self.pending(run_id)
+            if not pending:
+                return None
+            missing = [t for t, e in pending.items() if not self._exists(e.get("file") or _version_file(t, e["version"]))]
+            if missing:
+                raise RuntimeError(f"run {run_id}: staged version files of {', '.join(missing)} are gone; nothing committed")
+            manifest = _committed(self.read_manifest(), pending, run_id, self.keep)
+            self._put(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n", commit=True)
+            fault_point("manifest_committed")
+            self._rm(f"{PENDING}/{run_id}")
+            self._derive(manifest)
+            self._prune(manifest)
+        return manifest
+
+    def publish(self, contract: Contract, table: pa.Table, run_id: str, built_from: dict | None = None) -> Publication:
+        """One table staged and committed (its own snapshot)."""
+        pub = self.stage(contract, table, run_id, built_from)
+        self.commit(run_id)
+        return pub
+
+    def discard(self, run_id: str) -> None:
+        """Forget what a run staged (its versions become orphans, pruned later)."""
+        self._rm(f"{PENDING}/{run_id}")
+
+    def _prune(self, manifest: dict, orphans_before: float | None = None) -> None:
+        """Remove versions no retained snapshot uses. Only older than the current version (a newer one
+        may be another run's, being staged now), or, with `orphans_before` (recovery, a POSIX time
+        before every live run), also newer ones last written before it (a killed run's)."""
+        kept = _kept_versions(manifest, self.keep)
+        pending = {(t, e["version"]) for run in self._list(PENDING) for t, e in self.pending(run).items()}
+        for t in kept:
+            current = manifest["tables"][t]["version"] if t in manifest.get("tables", {}) else ""
+            for v in self._list(f".versions/{t}"):
+                if v in kept[t] or v.startswith(".") or (t, v) in pending:
+                    continue
+                if v < current or (orphans_before is not None and self._mtime(f".versions/{t}/{v}") < orphans_before):
+                    self._rm(f".versions/{t}/{v}")
+
+    # -- reading --------------------------------------------------------------------------------
+    def pending(self, run_id: str) -> dict[str, dict]:
+        out = {}
+        for name in self._list(f"{PENDING}/{run_id}"):
+            if name.endswith(".json"):
+                text = self._get(f"{PENDING}/{run_id}/{name}")
+                if text:
+                    out[name[:-5]] = json.loads(text)
+        return out
+
+    def read_manifest(self, run_id: str | None = None) -> dict:
+        """The committed manifest; with `run_id`, as that run sees it (its staged tables on top)."""
+        text = self._get(MANIFEST)
+        manifest = json.loads(text) if text else {"tables": {}}
+        if run_id:
+            manifest = {**manifest, "tables": {**manifest["tables"], **self.pending(run_id)}}
+        return manifest
+
+    def exists(self, table: str, run_id: str | None = None) -> bool:
+        return table in self.read_manifest(run_id)["tables"]
+
+    def version_path(self, table: str, run_id: str | None = None, manifest: dict | None = None) -> str:
+        """The data file of `table`'s current version (as `run_id` sees it)."""
+        e = (manifest or self.read_manifest(run_id))["tables"][table]
+        return self._uri(e.get("file") or _version_file(table, e["version"]))
+
+
+class LocalStore(_Store):
+    """Publication into a local folder; links derived from the manifest where the platform has them."""
 
     remote = False
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, keep: int = KEEP_VERSIONS, links: bool | None = None):
         self.root = Path(root)
+        self.keep = keep
+        self._links = links
 
     def __str__(self) -> str:
         return str(self.root)
 
-    def publish(self, contract: Contract, table: pa.Table, run_id: str) -> Publication:
-        return publish_table(self.root, contract, table, run_id)
+    def _uri(self, *parts: str) -> str:
+        return str(self.root.joinpath(*parts))
 
-    def exists(self, table: str) -> bool:
-        return (self.root / table).is_symlink()
+    def _documented(self, table: str) -> str:
+        return str(self.root / table)
 
-    def read_table(self, table: str) -> pa.Table:
-        return pq.read_table(self.root / table)
+    def _lock_path(self) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self.root / ".manifest.lock"
 
-    def read_manifest(self) -> dict:
-        return read_manifest(self.root)
+    def _put(self, rel: str, text: str, commit: bool = False) -> None:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(tmp, "w") as f:
+                f.write(text)
+                if commit:  # the commit record reaches the disk before it is renamed into place
+                    f.flush()
+                    os.fsync(f.fileno())
+            if commit:
+                fault_point("manifest_written")
+            os.replace(tmp, path)  # the atomic step
+        finally:
+            tmp.unlink(missing_ok=True)
 
-    def scan_pattern(self, table: str) -> str:
-        """What DuckDB's read_parquet() should read for the current version of `table`."""
-        return str((self.root / table / "*.parquet").absolute())
+    def _exists(self, rel: str) -> bool:
+        return (self.root / rel).is_file()
+
+    def _get(self, rel: str) -> str | None:
+        try:
+            return (self.root / rel).read_text()
+        except FileNotFoundError:
+            return None
+
+    def _list(self, rel: str) -> list[str]:
+        folder = self.root / rel
+        return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+    def _rm(self, rel: str) -> None:
+        path = self.root / rel
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+    def _write_version(self, table_name: str, version: str, table: pa.Table) -> str:
+        versions = self.root / ".versions" / table_name
+        versions.mkdir(parents=True, exist_ok=True)
+        tmp = versions / f".tmp-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            pq.write_table(table, tmp / DATA_FILE, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+            digest = sha256_file(tmp / DATA_FILE)
+            os.rename(tmp, versions / version)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return digest
+
+    @property
+    def links(self) -> bool:
+        """Whether this platform and folder allow symlinks (else the manifest alone is the pointer)."""
+        if self._links is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / f".link-probe.{uuid.uuid4().hex}"
+            try:
+                os.symlink(".", probe, target_is_directory=True)
+                self._links = True
+            except (OSError, NotImplementedError):
+                self._links = False
+            finally:
+                if probe.is_symlink():
+                    probe.unlink()
+        return self._links
+
+    def _swap_link(self, target: str, link: Path) -> None:
+        if link.exists() and not link.is_symlink():
+            raise RuntimeError(f"{link} is a real directory, not a cxex publication link; move it away first")
+        if link.is_symlink() and os.readlink(link) == target:
+            return
+        tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex}.link")
+        os.symlink(target, tmp, target_is_directory=True)
+        os.replace(tmp, link)
+
+    def _derive(self, manifest: dict) -> None:
+        """Links from the manifest: a snapshot folder, `current` swapped to it, `<table>` -> current/<table>."""
+        if not manifest.get("snapshot") or not self.links:
+            return
+        snaps = self.root / SNAPSHOTS
+        snap = snaps / manifest["snapshot"]
+        if not snap.is_dir():
+            snaps.mkdir(parents=True, exist_ok=True)
+            tmp = snaps / f".tmp-{uuid.uuid4().hex}"
+            tmp.mkdir()
+            for t, e in manifest["tables"].items():
+                os.symlink(f"../../.versions/{t}/{e['version']}", tmp / t, target_is_directory=True)
+            os.rename(tmp, snap)
+        fault_point("snapshot_linked")
+        self._swap_link(f"{SNAPSHOTS}/{manifest['snapshot']}", self.root / CURRENT)  # readers switch here, at once
+        fault_point("links_switched")
+        for t in manifest["tables"]:
+            self._swap_link(f"{CURRENT}/{t}", self.root / t)
+
+    def repair(self, orphans_before: float | None = None) -> None:
+        """Re-derive the links from the committed manifest (after a kill between commit and links) and
+        prune; `orphans_before`: also versions a killed run wrote before that time and never committed."""
+        manifest = self.read_manifest()
+        self._derive(manifest)
+        self._prune(manifest, orphans_before)
+
+    def _mtime(self, rel: str) -> float:
+        return (self.root / rel).stat().st_mtime
+
+    def _prune(self, manifest: dict, orphans_before: float | None = None) -> None:
+        super()._prune(manifest, orphans_before)
+        keep = {s["snapshot"] for s in manifest.get("history", [])[:self.keep]}
+        for name in self._list(SNAPSHOTS):
+            if name not in keep and not name.startswith("."):
+                self._rm(f"{SNAPSHOTS}/{name}")
+
+    def read_table(self, table: str, run_id: str | None = None) -> pa.Table:
+        return pq.read_table(self.version_path(table, run_id))
+
+    def scan_pattern(self, table: str, manifest: dict | None = None, relative_to: Path | None = None) -> str:
+        """What DuckDB's read_parquet() reads for `table` in `manifest`'s snapshot: the pinned version file,
+        relative to `relative_to` (the catalog's folder) when it lies inside it."""
+        path = Path(self.version_path(table, manifest=manifest)).absolute()
+        if relative_to is not None:
+            try:
+                return path.relative_to(Path(relative_to).absolute()).as_posix()
+            except ValueError:
+                pass
+        return str(path)
 
     def register(self, con) -> None:
         """Nothing to do: DuckDB reads local files itself."""
 
 
-class ObjectStore:
-    """Publication into an fsspec location (s3://bucket/prefix, ...): versioned objects, one atomic copy."""
+def publish_table(publish_root: Path, contract: Contract, table: pa.Table, run_id: str,
+                  keep: int = KEEP_VERSIONS) -> Publication:
+    """Conform `table` to `contract`, write it as a new version and commit it (its own snapshot)."""
+    return LocalStore(publish_root, keep).publish(contract, table, run_id)
+
+
+def read_manifest(publish_root: Path) -> dict:
+    return LocalStore(publish_root).read_manifest()
+
+
+class ObjectStore(_Store):
+    """Publication into an fsspec location (s3://bucket/prefix, ...): versioned objects, one manifest put."""
 
     remote = True
 
-    def __init__(self, url: str, lock_dir: Path, storage_options: dict | None = None):
+    def __init__(self, url: str, lock_dir: Path, storage_options: dict | None = None, keep: int = KEEP_VERSIONS):
         import fsspec
 
         self.url = url.rstrip("/")
@@ -172,6 +370,7 @@ class ObjectStore:
         self.fs, self.root = fsspec.core.url_to_fs(self.url, **(storage_options or {}))
         self.root = self.root.rstrip("/")
         self.lock_dir = lock_dir
+        self.keep = keep
 
     def __str__(self) -> str:
         return self.url
@@ -182,54 +381,64 @@ class ObjectStore:
     def _uri(self, *parts: str) -> str:
         return f"{self.protocol}://{self._key(*parts)}"
 
-    def publish(self, contract: Contract, table: pa.Table, run_id: str) -> Publication:
+    def _documented(self, table: str) -> str:
+        return self._uri(f"{table}/{DATA_FILE}")
+
+    def _lock_path(self) -> Path:
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        return self.lock_dir / ".remote_manifest.lock"
+
+    def _put(self, rel: str, text: str, commit: bool = False) -> None:
+        if commit:
+            fault_point("manifest_written")
+        self.fs.pipe(self._key(rel), text.encode())  # one object put: atomic for readers
+
+    def _exists(self, rel: str) -> bool:
+        return self.fs.exists(self._key(rel))
+
+    def _get(self, rel: str) -> str | None:
+        try:
+            return self.fs.cat_file(self._key(rel)).decode()
+        except FileNotFoundError:
+            return None
+
+    def _list(self, rel: str) -> list[str]:
+        try:
+            return sorted(p.rstrip("/").rsplit("/", 1)[1] for p in self.fs.ls(self._key(rel), detail=False, refresh=True))
+        except FileNotFoundError:
+            return []
+
+    def _rm(self, rel: str) -> None:
+        try:
+            self.fs.rm(self._key(rel), recursive=True)
+        except FileNotFoundError:
+            pass
+
+    def _write_version(self, table_name: str, version: str, table: pa.Table) -> str:
         import io
 
-        table = conform(table, contract)  # raises before anything is written
-        now, version = _new_version(run_id)
         buf = io.BytesIO()
         pq.write_table(table, buf, compression="zstd", row_group_size=ROW_GROUP_ROWS)
         body = buf.getvalue()
-        digest = hashlib.sha256(body).hexdigest()
-        versioned = self._key(".versions", contract.table, version, DATA_FILE)
+        versioned = self._key(_version_file(table_name, version))
         with self.fs.open(versioned, "wb") as f:
             f.write(body)
         if self.fs.info(versioned)["size"] != len(body):
-            raise RuntimeError(f"{self._uri('.versions', contract.table, version, DATA_FILE)}: short write")
-        current = self._key(contract.table, DATA_FILE)
-        self.fs.copy(versioned, current)  # server-side copy: the one atomic replacement readers see
-        pub = Publication(contract.table, version, table.num_rows, digest, contract.version, run_id,
-                          now.isoformat(), self._uri(contract.table, DATA_FILE), PIPELINE_VERSION)
-        self.lock_dir.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.lock_dir / ".remote_manifest.lock")):
-            self.fs.pipe(self._key("_manifest.json"), _manifest_with(self.read_manifest(), pub).encode())
-        self._prune(contract.table, version)
-        return pub
+            raise RuntimeError(f"{self._uri(_version_file(table_name, version))}: short write")
+        return hashlib.sha256(body).hexdigest()
 
-    def _prune(self, table: str, current: str, keep: int = KEEP_VERSIONS) -> None:
-        try:
-            versions = sorted(p.rsplit("/", 1)[1] for p in self.fs.ls(self._key(".versions", table), detail=False))
-        except FileNotFoundError:
-            return
-        for v in versions[:-keep]:
-            if v != current:
-                self.fs.rm(self._key(".versions", table, v), recursive=True)
+    def _derive(self, manifest: dict) -> None:
+        """`<table>/data.parquet` copies of the snapshot's versions (each copy atomic; the set is the manifest)."""
+        for t, e in manifest.get("tables", {}).items():
+            if e.get("snapshot") == manifest.get("snapshot"):  # committed in this snapshot
+                self.fs.copy(self._key(e.get("file") or _version_file(t, e["version"])), self._key(t, DATA_FILE))
 
-    def exists(self, table: str) -> bool:
-        return self.fs.exists(self._key(table, DATA_FILE))
-
-    def read_table(self, table: str) -> pa.Table:
-        with self.fs.open(self._key(table, DATA_FILE), "rb") as f:
+    def read_table(self, table: str, run_id: str | None = None) -> pa.Table:
+        with self.fs.open(self.version_path(table, run_id), "rb") as f:
             return pq.read_table(f)
 
-    def read_manifest(self) -> dict:
-        try:
-            return json.loads(self.fs.cat_file(self._key("_manifest.json")))
-        except FileNotFoundError:
-            return {"tables": {}}
-
-    def scan_pattern(self, table: str) -> str:
-        return self._uri(table, DATA_FILE)
+    def scan_pattern(self, table: str, manifest: dict | None = None, relative_to: Path | None = None) -> str:
+        return self.version_path(table, manifest=manifest)
 
     def register(self, con) -> None:
         """Let a DuckDB connection read this location through fsspec (no httpfs extension needed)."""
@@ -237,15 +446,15 @@ class ObjectStore:
             con.register_filesystem(self.fs)
 
 
-def open_store(publish_url: str | None, local_root: Path, lock_dir: Path):
+def open_store(publish_url: str | None, local_root: Path, lock_dir: Path, keep: int = KEEP_VERSIONS):
     """The publication target: a local folder unless `publish_url` names an fsspec location."""
     if publish_url and "://" in publish_url and not publish_url.startswith("file://"):
         from .settings import publish_options
 
-        return ObjectStore(publish_url, lock_dir, publish_options())
+        return ObjectStore(publish_url, lock_dir, publish_options(), keep)
     if publish_url:
-        return LocalStore(Path(publish_url.removeprefix("file://")))
-    return LocalStore(local_root)
+        return LocalStore(Path(publish_url.removeprefix("file://")), keep)
+    return LocalStore(local_root, keep)
 
 
 def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] | None = None) -> None:
@@ -256,9 +465,22 @@ def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] |
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        fault_point("parquet_written")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def prune_runs(folder: Path, keep: int) -> list[Path]:
+    """Keep the files of the newest `keep` runs in `folder` (files named `<run_id>_<rest>`); returns what went."""
+    runs: dict[str, list[Path]] = {}
+    for p in folder.glob("*.parquet"):
+        runs.setdefault(p.name.split("_", 1)[0], []).append(p)
+    newest = sorted(runs, key=lambda r: max(p.stat().st_mtime_ns for p in runs[r]), reverse=True)
+    gone = [p for r in newest[keep:] for p in runs[r]]
+    for p in gone:
+        p.unlink(missing_ok=True)
+    return gone
 
 
 def with_constant_columns(table: pa.Table, values: dict[str, object], types: dict[str, pa.DataType]) -> pa.Table:

@@ -29,10 +29,13 @@ SETTINGS = {
     "publish_url": ("CXEX_PUBLISH_URL", ""),
     "landing_settle_seconds": ("CXEX_LANDING_SETTLE_SECONDS", 60.0),
     "fevs_min_share": ("CXEX_FEVS_MIN_SHARE", 0.5),
+    "keep_versions": ("CXEX_KEEP_VERSIONS", 3),
+    "keep_validation_runs": ("CXEX_KEEP_VALIDATION_RUNS", 5),
 }
 SECRETS = {"publish_options": "CXEX_PUBLISH_OPTIONS", "alert_webhook": "CXEX_ALERT_WEBHOOK",
            "touchpoints_api_key": "CXEX_TOUCHPOINTS_API_KEY"}
-OTHER = {"remote_sources": "CXEX_REMOTE_SOURCES", "log_level": "CXEX_LOG_LEVEL"}
+OTHER = {"remote_sources": "CXEX_REMOTE_SOURCES", "log_level": "CXEX_LOG_LEVEL",
+         "fault_hook": "CXEX_FAULT_HOOK"}  # tests only: warehouse/faults.py
 
 
 class SettingError(ValueError):
@@ -102,6 +105,8 @@ def validate(values: dict) -> dict:
         "publish_url": publish_url(v["publish_url"]),
         "landing_settle_seconds": number("landing_settle_seconds", v["landing_settle_seconds"], 0.0, 86_400.0),
         "fevs_min_share": number("fevs_min_share", v["fevs_min_share"], 0.0, 1.0),
+        "keep_versions": whole("keep_versions", v["keep_versions"], 1),
+        "keep_validation_runs": whole("keep_validation_runs", v["keep_validation_runs"], 1),
     }
     if out["fevs_min_respondents"] > out["fevs_max_respondents"]:
         raise SettingError(f"{var('fevs_min_respondents')}={out['fevs_min_respondents']} is above "
