@@ -13,6 +13,7 @@ export DAGSTER_HOME ?= $(CXEX_DATA_DIR)/dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 export PYTHONPATH := $(CURDIR)
+TEST_WORKERS ?= 2
 
 .PHONY: setup setup-prod run test ui lock check-lock docs clean download-fevs fetch bench report report-screenshots sql help
 
@@ -46,8 +47,8 @@ $(STAMP_RUNTIME): requirements.lock
 run: $(STAMP_RUNTIME) ## validate, compute and publish every source (SOURCE=fevs,workforce,a11,css and PARTITIONS=2022-2023 narrow it)
 	$(BIN)/python -m pipelines.run $(if $(SOURCE),--source $(SOURCE)) $(if $(PARTITIONS),--partitions $(PARTITIONS))
 
-test: setup ## run the test suite
-	$(BIN)/python -m pytest -q
+test: setup ## run the test suite (on TEST_WORKERS=2 parallel workers, a test file per worker at a time)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: setup ## national-scale benchmark (BENCH_SCALE=0.05 for a quick one); writes bench_out/results.json
 	$(BIN)/python -m bench.run

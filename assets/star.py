@@ -20,7 +20,8 @@ REFERENCE_FILES = ("agency_crosswalk.csv", "agency_short_names.csv", "fevs_level
                    "fevs_item_map.csv", "fevs_survey_years.csv", "a11_service_registry.csv")
 FACT_DEPS = [keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
              keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES,
-             keys.PUBLISH_INTERNAL_CX_SCORES, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE]
+             keys.PUBLISH_INTERNAL_CX_SCORES, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
+             keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT]
 DESCRIPTIONS = {d: load_contract(d).description for d in DIMENSIONS}
 
 

@@ -45,24 +45,34 @@ def default_run(tmp_path_factory):
     """`make run`'s entry point on the embedded default, ONCE per test session: (data_dir, stdout).
 
     A whole run is the suite's most expensive step, so every test that needs the published default
-    shares this one. Treat its folder as read-only; a test that changes data takes `copy_default_run`.
+    shares this one; with `make test`'s parallel workers (pytest-xdist) the first worker to ask runs
+    it under a file lock and the others reuse it. Treat its folder as read-only; a test that
+    changes data takes `copy_default_run`.
     """
     import contextlib
     import io
 
+    from filelock import FileLock
+
     from pipelines import run as run_module
 
-    data_dir = tmp_path_factory.mktemp("default_run") / "data"
-    data_dir.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CXEX_DATA_DIR", str(data_dir))
-        mp.delenv("DAGSTER_HOME", raising=False)
-        for name in [k for k in os.environ if k.startswith("CXEX_") and k != "CXEX_REFERENCE_DIR" and k != "CXEX_DATA_DIR"]:
-            mp.delenv(name)
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            assert run_module.main() == 0
-    return data_dir, out.getvalue()
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by this session's workers
+    data_dir, printed = root / "default_run" / "data", root / "default_run" / "stdout.txt"
+    with FileLock(str(root / "default_run.lock")):
+        if not printed.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("CXEX_DATA_DIR", str(data_dir))
+                mp.delenv("DAGSTER_HOME", raising=False)
+                for name in [k for k in os.environ if k.startswith("CXEX_") and k not in ("CXEX_REFERENCE_DIR", "CXEX_DATA_DIR")]:
+                    mp.delenv(name)
+                out = io.StringIO()
+                with contextlib.redirect_stdout(out):
+                    assert run_module.main() == 0
+            printed.write_text(out.getvalue())
+    return data_dir, printed.read_text()
 
 
 def copy_default_run(default_run, dest: Path) -> Path:

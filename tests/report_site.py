@@ -198,14 +198,17 @@ def check_size_time_and_issue14_tables(data_dir: Path, tmp_path: Path) -> tuple[
     pub.mkdir()
     manifest = json.loads((data_dir / "publish" / "_manifest.json").read_text())
     tables, year, a, b = _hand_made_issue14_tables(_table(data_dir, "agency_scorecard"))
-    for name in manifest["tables"]:  # the other published tables as they are: links to their current versions
+    (pub / ".versions").mkdir()
+    for name in manifest["tables"]:  # the other published tables as they are: their version folders, linked
         if name not in tables:
+            (pub / ".versions" / name).symlink_to(data_dir / "publish" / ".versions" / name)
             (pub / name).symlink_to((data_dir / "publish" / name).resolve())
     for name, table in tables.items():
         (pub / ".versions" / name / "v1").mkdir(parents=True)
         pq.write_table(table, pub / ".versions" / name / "v1" / "data.parquet")
         (pub / name).symlink_to(pub / ".versions" / name / "v1")
-        manifest["tables"][name] = {**manifest["tables"]["agency_scorecard"], "table": name, "rows": table.num_rows}
+        manifest["tables"][name] = {**manifest["tables"]["agency_scorecard"], "table": name, "rows": table.num_rows,
+                                    "version": "v1", "file": f".versions/{name}/v1/data.parquet"}
     (pub / "_manifest.json").write_text(json.dumps(manifest))
     build_site(tmp_path / "site14", LocalStore(pub), glob)
     overview = (tmp_path / "site14" / "index.html").read_text()

@@ -98,8 +98,11 @@ def conform_facts(table: pa.Table, contract) -> pa.Table:
     period = period_expression(cols)
     if "agency_name" in want and "agency_code" in cols:
         (replace if "agency_name" in cols else add)["agency_name"] = agency_name_expression(cols)
-    if "period_key" in want and "period_key" not in cols and period:
-        add["period_key"] = period
+    if "period_key" in want and period:
+        if "period_key" not in cols:
+            add["period_key"] = period
+        elif table.column("period_key").null_count:  # declared by the computation but left for the star to fill
+            replace["period_key"] = f"coalesce(t.period_key, {period})"
     for key, (needs, expr) in KEY_RULES.items():
         if key in want and key not in cols and needs in cols and period:
             add[key] = expr.format(period=period)
