@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--screenshots", metavar="DIR", help="also write PNG screenshots into DIR (needs /usr/bin/chromium)")
     p.add_argument("--agency", help="agency code of the agency page to screenshot (default: the first)")
     args = p.parse_args(argv)
-    from pipelines.run import _instance
+    from pipelines.instance import instance as dagster_instance
 
     try:
         from pipelines.definitions import build_definitions
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if not defs.resources["cxex"].store.read_manifest()["tables"]:
         print("cxex: nothing is published yet: run `make run` first", file=sys.stderr)
         return 1
-    index = rebuild(defs, _instance())["path"].value
+    index = rebuild(defs, dagster_instance())["path"].value
     print(f"Report site: {index}")
     if args.screenshots:
         if "://" in index:

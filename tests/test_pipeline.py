@@ -204,6 +204,10 @@ def test_report_site_built_by_make_run(make_run, tmp_path, monkeypatch):
     monkeypatch.setenv("CXEX_DATA_DIR", str(data_dir))  # the rebuild reads the settings from the environment
     assert f"Report site: {data_dir / 'publish' / 'report' / 'index.html'}" in out
     report_site.check_asset_metadata(data_dir, rebuild(build_definitions(), DagsterInstance.ephemeral()))
+    from pipelines.report import main as make_report  # `make report`: rebuilds and prints the path
+
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert make_report([]) == 0
     report_site.check_in_chromium(data_dir)
     report_site.check_figures_are_valid_plotly(data_dir)
     seconds, size = report_site.check_size_time_and_issue14_tables(data_dir, tmp_path)
