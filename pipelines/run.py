@@ -91,14 +91,21 @@ def contiguous_ranges(keys: list[str], all_keys: list[str]) -> list[tuple[str, s
     return [(r[0], r[-1]) for r in ranges]
 
 
+def execute(job, instance, tags: dict, asset_selection=None):
+    """One run of `job` in this process: on a persistent instance recorded with the code location's
+    origin (pipelines/launch.py, so the UI can re-execute it), on an ephemeral one in-process as is."""
+    if instance.is_persistent:
+        from pipelines.launch import execute as execute_from_location
+
+        return execute_from_location(job.name, instance, run_config=QUIET, tags=tags, asset_selection=asset_selection)
+    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
+                                  asset_selection=asset_selection)
+
+
 def run_range(job, start: str, end: str, instance, extra_tags: dict | None = None):
     """One run of `job` over the partitions start..end (all assets take the range in one run)."""
     tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end, **(extra_tags or {})}
-    if instance.is_persistent:  # recorded with the code location's origin, so the UI can re-execute it
-        from pipelines.launch import execute
-
-        return execute(job.name, instance, run_config=QUIET, tags=tags)
-    return job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, tags=tags)
+    return execute(job, instance, tags)
 
 
 def failed_partitions(result) -> list[str]:
@@ -228,13 +235,7 @@ def _locked_main(args, defs, cxex, layout, started) -> int:
         selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
                       keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT,
                       *keys.DIMENSION_KEYS.values()]
-    if instance.is_persistent:
-        from pipelines.launch import execute
-
-        result = execute(PUBLISH_JOB, instance, run_config=QUIET, asset_selection=selection, tags=recovery.run_tags())
-    else:
-        result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=selection, tags=recovery.run_tags())
+    result = execute(defs.resolve_job_def(PUBLISH_JOB), instance, recovery.run_tags(), selection)
     after = cxex.store.read_manifest()
     changed, kept = _changes(before, after)
     if not result.success:

@@ -143,9 +143,3 @@ def write_prdf(path: Path, rows: list[dict], columns: list[str] | None = None) -
 
 def land(data_dir: Path, year: int, name: str = "prdf.csv") -> Path:
     return data_dir / "landing" / "fevs" / str(year) / name
-
-
-@pytest.fixture(scope="session")
-def embedded_run(default_run):
-    """The session's one run of the embedded default (see `default_run`): (data directory, what it printed)."""
-    return default_run

@@ -1,5 +1,5 @@
 """Checks of the report site (issue 15), run by tests/test_pipeline.py on the site `make run` built from
-the embedded default sample (its module-scoped `make_run` fixture: the whole pipeline, once).
+the embedded default sample (the session's `default_run` fixture: the whole pipeline, once).
 
 Expected counts are computed here from the published Parquet with pandas, independently of the
 site's own DuckDB queries. The issue-14 tables (ex_cx_factors, focus_area_scores, agency_assessment)

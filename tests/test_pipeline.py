@@ -61,15 +61,9 @@ def test_full_graph_materializes_with_dagster(data_dir):
     assert manifest["tables"]["ex_index_scores"]["rows"] == n
 
 
-@pytest.fixture(scope="module")
-def make_run(default_run):
-    """`make run`'s entry point on the embedded default (the session's shared run)."""
-    return default_run
-
-
-def test_make_run_entrypoint_is_idempotent(make_run, tmp_path, monkeypatch):
-    _, out = make_run
-    data_dir = copy_default_run(make_run, tmp_path / "data")
+def test_make_run_entrypoint_is_idempotent(default_run, tmp_path, monkeypatch):
+    _, out = default_run
+    data_dir = copy_default_run(default_run, tmp_path / "data")
     monkeypatch.setenv("CXEX_DATA_DIR", str(data_dir))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     assert "Employee Engagement Index, 2024 (SAMPLE data" in out and "top:" in out and "bottom:" in out
@@ -139,11 +133,11 @@ def test_unreadable_value_fails_the_parse_with_location(data_dir, capsys, monkey
     assert not (data_dir / "publish" / "ex_index_scores").exists()
 
 
-def test_every_published_table_reads_the_same_in_four_engines(make_run):
+def test_every_published_table_reads_the_same_in_four_engines(default_run):
     """What BI tools and analysts see: pyarrow, polars, pandas and the DuckDB catalog agree on every table."""
     from warehouse.contracts import all_contracts
 
-    data_dir = make_run[0]
+    data_dir = default_run[0]
     manifest = json.loads((data_dir / "publish" / "_manifest.json").read_text())
     con = open_catalog(data_dir / "warehouse.duckdb")  # relative views: file_search_path set
     published = [c for c in all_contracts() if c.table != "validation_results"]
@@ -163,14 +157,14 @@ def test_every_published_table_reads_the_same_in_four_engines(make_run):
     con.close()
 
 
-def test_raw_and_staging_tables_match_their_contracts(make_run):
+def test_raw_and_staging_tables_match_their_contracts(default_run):
     """Raw and staging tables are declared once (warehouse/contracts/raw/), checked before they are
     written, and what the embedded default wrote matches them, partition by partition."""
     import pyarrow as pa
 
     from warehouse.contracts import ContractError, check_stage, stage_contracts
 
-    data_dir = make_run[0]
+    data_dir = default_run[0]
     for contract in stage_contracts():
         folder = data_dir / ("staging" if contract.kind == "staging" else "raw") / contract.table
         files = sorted(folder.rglob("*.parquet"))
@@ -190,7 +184,7 @@ def test_raw_and_staging_tables_match_their_contracts(make_run):
         check_stage(good.append_column("free_text", pa.array([], pa.string())), css)
 
 
-def test_report_site_built_by_make_run(make_run, tmp_path, monkeypatch):
+def test_report_site_built_by_make_run(default_run, tmp_path, monkeypatch):
     """Issue 15: `make run` builds the report site and prints it; `make report`'s rebuild links it from the asset's
     metadata; the site passes the checks of tests/report_site.py in headless Chromium; the embedded default's
     site is under 10 MB and its build function takes under 5 s."""
@@ -200,7 +194,7 @@ def test_report_site_built_by_make_run(make_run, tmp_path, monkeypatch):
     from pipelines.report import rebuild
     from tests import report_site
 
-    data_dir, out = make_run
+    data_dir, out = default_run
     monkeypatch.setenv("CXEX_DATA_DIR", str(data_dir))  # the rebuild reads the settings from the environment
     assert f"Report site: {data_dir / 'publish' / 'report' / 'index.html'}" in out
     report_site.check_asset_metadata(data_dir, rebuild(build_definitions(), DagsterInstance.ephemeral()))
@@ -214,14 +208,14 @@ def test_report_site_built_by_make_run(make_run, tmp_path, monkeypatch):
     print(f"report site of the embedded default: {size / 1e6:.2f} MB, built in {seconds:.2f} s")
 
 
-def test_factor_screen_recovers_the_planted_structure(make_run):
+def test_factor_screen_recovers_the_planted_structure(default_run):
     """The embedded sample plants one management trait behind three FEVS items, the quit rate and internal
     CX (assets/sources/planted.py); every other candidate is noise for internal CX. The pooled screen must
     flag every planted factor robust, with its planted sign, and flag no more noise than Benjamini-Hochberg
     allows at 5 % (rounded up to one discovery). The summary names them and one agency's assessment."""
     from assets.sources.planted import DERIVED_CANDIDATES, PLANTED_CANDIDATES
 
-    data_dir, out = make_run
+    data_dir, out = default_run
     con = open_catalog(data_dir / "warehouse.duckdb")
     rows = con.execute("""SELECT candidate, pearson_r, robust FROM ex_cx_factors
                           WHERE period = 'pooled' AND outcome = 'internal_cx'""").fetchall()

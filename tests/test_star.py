@@ -18,8 +18,8 @@ FACTS = [c for c in all_contracts() if is_fact(c)]
 
 
 @pytest.fixture(scope="module")
-def published(embedded_run):
-    data_dir, _ = embedded_run
+def published(default_run):
+    data_dir, _ = default_run
     con = duckdb.connect()
     for c in all_contracts():
         if (data_dir / "publish" / c.table).exists():
@@ -119,10 +119,10 @@ def _make(*args: str, data_dir, stdin: str = "") -> subprocess.CompletedProcess:
                           input=stdin, capture_output=True, text=True, timeout=60)
 
 
-def test_make_sql_answers_a_bi_query_read_only(embedded_run, published):
+def test_make_sql_answers_a_bi_query_read_only(default_run, published):
     """Piped SQL goes through Harlequin's `hsql` on the catalog opened read-only; the answer is the one
     DuckDB computes over the published Parquet, and a write is refused."""
-    data_dir, _ = embedded_run
+    data_dir, _ = default_run
     query = ("SELECT d.short_name, p.label, round(f.score, 1) AS eei FROM ex_index_scores f "
              "JOIN dim_agency d USING (agency_code) JOIN dim_period p USING (period_key) "
              "WHERE f.index_code = 'eei' AND f.org_level = 'agency' AND d.kind = 'agency' AND p.survey_year = 2024 "

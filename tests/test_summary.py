@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 from pipelines.summary import source_label
 
 
-def test_summary_counts_checks_names_agencies_and_says_each_correlation_once(embedded_run):
-    data_dir, out = embedded_run
+def test_summary_counts_checks_names_agencies_and_says_each_correlation_once(default_run):
+    data_dir, out = default_run
     [checks] = re.findall(r"^Checks: (\d+) run, (\d+) passed, (\d+) warned, (\d+) failed$", out, re.M)
     run, passed, warned, failed = map(int, checks)
     assert run == passed + warned + failed and run >= 8 and failed == 0  # one evaluation per check and run (ranges run once)
@@ -39,9 +39,9 @@ def test_sample_and_landed_are_labelled_per_year():
     assert source_label(con, "t", "survey_year", [2023, 2024]) == " (SAMPLE data for 2023; landed files for 2024)"
 
 
-def test_scorecard_changes_in_points_beside_z(embedded_run):
+def test_scorecard_changes_in_points_beside_z(default_run):
     """eei_delta_points recomputed here with pandas: this year's eei minus the previous fiscal year's."""
-    data_dir, _ = embedded_run
+    data_dir, _ = default_run
     card = pq.read_table(data_dir / "publish" / "agency_scorecard").to_pandas().sort_values(["agency_code", "year"])
     prev = card.groupby("agency_code")[["year", "eei"]].shift(1)
     expected = (card["eei"] - prev["eei"]).where(prev["year"] == card["year"] - 1)
@@ -65,11 +65,11 @@ def test_readme_schedule_times_name_the_timezone_each_schedule_runs_in(data_dir)
     assert checked >= 1
 
 
-def test_readme_ranking_query_ranks_agencies_only(embedded_run):
+def test_readme_ranking_query_ranks_agencies_only(default_run):
     """The README's first example query, run on the catalog: no pooled `XX`, no governmentwide row."""
     from tests.conftest import REPO
 
-    data_dir, _ = embedded_run
+    data_dir, _ = default_run
     block = (REPO / "README.md").read_text().split("```sql", 1)[1].split("```", 1)[0]
     first = block.split(";", 1)[0]
     from warehouse.catalog import connect
