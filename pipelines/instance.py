@@ -13,7 +13,9 @@ log below is Dagster's own SQLite event log with two changes:
   docs/architecture.md.
 
 `ensure_instance_config` writes $DAGSTER_HOME/dagster.yaml naming this class when the file does not
-exist (a deployment's own dagster.yaml, e.g. deploy/dagster.yaml on PostgreSQL, is left alone).
+exist or was written by an earlier cxex (a deployment's own dagster.yaml, e.g. deploy/dagster.yaml on
+PostgreSQL, is left alone). It also turns off stdout/stderr capture, so `make run` can run sources on
+two threads in one process (pipelines/run.py).
 """
 
 from __future__ import annotations
@@ -46,7 +48,14 @@ event_log_storage:
   class: CxexSqliteEventLogStorage
   config:
     base_dir: {base_dir}
+# Assets log through Dagster's structured event log (the UI's run view); stdout/stderr are not
+# captured: capture redirects the whole process's output (and starts four helper processes per run),
+# so runs sharing a process, as make run's sources do, cannot each capture their own.
+compute_logs:
+  module: dagster._core.storage.noop_compute_log_manager
+  class: NoOpComputeLogManager
 """
+WRITTEN_BY_CXEX = "# Written by cxex (pipelines/instance.py)"
 
 
 EARLIER_YAML = "telemetry:\n  enabled: false\n"  # what earlier versions of cxex wrote
@@ -105,8 +114,10 @@ def ensure_instance_config(home: Path) -> Path:
     """$DAGSTER_HOME/dagster.yaml for cxex's local instance, written only when there is none."""
     home.mkdir(parents=True, exist_ok=True)
     cfg = home / "dagster.yaml"
-    if not cfg.exists() or cfg.read_text() == EARLIER_YAML:
-        cfg.write_text(INSTANCE_YAML.format(base_dir=str((home / "history" / "runs").resolve())))
+    current = INSTANCE_YAML.format(base_dir=str((home / "history" / "runs").resolve()))
+    old = cfg.read_text() if cfg.exists() else None
+    if old is None or old == EARLIER_YAML or (old.startswith(WRITTEN_BY_CXEX) and old != current):
+        cfg.write_text(current)  # cxex's own earlier files are brought up to date; anyone else's are left alone
     return cfg
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.summary import summary
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         from pipelines.definitions import build_definitions  # its module-level defs validate the settings too
 
         defs = build_definitions()  # reads and validates every CXEX_* setting now, before any work
+        workers = requested_workers()
         cxex = defs.resources["cxex"]
         layout = cxex.layout
         check_data_dir(layout.root)
@@ -166,15 +168,88 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cxex: {e}", file=sys.stderr)
         return 3
     try:
-        return _locked_main(args, defs, cxex, layout, started)
+        return _locked_main(args, defs, cxex, layout, started, workers)
     finally:
         lock.release()
 
 
-def _locked_main(args, defs, cxex, layout, started) -> int:
-    from assets import keys
+@dataclass
+class SourceOutcome:
+    """What one source's runs produced: lines for stdout and stderr, Dagster results, and its verdict."""
+    label: str
+    published: list
+    ok: bool = True
+    results: list = field(default_factory=list)
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
+
+
+def requested_workers() -> int:
+    """CXEX_RUN_WORKERS: how many sources `make run` works on at once (default: the CPU count, at most 2)."""
+    value = other("run_workers", "")
+    if not value:
+        return min(2, os.cpu_count() or 1)
+    try:
+        n = int(value)
+    except ValueError:
+        raise SettingError(f"CXEX_RUN_WORKERS must be a whole number, got {value!r}") from None
+    if n < 1:
+        raise SettingError(f"CXEX_RUN_WORKERS={n} is below its floor of 1")
+    return n
+
+
+def run_workers(instance, requested: int, sources: int) -> int:
+    """Sources run on `requested` threads at once, each its own Dagster run in this process (the work
+    is mostly DuckDB, polars and Arrow, which release the GIL). Only on an instance that does not
+    capture compute logs by redirecting this process's stdout and stderr (cxex's own dagster.yaml does
+    not; Dagster's default does): two runs capturing at once would swap each other's output."""
+    from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
+
+    if not isinstance(instance.compute_log_manager, NoOpComputeLogManager):
+        return 1
+    return max(1, min(requested, sources))
+
+
+def _run_source(name: str, source, args, defs, layout, instance) -> SourceOutcome:
+    """Validate and compute one source: one Dagster run per contiguous range of its chosen partitions."""
     from pipelines import recovery
     from pipelines.alerts import failure_messages, warning_messages
+
+    job_name, label, available, raw_node, published = source
+    outcome = SourceOutcome(label, published)
+    partitions = select_partitions(available(layout), args.partitions)
+    if not partitions:
+        outcome.out.append(f"cxex: {label}: no data (nothing landed, and no sample used)")
+        return outcome
+    job, t = defs.resolve_job_def(job_name), time.perf_counter()
+    all_keys = job.partitions_def.get_partition_keys()
+    files: set[str] = set()
+    for start, end in contiguous_ranges(partitions, all_keys):
+        result = run_range(job, start, end, instance, recovery.run_tags())
+        outcome.results.append(result)
+        span = start if start == end else f"{start}..{end}"
+        if not result.success:
+            outcome.ok = False
+            bad = failed_partitions(result) or [span]
+            outcome.err.append(f"cxex: {label} {', '.join(bad)} failed; {label} tables keep their last good version:")
+            outcome.err += [f"  {msg}" for msg in failure_messages(result.all_events) or ["see the run in the Dagster UI (make ui)"]]
+            continue
+        outcome.out += [f"cxex: {label} {span} warning: {warning}" for warning in warning_messages(result.all_events)]
+        for mat in result.asset_materializations_for_node(raw_node):
+            meta = mat.metadata
+            names = meta["source_files"].value if "source_files" in meta else (
+                [meta["source_file"].value] if "source_file" in meta else [])
+            files |= {f.rsplit("/", 2)[0] if f.count("/") > 1 else f for f in names}
+    if outcome.ok:
+        outcome.out.append(f"cxex: {label}: {len(partitions)} partitions ({partitions[0]}..{partitions[-1]}) validated and "
+                           f"computed in {time.perf_counter() - t:.1f}s from {', '.join(sorted(files)) or 'the landed files'}")
+    return outcome
+
+
+def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
+    from assets import keys
+    from pipelines import recovery
+    from pipelines.alerts import failure_messages
     from pipelines.jobs import PUBLISH_JOB
 
     _import_in_background("great_expectations")  # ~4 s of imports, overlapped with Dagster's start and parsing
@@ -192,40 +267,24 @@ def _locked_main(args, defs, cxex, layout, started) -> int:
         return 2
     failed: list[str] = []
     to_publish, results = [], []
-    for name in chosen:
-        job_name, label, available, raw_node, published = sources[name]
-        partitions = select_partitions(available(layout), args.partitions)
-        if not partitions:
-            print(f"cxex: {label}: no data (nothing landed, and no sample used)")
-            to_publish += published
-            continue
-        job, t = defs.resolve_job_def(job_name), time.perf_counter()
-        all_keys = job.partitions_def.get_partition_keys()
-        ok, files = True, set()
-        for start, end in contiguous_ranges(partitions, all_keys):
-            result = run_range(job, start, end, instance, recovery.run_tags())
-            results.append(result)
-            span = start if start == end else f"{start}..{end}"
-            if not result.success:
-                ok = False
-                bad = failed_partitions(result) or [span]
-                print(f"cxex: {label} {', '.join(bad)} failed; {label} tables keep their last good version:", file=sys.stderr)
-                for msg in failure_messages(result.all_events) or ["see the run in the Dagster UI (make ui)"]:
-                    print(f"  {msg}", file=sys.stderr)
-                continue
-            for warning in warning_messages(result.all_events):
-                print(f"cxex: {label} {span} warning: {warning}")
-            for mat in result.asset_materializations_for_node(raw_node):
-                meta = mat.metadata
-                names = meta["source_files"].value if "source_files" in meta else (
-                    [meta["source_file"].value] if "source_file" in meta else [])
-                files |= {f.rsplit("/", 2)[0] if f.count("/") > 1 else f for f in names}
-        if ok:
-            to_publish += published
-            print(f"cxex: {label}: {len(partitions)} partitions ({partitions[0]}..{partitions[-1]}) validated and computed "
-                  f"in {time.perf_counter() - t:.1f}s from {', '.join(sorted(files)) or 'the landed files'}")
+    workers = run_workers(instance, workers, len(chosen))
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cxex-source") as pool:
+            outcomes = list(pool.map(lambda name: _run_source(name, sources[name], args, defs, layout, instance), chosen))
+    else:
+        outcomes = [_run_source(name, sources[name], args, defs, layout, instance) for name in chosen]
+    for outcome in outcomes:  # printed in source order, whichever finished first
+        for line in outcome.out:
+            print(line)
+        for line in outcome.err:
+            print(line, file=sys.stderr)
+        results += outcome.results
+        if outcome.ok:
+            to_publish += outcome.published
         else:
-            failed.append(label)
+            failed.append(outcome.label)
     if args.no_publish:
         print(f"cxex: done in {time.perf_counter() - started:.1f}s (nothing published: --no-publish)")
         return 1 if failed else 0

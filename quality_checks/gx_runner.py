@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -226,8 +227,16 @@ def _batch_definition(suite_name: str):
     return _BATCH_DEFINITIONS[suite_name]
 
 
+_GX_LOCK = threading.RLock()  # GX's context is not thread-safe; make run validates two sources at once
+
+
 def _validate(frame, suite_name: str, specs: list[ExpectationSpec], complete: bool = False) -> SuiteOutcome:
-    """One GX validation of a pandas frame."""
+    """One GX validation of a pandas frame (one at a time per process)."""
+    with _GX_LOCK:
+        return _validate_locked(frame, suite_name, specs, complete)
+
+
+def _validate_locked(frame, suite_name: str, specs: list[ExpectationSpec], complete: bool) -> SuiteOutcome:
     import great_expectations as gx
 
     batch = _batch_definition(suite_name).get_batch(batch_parameters={"dataframe": frame})

@@ -1,20 +1,30 @@
 """Asset checks on the typed monthly workforce files: blocking rules, and warnings that never block."""
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    asset_check,
+)
 
 from assets import keys
 from assets.common import partition_keys
 from assets.sources.workforce_files import agency_lookup, month_files
 from assets.workforce import PARTITION_COL
+from warehouse.db import cursor
 
 from .gx_runner import run_suite
 from .ranges import PARTITION, validate_range, yyyymm_index
 from .results import check_result, combine_results, covering
-from .workforce_suite import actions_expectations, employment_expectations, known_codes_expectations, snapshot_count_expectations
+from .workforce_suite import (
+    actions_expectations,
+    employment_expectations,
+    known_codes_expectations,
+    snapshot_count_expectations,
+)
 
 HEADCOUNT_CHANGE_BAND = 0.10  # month-over-month change per agency beyond ±10 % is flagged
 
@@ -113,7 +123,7 @@ def workforce_headcount_change(context: AssetCheckExecutionContext) -> AssetChec
         if prev_path is None or not pq.read_metadata(cur_path).num_rows:
             continue
         compared.append(f"{month}/{prev}")
-        with duckdb.connect() as con:
+        with cursor() as con:
             rows = con.execute("""
                 WITH c AS (SELECT agency_code, sum(count) AS n FROM read_parquet(?) GROUP BY 1),
                      p AS (SELECT agency_code, sum(count) AS n FROM read_parquet(?) GROUP BY 1)

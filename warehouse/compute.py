@@ -1,6 +1,6 @@
 """The warehouse's computations as plain functions over Parquet paths and Arrow tables.
 
-Every SQL model in `warehouse/sql/` runs through `run_sql` (an in-memory DuckDB connection, the
+Every SQL model in `warehouse/sql/` runs through `run_sql` (a cursor of the process's in-memory DuckDB, the
 named relations registered, optional macro files loaded, parameters bound). Asset bodies wire inputs
 to these functions and report metadata; formula tests call them directly (tests/test_compute.py).
 FEVS scores live in `warehouse/fevs_scores.py`, which splices its SQL per year.
@@ -11,16 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from . import sql
+from .db import cursor
 
 
 def run_sql(name: str, params: Mapping | None = None, relations: Mapping[str, pa.Table] | None = None,
             macros: Sequence[str] = ()) -> pa.Table:
     """Run `warehouse/sql/<name>.sql` and return its result as Arrow."""
-    with duckdb.connect() as con:
+    with cursor() as con:
         for macro in macros:
             con.execute(sql.load(macro))
         for rel, table in (relations or {}).items():

@@ -16,14 +16,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import reference, sql
+from .db import cursor
 
 ITEM = re.compile(r"Q\d+")
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")  # it would write into logs and test output
-    return con
+    return cursor()
 
 
 def scored_item_columns(schema: pa.Schema) -> list[str]:

@@ -35,7 +35,7 @@ SETTINGS = {
 SECRETS = {"publish_options": "CXEX_PUBLISH_OPTIONS", "alert_webhook": "CXEX_ALERT_WEBHOOK",
            "touchpoints_api_key": "CXEX_TOUCHPOINTS_API_KEY"}
 OTHER = {"remote_sources": "CXEX_REMOTE_SOURCES", "log_level": "CXEX_LOG_LEVEL",
-         "fault_hook": "CXEX_FAULT_HOOK"}  # tests only: warehouse/faults.py
+         "fault_hook": "CXEX_FAULT_HOOK", "run_workers": "CXEX_RUN_WORKERS"}  # tests only: warehouse/faults.py
 
 
 class SettingError(ValueError):

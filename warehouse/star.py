@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from . import sql
+from .db import cursor
 from .reference import REFERENCE_DIR
 
 NOT_APPLICABLE = "ALL"  # the row covers every sub-agency / sub-element (or, as agency_code, every agency)
@@ -57,11 +58,6 @@ def cast_staged(table: pa.Table, contract) -> pa.Table:
     return table.cast(pa.schema([contract.schema.field(n).with_nullable(True) for n in table.column_names]))
 
 
-@lru_cache(maxsize=1)
-def _database() -> duckdb.DuckDBPyConnection:
-    """One in-memory database per process; each use takes its own cursor (a new connection costs ~50-150 ms,
-    paid on every publication otherwise)."""
-    return duckdb.connect()
 
 
 def _csv(name: str) -> pa.Table:
@@ -108,7 +104,7 @@ def conform_facts(table: pa.Table, contract) -> pa.Table:
             add[key] = expr.format(period=period)
     if not replace and not add:
         return table
-    with _database().cursor() as con:
+    with cursor() as con:
         con.register("t", table.append_column("__row", pa.array(range(table.num_rows), pa.int64())))
         con.register("a", reference_tables()["agencies"].select(["agency_code", "agency_name"]))
         rep = " REPLACE (" + ", ".join(f'{e} AS "{c}"' for c, e in replace.items()) + ")" if replace else ""
@@ -131,7 +127,7 @@ def _seen(facts: Mapping[str, pa.Table], con: duckdb.DuckDBPyConnection, needs: 
 
 def build_dimensions(facts: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
     """The five dimensions from the reference files and the keys the published (conformed) facts use."""
-    with _database().cursor() as con:
+    with cursor() as con:
         for name, table in reference_tables().items():
             con.register(name, table)
         _seen(facts, con, ["agency_code", "agency_name"], "agency_code, agency_name", "seen_agencies")

@@ -1,0 +1,119 @@
+"""`make run` works on two sources at once (CXEX_RUN_WORKERS): each source its own Dagster run on a
+thread of one process, on cxex's local instance (no stdout/stderr capture). The tables are the same
+as when the sources run one after another, and the runs really overlap."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from dagster import DagsterInstance
+
+from pipelines.instance import INSTANCE_YAML, ensure_instance_config
+from pipelines.run import main, run_workers
+from tests.conftest import copy_default_run
+
+TABLES = ("ex_index_scores", "fevs_item_scores", "internal_cx_scores")
+
+
+def _published(data_dir: Path) -> dict[str, pa.Table]:
+    out = {}
+    for t in TABLES:
+        table = pq.read_table(data_dir / "publish" / t)
+        out[t] = table.select([c for c in table.column_names if c != "run_id"])
+    return out
+
+
+def _source_runs(home: Path) -> list[tuple[str, float, float]]:
+    """(job, start, end) of the source runs recorded in the instance at `home`."""
+    with DagsterInstance.from_config(str(home)) as instance:
+        records = instance.get_run_records()
+        return sorted((r.dagster_run.job_name, r.start_time, r.end_time) for r in records
+                      if r.dagster_run.job_name != "publish")
+
+
+def test_two_sources_at_once_publish_what_one_at_a_time_does(default_run, tmp_path, monkeypatch, capsys):
+    results, spans = {}, {}
+    for workers in ("2", "1"):
+        data_dir = copy_default_run(default_run, tmp_path / f"data{workers}")
+        home = tmp_path / f"home{workers}"
+        monkeypatch.setenv("CXEX_DATA_DIR", str(data_dir))
+        monkeypatch.setenv("DAGSTER_HOME", str(home))  # a persistent instance, as make run has
+        monkeypatch.setenv("CXEX_RUN_WORKERS", workers)
+        assert main(["--source", "fevs,css"]) == 0
+        out = capsys.readouterr().out
+        # the summary keeps source order, whichever finished first
+        assert out.index("cxex: FEVS: 7 partitions") < out.index("cxex: GSA CSS: 3 partitions")
+        results[workers], spans[workers] = _published(data_dir), _source_runs(home)
+    for t in TABLES:
+        assert results["2"][t].equals(results["1"][t]), t
+    assert [job for job, *_ in spans["2"]] == ["css_yearly", "fevs_yearly"]  # sorted by job name
+    (_, css_start, css_end), (_, fevs_start, fevs_end) = spans["2"]
+    assert css_start < fevs_end and fevs_start < css_end, spans["2"]  # the two runs overlapped in time
+    (_, a_start, a_end), (_, b_start, b_end) = spans["1"]
+    assert a_end <= b_start or b_end <= a_start, spans["1"]  # one after the other
+
+
+def test_workers_setting_is_checked_before_any_work(data_dir, monkeypatch, capsys):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    for bad, says in (("0", "CXEX_RUN_WORKERS=0 is below its floor of 1"), ("two", "CXEX_RUN_WORKERS must be a whole number, got 'two'")):
+        monkeypatch.setenv("CXEX_RUN_WORKERS", bad)
+        assert main(["--source", "css"]) == 2
+        assert says in capsys.readouterr().err
+    assert not (data_dir / "publish").exists()
+
+
+def test_an_instance_that_captures_output_runs_sources_one_at_a_time(tmp_path):
+    (tmp_path / "captures").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "captures")) as captures:  # Dagster's default: captures stdout/stderr
+        assert run_workers(captures, 2, 4) == 1
+    home = tmp_path / "cxex"
+    ensure_instance_config(home)
+    with DagsterInstance.from_config(str(home)) as ours:
+        assert run_workers(ours, 2, 4) == 2 and run_workers(ours, 2, 1) == 1 and run_workers(ours, 1, 4) == 1
+
+
+def test_instance_file_of_an_earlier_cxex_is_brought_up_to_date_and_a_foreign_one_left_alone(tmp_path):
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    old = INSTANCE_YAML.split("# Assets log through")[0].format(base_dir="/old/runs")  # what the last release wrote
+    (earlier / "dagster.yaml").write_text(old)
+    text = ensure_instance_config(earlier).read_text()
+    assert "NoOpComputeLogManager" in text and str((earlier / "history" / "runs").resolve()) in text
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "dagster.yaml").write_text("telemetry:\n  enabled: false\nrun_monitoring:\n  enabled: true\n")
+    assert "NoOpComputeLogManager" not in ensure_instance_config(foreign).read_text()
+
+
+def test_computations_on_two_threads_keep_their_own_relations():
+    """warehouse/db.py: one in-memory database, a cursor each; the same relation name on two threads."""
+    from warehouse.db import cursor
+
+    barrier, got, errors = threading.Barrier(2), {}, []
+
+    def work(n: int) -> None:
+        try:
+            barrier.wait()
+            for _ in range(20):
+                with cursor() as con:
+                    con.register("t", pa.table({"x": [n] * n}))
+                    con.execute("CREATE OR REPLACE TEMP MACRO twice(v) AS 2 * v")
+                    got.setdefault(n, set()).add(con.execute("SELECT count(*), sum(twice(x)) FROM t").fetchone())
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in (3, 5)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    assert got == {3: {(3, 18)}, 5: {(5, 50)}}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    pytest.main([__file__])
