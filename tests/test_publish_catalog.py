@@ -86,3 +86,22 @@ def test_contract_changes_are_versioned():
     for c in all_contracts():
         assert recorded.get(c.table, {}).get(str(c.version)) == fingerprint(c), (
             f"{c.table}: columns differ from those recorded for version {c.version}: bump the version, then `make docs`")
+
+
+def test_catalog_builds_over_a_table_published_before_its_contract_gained_columns(tmp_path):
+    """Upgrading cxex over an existing data folder: its snapshot holds tables an earlier release
+    published, without columns the contracts have since gained (level1_key came with the star). The
+    catalog rebuild at start (recovery) once failed on them ("does not have a column with name
+    eei_delta_points" on a data folder published before the point deltas); it describes the columns the table has."""
+    pub, wh = tmp_path / "publish", tmp_path / "warehouse.duckdb"
+    publish_table(pub, load("ex_index_scores"), _table(), "run-1")
+    data = (pub / "ex_index_scores").resolve() / "data.parquet"
+    old = pq.read_table(data).drop_columns(["level1_key"])  # as the earlier release wrote it
+    data.unlink()
+    pq.write_table(old, data)
+    assert build_catalog(wh, pub) == ["main.ex_index_scores"]
+    con = connect(wh)
+    cols = dict(con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name='ex_index_scores'").fetchall())
+    assert "level1_key" not in cols and "plain mean" in cols["score"]
+    assert con.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == 3
+    con.close()

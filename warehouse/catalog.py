@@ -92,9 +92,14 @@ def _relative(path: str, base: Path) -> str:
 
 
 def _comment(con: duckdb.DuckDBPyConnection, view: str, contract) -> None:
+    """The contract's descriptions on the view and its columns. A table published by an earlier cxex
+    may lack a column its contract has since gained (it appears at the next publication): only the
+    columns the view has are described, so the catalog of such a snapshot still builds."""
     con.execute(f"COMMENT ON VIEW {view} IS {_q(contract.description + ' Grain: ' + contract.grain + '.')}")
+    has = {r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()}
     for col in contract.columns:
-        con.execute(f'COMMENT ON COLUMN {view}."{col.name}" IS {_q(col.description)}')
+        if col.name in has:
+            con.execute(f'COMMENT ON COLUMN {view}."{col.name}" IS {_q(col.description)}')
 
 
 def connect(warehouse_file: Path | str | None = None, publish_url: str | None = None) -> duckdb.DuckDBPyConnection:
