@@ -70,15 +70,101 @@ def check_structure(data: bytes, name: str, *, delimiter: str = ",", normalise: 
     body = data.removeprefix(UTF8_BOM)
     if not body.strip():
         raise SourceFileError(f"{name}: empty file (no header row)")
+    has_nul, ascii_only = NUL in body, body.isascii()  # whole-file tests first (C speed)
+    # The common case: no NUL, valid UTF-8, and no quote other than empty quoted fields ("", as OPM's
+    # PRDFs have them), which hide no delimiter or newline. The header and first data row are read line
+    # by line, the other rows checked in bulk; any doubt goes to the line-by-line check below, which
+    # names row and column.
+    if not has_nul and (ascii_only or _is_utf8(body)):
+        first_nl = body.find(b"\n")
+        second_nl = body.find(b"\n", first_nl + 1) if first_nl >= 0 else -1
+        head = body[:second_nl].split(b"\n") if second_nl >= 0 else body.split(b"\n")
+        if head and head[-1] == b"":
+            head.pop()  # the final newline ends the last row; it starts none
+        first = _scan(head, data, name, delimiter, normalise, limit, short_rows, has_nul, ascii_only)
+        rest_at = second_nl + 1 if second_nl >= 0 else len(body)
+        if rest_at >= len(body):
+            return Structure(first.columns, first.rows)
+        more = _bulk_rows(body, rest_at, delimiter, first.width - first.optional, first.width, limit) if first.rows else None
+        if more is not None:
+            return Structure(first.columns, first.rows + more)
     lines = body.split(b"\n")
     if lines[-1] == b"":
         lines.pop()  # the final newline ends the last row; it starts none
+    scanned = _scan(lines, data, name, delimiter, normalise, limit, short_rows, has_nul, ascii_only)
+    return Structure(scanned.columns, scanned.rows)
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    columns: tuple[str, ...]
+    rows: int
+    width: int
+    optional: int
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+BULK_CHUNK = 1 << 22  # bytes per step of the bulk check (its temporary arrays stay a few times this)
+
+
+def _bulk_rows(buf: bytes, offset: int, delimiter: str, low: int, high: int, limit: int) -> int | None:
+    """The rows of `buf` from `offset` on (no NUL) when every one has `low`..`high` fields, none is blank,
+    none is longer than `limit` bytes and every quote is part of an empty quoted field (`""` between
+    delimiters or line ends, which hides no delimiter); None otherwise (the caller then checks line by line)."""
+    import numpy as np
+
+    arr = np.frombuffer(buf, dtype=np.uint8)
+    delim, total, start, rows = ord(delimiter), len(arr), offset, 0
+    while start < total:
+        end = min(start + BULK_CHUNK, total)
+        if end < total:
+            nxt = buf.find(b"\n", end - 1)
+            end = total if nxt == -1 else nxt + 1
+        chunk = arr[start:end]  # whole rows: it starts after a newline and ends with one (or the file)
+        quotes = np.flatnonzero(chunk == 34)
+        if len(quotes):
+            a, b = quotes[0::2], quotes[1::2]
+            if len(a) != len(b) or not np.array_equal(b, a + 1):
+                return None
+            before = chunk[np.maximum(a - 1, 0)]
+            after = chunk[np.minimum(b + 1, len(chunk) - 1)]
+            after2 = chunk[np.minimum(b + 2, len(chunk) - 1)]
+            if not (((a == 0) | (before == delim) | (before == 10)).all()
+                    and ((b == len(chunk) - 1) | (after == delim) | (after == 10) | ((after == 13) & (after2 == 10))).all()):
+                return None
+        stops = np.flatnonzero(chunk == 10)
+        if end == total and (len(stops) == 0 or stops[-1] != len(chunk) - 1):
+            stops = np.append(stops, len(chunk))  # a last row without a final newline
+        starts = np.concatenate(([0], stops[:-1] + 1))
+        lengths = stops - starts
+        cr = np.zeros(len(stops), dtype=bool)
+        has = lengths > 0
+        cr[has] = chunk[stops[has] - 1] == 13
+        lengths = lengths - cr
+        if lengths.min() < 1 or lengths.max() > limit:
+            return None  # a blank row, or a long one whose fields need measuring
+        fields = np.add.reduceat((chunk == delim).astype(np.int32), starts) + 1  # every segment is non-empty here
+        if fields.min() < low or fields.max() > high:
+            return None
+        rows += len(stops)
+        start = end
+    return rows
+
+
+def _scan(lines: list[bytes], data: bytes, name: str, delimiter: str, normalise: Callable[[str], str], limit: int,
+          short_rows: int, has_nul: bool, ascii_only: bool) -> _Scanned:
+    """The line-by-line check of `lines` (the file's rows from the header on); raises on the first fault."""
     header: list[str] = []
     width = optional = 0
     row, records, pending, pending_quotes = 0, 0, [], 0
     delim = delimiter.encode()
-    # whole-file tests first (C speed); a line is looked at closely only when one of them fails
-    has_nul, ascii_only = NUL in body, body.isascii()
     for line in lines:
         if line.endswith(b"\r"):
             line = line[:-1]
@@ -139,7 +225,9 @@ def check_structure(data: bytes, name: str, *, delimiter: str = ",", normalise: 
                                           f"is over the limit of {limit:,} (CXEX_MAX_FIELD_BYTES)")
     if pending:
         raise SourceFileError(f"{name}: row {row}: a quoted field is never closed (a file truncated inside a quote?)")
-    return Structure(tuple(header), records)
+    return _Scanned(tuple(header), records, width, optional)
+
+
 
 
 def read_bounded(stream, name: str, limit: int) -> bytes:
