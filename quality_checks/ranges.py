@@ -46,9 +46,43 @@ def validate_range(context, *, asset: str, table: str, partition_col: str, specs
     `check_table` is the folder its validation results are stored under (default: `table`).
     """
     keys = partition_keys(context)
-    data, files = read_range(context.resources.cxex.layout, table, partition_col, keys)
-    if derive is not None:
-        data = derive(data)
+    layout = context.resources.cxex.layout
+    results = []
+    for batch in batches(layout, table, partition_col, keys):
+        data, files = read_range(layout, table, partition_col, batch)
+        if derive is not None:
+            data = derive(data)
+        for key, part in _validate_batch(data, batch, suite, specs, prefix).items():
+            results.append(check_result(context, part, asset=asset, table=check_table or table, partition_col=partition_col,
+                                        partition=key, source_file=files[key], severity=severity))
+        del data
+    return combine_results(results)
+
+
+BATCH_ROWS = 3_000_000  # rows validated at once: a national FWD month (2.1 million) is one batch, a small range one in all
+
+
+def batches(layout, table: str, partition_col: str, keys: list[str], limit: int | None = None) -> list[list[str]]:
+    """`keys` in order, grouped so that each group's typed files hold at most `limit` rows together
+    (a partition larger than that is a group of its own). Validating 12 national workforce months at
+    once held 25 million rows in Arrow and pandas (a 7.5 GB peak); per batch the cost of GX's start
+    is still paid once for many small partitions."""
+    limit = limit or BATCH_ROWS
+    out: list[list[str]] = []
+    size = 0
+    for key in keys:
+        n = pq.read_metadata(layout.raw(table, partition_col, key)).num_rows
+        if out and size + n <= limit:
+            out[-1].append(key)
+            size += n
+        else:
+            out.append([key])
+            size = n
+    return out
+
+
+def _validate_batch(data: pa.Table, keys: list[str], suite: str, specs, prefix: str) -> dict[str, SuiteOutcome]:
+    """One GX validation of a batch's rows; each partition's outcome."""
     # GX quotes row ids: give it the global one, then translate back to (partition, file row)
     has_rows = ROW_ID_COLUMN in data.column_names
     if has_rows:
@@ -63,13 +97,11 @@ def validate_range(context, *, asset: str, table: str, partition_col: str, specs
         return parts[r].as_py(), file_rows[r].as_py() if file_rows is not None else None
 
     outcome = run_suite(gx_data, suite, specs)
-    results = []
+    out = {}
     for key in keys:
         outcomes = [_prefixed(_for_partition(o, key, where, has_rows), prefix) for o in outcome.outcomes]
-        part = SuiteOutcome(f"{suite}_{key}", all(o.success for o in outcomes), outcomes)
-        results.append(check_result(context, part, asset=asset, table=check_table or table, partition_col=partition_col,
-                                    partition=key, source_file=files[key], severity=severity))
-    return combine_results(results)
+        out[key] = SuiteOutcome(f"{suite}_{key}", all(o.success for o in outcomes), outcomes)
+    return out
 
 
 def _for_partition(o: ExpectationOutcome, key: str, where, has_rows: bool) -> ExpectationOutcome:

@@ -147,3 +147,33 @@ def test_bad_month_is_blocked_and_publication_kept(tmp_path):
     after = pq.read_table(link)
     assert after.drop_columns(["run_id"]).equals(before)  # July's last good data, not the bad file
     assert {r["end_headcount"] for r in after.to_pylist() if r["org_level"] == "agency"} == {130}
+
+
+def test_a_range_validated_in_batches_reports_what_one_batch_does(tmp_path, monkeypatch):
+    """quality_checks/ranges.py validates a range in batches of at most BATCH_ROWS rows (a national
+    month is a batch of its own, so 12 months never sit in memory at once); partitions are never
+    split, and each one's verdict, rows and file are the same as when the range is one batch."""
+    from quality_checks import ranges
+
+    months = ["202405", "202406", "202407"]
+    for m in months:
+        wd.write_fwd_month(tmp_path, m)
+    folder = tmp_path / "landing" / "workforce" / "202406"
+    rows = wd.employment("202406")
+    rows[1][8] = "-11"  # a negative count in June, file row 3
+    (folder / "FWD_employment_202406.txt").write_text("\n".join("|".join(r) for r in [wd.EMP_COLS, *rows]) + "\n")
+    defs = make_defs(tmp_path)
+    layout = DataLayout(tmp_path)
+    seen = {}
+    for batch_rows in (ranges.BATCH_ROWS, 1):
+        monkeypatch.setattr(ranges, "BATCH_ROWS", batch_rows)
+        [result] = run_months(defs, months, DagsterInstance.ephemeral())
+        [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "workforce_employment_expectations"]
+        seen[batch_rows] = (check.passed, check.metadata["failed_partitions"].value, check.description,
+                            check.metadata["validated_partitions"].value)
+    assert ranges.batches(layout, "workforce_employment", "month", months, 1) == [[m] for m in months]
+    assert ranges.batches(layout, "workforce_employment", "month", months, 3_000_000) == [months]
+    assert seen[1] == seen[ranges.BATCH_ROWS]
+    passed, failed, description, validated = seen[1]
+    assert not passed and failed == ["202406"] and validated == months
+    assert "landing/workforce/202406/FWD_employment_202406.txt" in description and "row(s) [3]" in description
