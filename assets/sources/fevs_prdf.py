@@ -182,7 +182,8 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
         decl = declared.get(item)
         if decl is None or not decl.scored:
             (unknown if decl is None else unscored).append(item)
-            exprs.append(text(col).str.strip_chars().alias(item))  # kept as text, never scored
+            # kept as text, never scored; categorical until it is Arrow (a few distinct answers each)
+            exprs.append(text(col).str.strip_chars().cast(pl.Categorical).alias(item))
             continue
         scored.append(item)
         if col not in slow:
@@ -202,10 +203,19 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("respondent_id"))
     if "level1_code" not in out.columns:
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("level1_code"))
-    table = out.to_arrow()
-    plain = pa.schema([f.with_type(pa.string()) if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type) else f
-                       for f in table.schema])
-    return ParsedPRDF(table.cast(plain), tuple(scored), tuple(unscored), tuple(unknown),
+    del df
+    # to Arrow a column at a time, each text column made plain `string` as it goes and dropped from
+    # the frame: the frame and its whole Arrow copy (and a cast copy) are never held at once
+    names, arrays = out.columns, []
+    for name in names:
+        col = out.get_column(name).to_arrow()
+        if pa.types.is_dictionary(col.type):
+            col = col.dictionary_decode()
+        if pa.types.is_large_string(col.type) or pa.types.is_string_view(col.type):
+            col = col.cast(pa.string())
+        arrays.append(col)
+        out = out.drop(name)
+    return ParsedPRDF(pa.table(arrays, names=names), tuple(scored), tuple(unscored), tuple(unknown),
                       tuple(c for c in other if not OPM_OTHER.match(c)))
 
 
