@@ -200,14 +200,26 @@ def requested_workers() -> int:
 
 def run_workers(instance, requested: int, sources: int) -> int:
     """Sources run on `requested` threads at once, each its own Dagster run in this process (the work
-    is mostly DuckDB, polars and Arrow, which release the GIL). Only on an instance that does not
+    is mostly DuckDB, polars and Arrow, which release the GIL). Only on a persistent instance that does not
     capture compute logs by redirecting this process's stdout and stderr (cxex's own dagster.yaml does
     not; Dagster's default does): two runs capturing at once would swap each other's output."""
     from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
 
+    if not instance.is_persistent:
+        return 1  # an ephemeral instance's in-memory SQLite refuses a second writer ("database table is locked")
     if not isinstance(instance.compute_log_manager, NoOpComputeLogManager):
         return 1
-    return max(1, min(requested, sources))
+    if instance.get_python_log_dagster_handler_config():
+        return 1  # a deployment's own python_logs handlers: Dagster configures them at every run start
+    n = max(1, min(requested, sources))
+    if n > 1:
+        # Dagster calls logging.config.dictConfig at every run start (even with no python_logs
+        # handlers configured), which shuts down every logging handler while it holds logging's
+        # lock: with another run logging on the other thread, the two deadlock (seen here: one thread
+        # in dictConfig waiting for a handler's lock, the other holding it and waiting for logging's).
+        # With no handlers configured the call only adds a dummy logger, so runs of this instance skip it.
+        instance.get_yaml_python_handlers = lambda: []
+    return n
 
 
 def _run_source(name: str, source, args, defs, layout, instance) -> SourceOutcome:

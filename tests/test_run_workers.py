@@ -74,6 +74,9 @@ def test_an_instance_that_captures_output_runs_sources_one_at_a_time(tmp_path):
     ensure_instance_config(home)
     with DagsterInstance.from_config(str(home)) as ours:
         assert run_workers(ours, 2, 4) == 2 and run_workers(ours, 2, 1) == 1 and run_workers(ours, 1, 4) == 1
+    # an ephemeral instance (no DAGSTER_HOME) keeps runs in an in-memory SQLite that refuses a second writer
+    with DagsterInstance.ephemeral() as ephemeral:
+        assert run_workers(ephemeral, 2, 4) == 1
 
 
 def test_instance_file_of_an_earlier_cxex_is_brought_up_to_date_and_a_foreign_one_left_alone(tmp_path):
