@@ -98,7 +98,8 @@ def execute(job, instance, tags: dict, asset_selection=None):
     if instance.is_persistent:
         from pipelines.launch import execute as execute_from_location
 
-        return execute_from_location(job.name, instance, run_config=QUIET, tags=tags, asset_selection=asset_selection)
+        return execute_from_location(job.name, instance, run_config=QUIET, tags=tags, asset_selection=asset_selection,
+                                     job_def=job)
     return job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
                                   asset_selection=asset_selection)
 
