@@ -107,7 +107,7 @@ def test_computations_on_two_threads_keep_their_own_relations():
                     con.register("t", pa.table({"x": [n] * n}))
                     con.execute("CREATE OR REPLACE TEMP MACRO twice(v) AS 2 * v")
                     got.setdefault(n, set()).add(con.execute("SELECT count(*), sum(twice(x)) FROM t").fetchone())
-        except Exception as e:  # pragma: no cover - reported below
+        except Exception as e:  # noqa: BLE001  # pragma: no cover - reported below
             errors.append(e)
 
     threads = [threading.Thread(target=work, args=(n,)) for n in (3, 5)]
