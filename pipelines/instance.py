@@ -55,7 +55,7 @@ compute_logs:
   module: dagster._core.storage.noop_compute_log_manager
   class: NoOpComputeLogManager
 """
-WRITTEN_BY_CXEX = "# Written by cxex (pipelines/instance.py)"
+WRITTEN_BY_CXEX = "# Written by cxex (pipelines/instance.py)"  # how INSTANCE_YAML starts, in every release
 
 
 EARLIER_YAML = "telemetry:\n  enabled: false\n"  # what earlier versions of cxex wrote
@@ -111,7 +111,7 @@ class CxexSqliteEventLogStorage(SqliteEventLogStorage):
 
 
 def ensure_instance_config(home: Path) -> Path:
-    """$DAGSTER_HOME/dagster.yaml for cxex's local instance, written only when there is none."""
+    """$DAGSTER_HOME/dagster.yaml for cxex's local instance, written when there is none or an earlier cxex wrote it."""
     home.mkdir(parents=True, exist_ok=True)
     cfg = home / "dagster.yaml"
     current = INSTANCE_YAML.format(base_dir=str((home / "history" / "runs").resolve()))

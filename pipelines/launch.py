@@ -41,24 +41,24 @@ def job_origin(job_name: str):
     return RemoteRepositoryOrigin(location_origin(), SINGLETON_REPOSITORY_NAME).get_job_origin(job_name)
 
 
-def execute(job_name: str, instance, *, run_config: Mapping | None = None, tags: Mapping[str, str] | None = None,
-            asset_selection: Iterable | None = None, job_def=None):
-    """Create a run of `job_name` with the location's origin and execute it in this process.
+def execute(job_def, instance, *, run_config: Mapping | None = None, tags: Mapping[str, str] | None = None,
+            asset_selection: Iterable | None = None):
+    """Create a run of `job_def` with the location's origin and execute it in this process.
 
-    `job_def`: the definition to execute (make run passes the one it built from the settings it
-    validated). The location's module-level definitions are built once per process from the
-    environment at its first import; in a long-lived process whose settings change (a test session)
-    they would run with another data folder. Without it, the location's definition is loaded."""
+    `job_def` is the definition make run built from the settings it validated. The location's own
+    module-level definitions are built once per process from the environment at its first import; in
+    a long-lived process whose settings change (a test session) they would run with another data
+    folder, so only the location's origin is taken from it (nothing is loaded)."""
     from dagster._core.definitions.job_base import InMemoryJob
     from dagster._core.execution.api import execute_run
 
     selection = frozenset(asset_selection) if asset_selection else None
-    recon = _repository().get_reconstructable_job(job_name)  # the origin only: nothing is loaded here
-    job = InMemoryJob(job_def) if job_def is not None else recon
+    job = InMemoryJob(job_def)
     if selection:
         job = job.get_subset(asset_selection=selection)
     definition = job.get_definition()
+    recon = _repository().get_reconstructable_job(job_def.name)
     run = instance.create_run_for_job(
         job_def=definition, run_config=run_config, tags={**definition.run_tags, **(tags or {})},
-        asset_selection=selection, remote_job_origin=job_origin(job_name), job_code_origin=recon.get_python_origin())
+        asset_selection=selection, remote_job_origin=job_origin(job_def.name), job_code_origin=recon.get_python_origin())
     return execute_run(job, run, instance)

@@ -98,8 +98,7 @@ def execute(job, instance, tags: dict, asset_selection=None):
     if instance.is_persistent:
         from pipelines.launch import execute as execute_from_location
 
-        return execute_from_location(job.name, instance, run_config=QUIET, tags=tags, asset_selection=asset_selection,
-                                     job_def=job)
+        return execute_from_location(job, instance, run_config=QUIET, tags=tags, asset_selection=asset_selection)
     return job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
                                   asset_selection=asset_selection)
 
@@ -219,7 +218,7 @@ def run_workers(instance, requested: int, sources: int) -> int:
         # lock: with another run logging on the other thread, the two deadlock (seen here: one thread
         # in dictConfig waiting for a handler's lock, the other holding it and waiting for logging's).
         # With no handlers configured the call only adds a dummy logger, so runs of this instance skip it.
-        instance.get_yaml_python_handlers = lambda: []
+        instance.get_yaml_python_handlers = list  # () -> []
     return n
 
 

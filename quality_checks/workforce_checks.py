@@ -3,12 +3,7 @@
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetCheckSeverity,
-    asset_check,
-)
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from assets import keys
 from assets.common import partition_keys
@@ -19,12 +14,7 @@ from warehouse.db import cursor
 from .gx_runner import run_suite
 from .ranges import PARTITION, validate_range, yyyymm_index
 from .results import check_result, combine_results, covering
-from .workforce_suite import (
-    actions_expectations,
-    employment_expectations,
-    known_codes_expectations,
-    snapshot_count_expectations,
-)
+from .workforce_suite import actions_expectations, employment_expectations, known_codes_expectations, snapshot_count_expectations
 
 HEADCOUNT_CHANGE_BAND = 0.10  # month-over-month change per agency beyond ±10 % is flagged
 

@@ -168,8 +168,8 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
         n = s.cast(pl.Int8, strict=False)
         return s.is_not_null() & (s != "") & ~s.is_in(["X", "x"]) & (n.is_null() | (n == 0))
 
-    # fast path: a clean column maps by lookup alone (on the categorical: no text per value); only columns with anything else (spaces,
-    # out-of-range numbers, text) take the slower strip-and-cast path below
+    # fast path: a clean column maps by lookup alone (on the categorical: no text per value); only
+    # columns with anything else (spaces, out-of-range numbers, text) take the slower strip-and-cast path below
     to_score = [(col, item) for col, item in ordered if item in declared and declared[item].scored]
     fast = {col: pl.col(col).replace_strict(FAST_ANSWERS, default=None, return_dtype=pl.Int8) for col, _ in to_score}
     leftovers = df.select([(pl.col(col).is_not_null() & (pl.col(col) != "") & fast[col].is_null()).sum().alias(col)

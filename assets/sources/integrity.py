@@ -228,8 +228,6 @@ def _scan(lines: list[bytes], data: bytes, name: str, delimiter: str, normalise:
     return _Scanned(tuple(header), records, width, optional)
 
 
-
-
 def read_bounded(stream, name: str, limit: int) -> bytes:
     """At most `limit` bytes from a (decompressing) stream, refusing more: the declared size is not trusted."""
     data = stream.read(limit + 1)
