@@ -155,6 +155,36 @@ def commit_snapshot(context) -> tuple[dict | None, list[str]]:
 SINGLE_RUN = BackfillPolicy.single_run()
 
 
+BATCH_ROWS = 3_000_000  # rows computed or validated at once: a national FWD month (2.1 million) is a batch of its own
+
+
+def batches_by_rows(keys: list[str], path_of, limit: int) -> list[list[str]]:
+    """`keys` in order, grouped so that each group's Parquet files (`path_of(key)`) hold at most `limit`
+    rows together; a partition larger than that is a group of its own."""
+    out: list[list[str]] = []
+    size = 0
+    for key in keys:
+        n = pq.read_metadata(path_of(key)).num_rows
+        if out and size + n <= limit:
+            out[-1].append(key)
+            size += n
+        else:
+            out.append([key])
+            size = n
+    return out
+
+
+def split_partitions(table: pa.Table, column: str, keys: list[str]) -> dict[str, pa.Table]:
+    """A range's result computed in one query, as one table per partition key (rows in their order;
+    a key with no rows gets an empty table of the same schema)."""
+    import pyarrow.compute as pc
+
+    values = table.column(column)
+    if not pa.types.is_string(values.type):
+        values = pc.cast(values, pa.string())
+    return {key: table.filter(pc.equal(values, key)) for key in keys}
+
+
 def partition_keys(context) -> list[str]:
     """The partition keys of this run: one key, or every key of a range (asset or check context).
     An asset that loops over a range logs each partition as it starts (progress in `make run` and the UI)."""

@@ -16,7 +16,7 @@ from warehouse.star import cast_staged
 from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
-                     staged_partitions, write_stage)
+                     split_partitions, staged_partitions, write_stage)
 from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from .sources import cx_files as cf
 
@@ -80,14 +80,17 @@ def cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
     Cells with fewer than CXEX_CX_MIN_RESPONSES (default 30) responses are published as null, flagged.
     """
     layout = layout_of(context)
-    return range_result({key: _cx_service_scores(context, layout, key) for key in partition_keys(context)})
-
-
-def _cx_service_scores(context, layout, key: str) -> dict:
-    paths = {name: layout.raw(name, QUARTER_COL, key) for name in A11_TABLES}
+    keys_ = list(context.partition_keys)
+    paths = {name: [layout.raw(name, QUARTER_COL, key) for key in keys_] for name in A11_TABLES}
+    # every quarter of the run in one query (its groups are per quarter), then staged per quarter
     table = compute.cx_service_scores(paths["a11_volumes"], paths["a11_driver_results"], paths["a11_responses"],
                                       context.resources.cxex.cx_min_responses)
-    table = add_provenance(table, read_provenance(paths["a11_volumes"]), context.run_id)
+    parts = split_partitions(table, QUARTER_COL, keys_)
+    return range_result({key: _stage_cx_service_scores(context, layout, key, parts[key]) for key in partition_keys(context)})
+
+
+def _stage_cx_service_scores(context, layout, key: str, table: pa.Table) -> dict:
+    table = add_provenance(table, read_provenance(layout.raw("a11_volumes", QUARTER_COL, key)), context.run_id)
     write_parquet_atomic(table, layout.staging("cx_service_scores", QUARTER_COL, key))
     return {"rows": table.num_rows, "suppressed_cells": sum(table.column("suppressed").to_pylist()),
             "preview": preview(table.select(["service_id", "era", "driver", "responses", "mean_score", "pct_favourable"]))}

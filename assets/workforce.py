@@ -12,6 +12,7 @@ from warehouse.contracts import load as load_contract
 from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
+                     BATCH_ROWS, batches_by_rows, split_partitions,
                      staged_partitions, write_stage)
 from .partitions import WORKFORCE_MONTHS
 from .sources.workforce_files import (
@@ -105,13 +106,23 @@ def workforce_monthly(context: AssetExecutionContext) -> MaterializeResult:
     the snapshot; accessions and separations by category and effective month from the action files.
     """
     layout = layout_of(context)
-    return range_result({m: _workforce_monthly(layout, m) for m in partition_keys(context)})
+    emp_parts: dict[str, pa.Table] = {}
+    act_parts: dict[str, pa.Table] = {}
+    # the run's months in one query per table (its groups are per month), in batches of at most
+    # BATCH_ROWS employment rows (a national month is a batch of its own); then staged per month
+    for months in batches_by_rows(list(context.partition_keys),
+                                  lambda m: layout.raw("workforce_employment", PARTITION_COL, m), BATCH_ROWS):
+        emp, acts = compute.workforce_month([layout.raw("workforce_employment", PARTITION_COL, m) for m in months],
+                                            [layout.raw("workforce_actions", PARTITION_COL, m) for m in months], codes_table())
+        emp_parts |= split_partitions(emp, "snapshot_yyyymm", months)
+        act_parts |= split_partitions(acts, "file_yyyymm", months)
+    out = {m: _stage_workforce_monthly(layout, m, emp_parts[m], act_parts[m]) for m in partition_keys(context)}
+    return range_result(out)
 
 
-def _workforce_monthly(layout, month: str) -> dict:
+def _stage_workforce_monthly(layout, month: str, emp: pa.Table, acts: pa.Table) -> dict:
     emp_path = layout.raw("workforce_employment", PARTITION_COL, month)
     act_path = layout.raw("workforce_actions", PARTITION_COL, month)
-    emp, acts = compute.workforce_month(emp_path, act_path, codes_table())
     emp_out = layout.staging("workforce_employment_monthly", PARTITION_COL, month)
     act_out = layout.staging("workforce_actions_monthly", PARTITION_COL, month)
     prov = {PROVENANCE_META: json.dumps({"employment": read_provenance(emp_path), "actions": read_provenance(act_path)})}

@@ -15,7 +15,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from dagster import AssetCheckResult, AssetCheckSeverity
 
-from assets.common import partition_keys, read_provenance
+from assets.common import BATCH_ROWS as COMMON_BATCH_ROWS
+from assets.common import batches_by_rows, partition_keys, read_provenance
 
 from .gx_runner import ROW_ID_COLUMN, ExpectationOutcome, SuiteOutcome, run_suite
 from .results import check_result, combine_results
@@ -59,7 +60,7 @@ def validate_range(context, *, asset: str, table: str, partition_col: str, specs
     return combine_results(results)
 
 
-BATCH_ROWS = 3_000_000  # rows validated at once: a national FWD month (2.1 million) is one batch, a small range one in all
+BATCH_ROWS = COMMON_BATCH_ROWS  # rows validated at once: a national FWD month (2.1 million) is one batch, a small range one in all
 
 
 def batches(layout, table: str, partition_col: str, keys: list[str], limit: int | None = None) -> list[list[str]]:
@@ -67,18 +68,7 @@ def batches(layout, table: str, partition_col: str, keys: list[str], limit: int 
     (a partition larger than that is a group of its own). Validating 12 national workforce months at
     once held 25 million rows in Arrow and pandas (a 7.5 GB peak); per batch the cost of GX's start
     is still paid once for many small partitions."""
-    limit = limit or BATCH_ROWS
-    out: list[list[str]] = []
-    size = 0
-    for key in keys:
-        n = pq.read_metadata(layout.raw(table, partition_col, key)).num_rows
-        if out and size + n <= limit:
-            out[-1].append(key)
-            size += n
-        else:
-            out.append([key])
-            size = n
-    return out
+    return batches_by_rows(keys, lambda key: layout.raw(table, partition_col, key), limit or BATCH_ROWS)
 
 
 def _validate_batch(data: pa.Table, keys: list[str], suite: str, specs, prefix: str) -> dict[str, SuiteOutcome]:

@@ -28,12 +28,21 @@ def run_sql(name: str, params: Mapping | None = None, relations: Mapping[str, pa
         return con.sql(sql.load(name), params=dict(params) if params else None).to_arrow_table()
 
 
+PathOrPaths = Path | str | Sequence[Path | str]
+
+
+def _paths(p: PathOrPaths) -> str | list[str]:
+    """A path parameter for read_parquet: one path, or a list of them."""
+    return str(p) if isinstance(p, (str, Path)) else [str(x) for x in p]
+
+
 # ---- workforce ------------------------------------------------------------------------------
 
-def workforce_month(employment_path: Path, actions_path: Path, codes: pa.Table) -> tuple[pa.Table, pa.Table]:
-    """One month per organisation: (headcount and mix from the snapshot, actions by category and effective month)."""
-    emp = run_sql("workforce_monthly", {"employment_path": str(employment_path)}, {"codes": codes})
-    acts = run_sql("workforce_actions_monthly", {"actions_path": str(actions_path)}, {"codes": codes})
+def workforce_month(employment_path: PathOrPaths, actions_path: PathOrPaths, codes: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Per month and organisation: (headcount and mix from the snapshot, actions by category and effective month).
+    Each input is one month's file or several months' files (every group is within a month)."""
+    emp = run_sql("workforce_monthly", {"employment_path": _paths(employment_path)}, {"codes": codes})
+    acts = run_sql("workforce_actions_monthly", {"actions_path": _paths(actions_path)}, {"codes": codes})
     return emp, acts
 
 
@@ -45,10 +54,12 @@ def workforce_metrics(employment_paths: Sequence[str], actions_paths: Sequence[s
 
 # ---- CX -------------------------------------------------------------------------------------
 
-def cx_service_scores(volumes_path: Path, drivers_path: Path, responses_path: Path, min_n: int) -> pa.Table:
-    """Per service × quarter × driver: means, shares, intervals and suppression (docs/methodology.md, A-11)."""
-    return run_sql("cx_service_scores", {"volumes_path": str(volumes_path), "drivers_path": str(drivers_path),
-                                         "responses_path": str(responses_path), "min_n": min_n}, macros=("cx_macros",))
+def cx_service_scores(volumes_path: PathOrPaths, drivers_path: PathOrPaths, responses_path: PathOrPaths,
+                      min_n: int) -> pa.Table:
+    """Per service × quarter × driver: means, shares, intervals and suppression (docs/methodology.md, A-11).
+    Each input is one quarter's file or several quarters' files (every group is within a quarter)."""
+    return run_sql("cx_service_scores", {"volumes_path": _paths(volumes_path), "drivers_path": _paths(drivers_path),
+                                         "responses_path": _paths(responses_path), "min_n": min_n}, macros=("cx_macros",))
 
 
 def internal_cx_scores(css_path: Path, min_n: int) -> pa.Table:

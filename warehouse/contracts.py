@@ -72,7 +72,9 @@ class Contract:
         """The fixed columns as a polars schema (for readers that build the table with polars)."""
         import polars as pl
 
-        return dict(pl.from_arrow(self.schema.empty_table()).schema)
+        types = {"int8": pl.Int8, "int16": pl.Int16, "int32": pl.Int32, "int64": pl.Int64, "float64": pl.Float64,
+                 "string": pl.String, "bool": pl.Boolean, "timestamp": pl.Datetime("us", "UTC"), "date": pl.Date}
+        return {c.name: types[c.type] for c in self.columns}  # what pl.from_arrow(self.schema) gives
 
     @property
     def schema(self) -> pa.Schema:
@@ -96,10 +98,15 @@ def _columns(raw: list[dict], where: str) -> list[Column]:
     return cols
 
 
+def _yaml(text: str):
+    """yaml.safe_load, with libyaml's parser where PyYAML has it (contracts are read at every start)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 @lru_cache(maxsize=1)
 def provenance_columns() -> tuple[Column, ...]:
     """The provenance columns every published table ends with (contracts/_provenance.yaml)."""
-    doc = yaml.safe_load((CONTRACTS_DIR / "_provenance.yaml").read_text())
+    doc = _yaml((CONTRACTS_DIR / "_provenance.yaml").read_text())
     return tuple(_columns(doc["columns"], "_provenance.yaml"))
 
 
@@ -108,7 +115,7 @@ def load(table: str, folder: Path = CONTRACTS_DIR) -> Contract:
     path = folder / f"{table}.yaml"
     if not path.exists():
         raise ContractError(f"no schema contract for table {table!r} ({path} missing)")
-    doc = yaml.safe_load(path.read_text())
+    doc = _yaml(path.read_text())
     cols = _columns(doc["columns"], path.name)
     if doc.get("provenance"):
         cols += provenance_columns()

@@ -1,5 +1,6 @@
--- One month's accession and separation rows, counted per organisation × effective month × category.
--- Inputs: $actions_path (typed actions), relation codes(code_type, code, category).
+-- Accession and separation rows, counted per file month × organisation × effective month × category
+-- (every group is within one file month, so one query serves a range of months).
+-- Inputs: $actions_path (one month's typed actions, or a list of them), relation codes(code_type, code, category).
 -- A code missing from the reference keeps its rows under category 'unknown' (and a check reports it).
 -- deferred_actions: the rows flagged drp_indicator = Y (FY2025 deferred resignation program).
 WITH a AS (
@@ -7,7 +8,7 @@ WITH a AS (
     FROM read_parquet($actions_path) a
     LEFT JOIN codes c ON c.code_type = a.action AND c.code = a.category_code
 )
-SELECT any_value(file_yyyymm)                         AS file_yyyymm,
+SELECT file_yyyymm,
        effective_yyyymm,
        CASE WHEN grouping(agency_code) = 1 THEN 'government'
             WHEN grouping(agency_subelement_code) = 1 THEN 'agency' ELSE 'subelement' END AS org_level,
@@ -21,6 +22,6 @@ SELECT any_value(file_yyyymm)                         AS file_yyyymm,
        coalesce(sum(count) FILTER (WHERE los_bracket = 'A'), 0)::BIGINT AS first_year_actions,
        (count(*) FILTER (WHERE count_suppressed))::BIGINT          AS suppressed_cells
 FROM a
-GROUP BY GROUPING SETS ((effective_yyyymm, action, category),
-                        (effective_yyyymm, action, category, agency_code),
-                        (effective_yyyymm, action, category, agency_code, agency_subelement_code))
+GROUP BY GROUPING SETS ((file_yyyymm, effective_yyyymm, action, category),
+                        (file_yyyymm, effective_yyyymm, action, category, agency_code),
+                        (file_yyyymm, effective_yyyymm, action, category, agency_code, agency_subelement_code))

@@ -1,6 +1,7 @@
--- One month of workforce data, aggregated per organisation: the employment snapshot's headcount,
+-- Workforce data per month, aggregated per organisation: the employment snapshot's headcount,
 -- supervisory mix (OPM's DTsuper grouping), retirement eligibility and median length of service.
--- Inputs: $employment_path (typed snapshot), relation codes(code_type, code, category) from
+-- Every group is within one snapshot month, so one query serves a range of months.
+-- Inputs: $employment_path (one typed snapshot, or a list of them), relation codes(code_type, code, category) from
 -- warehouse/reference/workforce_codes.csv. Suppressed counts (null) are left out and counted.
 -- An empty snapshot (a month covered only by an action cube) gives no rows.
 WITH emp AS (
@@ -28,7 +29,7 @@ WITH emp AS (
 ),
 -- one row per employee for the median (rows carry counts, mostly 1)
 los AS (
-    SELECT agency_code, agency_subelement_code, los_years
+    SELECT snapshot_yyyymm, agency_code, agency_subelement_code, los_years
     FROM emp, range(coalesce(count, 0)) AS r(i)
     WHERE los_years IS NOT NULL
 ),
@@ -37,16 +38,17 @@ medians AS (
                 WHEN grouping(agency_subelement_code) = 1 THEN 'agency' ELSE 'subelement' END AS org_level,
            CASE WHEN grouping(agency_code) = 1 THEN 'ALL' ELSE agency_code END AS agency,
            CASE WHEN grouping(agency_subelement_code) = 1 THEN '' ELSE agency_subelement_code END AS subelement,
-           quantile_cont(los_years, 0.5) AS median_los_years
+           snapshot_yyyymm, quantile_cont(los_years, 0.5) AS median_los_years
     FROM los
-    GROUP BY GROUPING SETS ((), (agency_code), (agency_code, agency_subelement_code))
+    GROUP BY GROUPING SETS ((snapshot_yyyymm), (snapshot_yyyymm, agency_code),
+                           (snapshot_yyyymm, agency_code, agency_subelement_code))
 ),
 totals AS (
     SELECT CASE WHEN grouping(agency_code) = 1 THEN 'government'
                 WHEN grouping(agency_subelement_code) = 1 THEN 'agency' ELSE 'subelement' END AS org_level,
            CASE WHEN grouping(agency_code) = 1 THEN 'ALL' ELSE agency_code END AS agency,
            CASE WHEN grouping(agency_subelement_code) = 1 THEN '' ELSE agency_subelement_code END AS subelement,
-           any_value(snapshot_yyyymm)                                           AS snapshot_yyyymm,
+           snapshot_yyyymm,
            CASE WHEN grouping(agency_code) = 0 THEN max(agency_name) END        AS agency_name,
            CASE WHEN grouping(agency_subelement_code) = 0 THEN max(agency_subelement_name) END AS agency_subelement_name,
            coalesce(sum(count), 0)                                               AS headcount,
@@ -57,7 +59,8 @@ totals AS (
            bool_or(service_years_scd IS NOT NULL)                                AS eligibility_from_scd,
            count(*) FILTER (WHERE count_suppressed)                              AS suppressed_cells
     FROM emp
-    GROUP BY GROUPING SETS ((), (agency_code), (agency_code, agency_subelement_code))
+    GROUP BY GROUPING SETS ((snapshot_yyyymm), (snapshot_yyyymm, agency_code),
+                           (snapshot_yyyymm, agency_code, agency_subelement_code))
     HAVING count(*) > 0
 )
 SELECT t.snapshot_yyyymm, t.org_level, t.agency AS agency_code, nullif(t.subelement, '') AS agency_subelement_code,
@@ -66,5 +69,5 @@ SELECT t.snapshot_yyyymm, t.org_level, t.agency AS agency_code, nullif(t.subelem
        t.non_supervisors::BIGINT AS non_supervisors, t.retirement_eligible_est::BIGINT AS retirement_eligible_est,
        t.eligibility_from_scd, m.median_los_years, t.suppressed_cells::BIGINT AS suppressed_cells
 FROM totals t
-LEFT JOIN medians m USING (org_level, agency, subelement)
-ORDER BY org_level, agency_code, agency_subelement_code NULLS FIRST
+LEFT JOIN medians m USING (snapshot_yyyymm, org_level, agency, subelement)
+ORDER BY t.snapshot_yyyymm, org_level, agency_code, agency_subelement_code NULLS FIRST
