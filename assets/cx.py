@@ -17,7 +17,7 @@ from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
                      split_partitions, staged_partitions, write_stage)
-from .partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
+from .partitions import A11_QUARTERS, CSS_YEARS, is_a11_quarter, is_css_year, parse_fiscal_quarter
 from .sources import cx_files as cf
 
 GROUP = "cx"
@@ -184,12 +184,11 @@ def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeRes
 def available_quarters(layout) -> list[str]:
     """Fiscal quarters with A-11 data now (landed, else the sample), as partition keys."""
     found = cf.quarters_in(cf.a11_files(layout))
-    valid = set(A11_QUARTERS.get_partition_keys())
-    return [k for k in (f"FY{y}Q{q}" for y, q in sorted(found)) if k in valid]
+    return [k for k in (f"FY{y}Q{q}" for y, q in sorted(found)) if is_a11_quarter(k)]
 
 
 def available_css_years(layout) -> list[int]:
     years = set()
     for f in cf.css_files(layout):
         years |= set(cf.parse_css(f)["fiscal_year"].to_list())
-    return sorted(y for y in years if str(y) in set(CSS_YEARS.get_partition_keys()))
+    return sorted(y for y in years if is_css_year(str(y)))

@@ -6,7 +6,9 @@ every calendar year (and a new one each January) whether or not OPM fielded a su
 item numbers; FEVS was not fielded in 2025. Adding a year is a data change in warehouse/reference/.
 """
 
-from dagster import MonthlyPartitionsDefinition, StaticPartitionsDefinition
+import re
+
+from dagster import DynamicPartitionsDefinition, MonthlyPartitionsDefinition, StaticPartitionsDefinition
 
 from warehouse.reference import supported_years
 
@@ -19,7 +21,7 @@ FEVS_YEARS = StaticPartitionsDefinition([str(y) for y in supported_years()])
 WORKFORCE_MONTHS = MonthlyPartitionsDefinition(start_date="199710", fmt="%Y%m", end_offset=0)
 
 
-def _fiscal_year_today() -> int:
+def fiscal_year_today() -> int:
     import datetime
 
     today = datetime.date.today()
@@ -27,10 +29,40 @@ def _fiscal_year_today() -> int:
 
 
 # A-11 data is reported per fiscal quarter (FY2024Q1 = October-December 2023), CSS per fiscal year.
-# Static sets from the first A-11 year (FY2019) to the current fiscal year: a quarter with no data
-# fails clearly when asked for; `make run` asks only for quarters and years that have data.
-A11_QUARTERS = StaticPartitionsDefinition([f"FY{y}Q{q}" for y in range(2019, _fiscal_year_today() + 1) for q in (1, 2, 3, 4)])
-CSS_YEARS = StaticPartitionsDefinition([str(y) for y in range(2019, _fiscal_year_today() + 1)])
+# Their partition sets grow with the data: a quarter or year becomes a partition when a file with its
+# rows is read (`make run`, or the landing sensor when the file lands; `register`), so a code server
+# started before 1 October gains the new fiscal year with its first file. Keys are checked first
+# (`is_a11_quarter`, `is_css_year`: from FY2019, the first A-11 year, to the current fiscal year,
+# reckoned when asked). Dynamic keys keep the order they were added in; `register` adds them sorted.
+A11_QUARTERS = DynamicPartitionsDefinition(name="a11_fiscal_quarters")
+CSS_YEARS = DynamicPartitionsDefinition(name="css_fiscal_years")
+FIRST_FISCAL_YEAR = 2019
+
+
+def is_a11_quarter(key: str) -> bool:
+    m = re.fullmatch(r"FY(\d{4})Q([1-4])", key)
+    return bool(m) and FIRST_FISCAL_YEAR <= int(m.group(1)) <= fiscal_year_today()
+
+
+def is_css_year(key: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}", key)) and FIRST_FISCAL_YEAR <= int(key) <= fiscal_year_today()
+
+
+def register(instance, partitions_def, keys: list[str]) -> list[str]:
+    """Make `keys` partitions of a dynamic partition set (in sorted order; existing ones are kept);
+    returns the keys added. A static or time-window set is left as it is."""
+    if not isinstance(partitions_def, DynamicPartitionsDefinition):
+        return []
+    have = set(instance.get_dynamic_partitions(partitions_def.name))
+    new = sorted({k for k in keys if k not in have})
+    if new:
+        instance.add_dynamic_partitions(partitions_def.name, new)
+    return new
+
+
+def partition_keys_now(partitions_def, instance) -> list[str]:
+    """Every key of a partition set as it stands now (dynamic sets are read from the instance)."""
+    return list(partitions_def.get_partition_keys(dynamic_partitions_store=instance))
 
 
 def parse_fiscal_quarter(key: str) -> tuple[int, int]:

@@ -233,8 +233,11 @@ def _run_source(name: str, source, args, defs, layout, instance) -> SourceOutcom
     if not partitions:
         outcome.out.append(f"cxex: {label}: no data (nothing landed, and no sample used)")
         return outcome
+    from assets.partitions import partition_keys_now, register
+
     job, t = defs.resolve_job_def(job_name), time.perf_counter()
-    all_keys = job.partitions_def.get_partition_keys()
+    register(instance, job.partitions_def, partitions)  # A-11 quarters and CSS years: partitions once they have data
+    all_keys = partition_keys_now(job.partitions_def, instance)
     files: set[str] = set()
     for start, end in contiguous_ranges(partitions, all_keys):
         result = run_range(job, start, end, instance, recovery.run_tags())

@@ -10,19 +10,20 @@
 - css_yearly_schedule: 1 December, the fiscal year that ended on 30 September.
 - observe_remote_sources_schedule: daily, observe the remote files' ETag / Last-Modified.
 
-A tick whose partition does not exist (a FEVS year without an item map, a quarter beyond the
-partition set) is skipped with the reason shown in the UI.
+A tick whose partition does not exist (a FEVS year without an item map; an A-11 quarter or CSS year
+no file has brought yet: those partition sets grow with the data, assets/partitions.py) is skipped
+with the reason shown in the UI.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from dagster import (AssetSelection, DefaultScheduleStatus, RunRequest, ScheduleEvaluationContext, SkipReason,
-                     build_schedule_from_partitioned_job, define_asset_job, schedule)
+from dagster import (AssetSelection, DefaultScheduleStatus, DynamicPartitionsDefinition, RunRequest, ScheduleEvaluationContext,
+                     SkipReason, build_schedule_from_partitioned_job, define_asset_job, schedule)
 
 from assets import keys
-from assets.partitions import A11_QUARTERS, CSS_YEARS, FEVS_YEARS
+from assets.partitions import A11_QUARTERS, CSS_YEARS, FEVS_YEARS, partition_keys_now
 
 from .jobs import a11_quarterly, css_yearly, fevs_yearly, workforce_monthly
 
@@ -48,9 +49,12 @@ def quarter_just_ended(when: datetime) -> str:
     return f"FY{fy}Q{fq}"
 
 
-def _request(partitions, key: str, what: str):
-    if key not in partitions.get_partition_keys():
-        return SkipReason(f"{what} {key} is not a partition (yet): nothing to run")
+def _request(context, partitions, key: str, what: str):
+    if key not in partition_keys_now(partitions, context.instance):
+        grows = isinstance(partitions, DynamicPartitionsDefinition)
+        return SkipReason(f"{what} {key} is not a partition (yet): nothing to run"
+                          + ("; it becomes one when a file with its rows lands (landing_files sensor) or `make run` reads one"
+                             if grows else ""))
     return RunRequest(partition_key=key, run_key=key, tags={"cxex/trigger": "schedule"})
 
 
@@ -58,19 +62,19 @@ def _request(partitions, key: str, what: str):
           name="a11_quarterly_schedule",
           description="30 days after each fiscal quarter ends (A-11 Section 280's deadline): that quarter.")
 def a11_quarterly_schedule(context: ScheduleEvaluationContext):
-    return _request(A11_QUARTERS, quarter_just_ended(context.scheduled_execution_time), "A-11 quarter")
+    return _request(context, A11_QUARTERS, quarter_just_ended(context.scheduled_execution_time), "A-11 quarter")
 
 
 @schedule(job=fevs_yearly, cron_schedule="0 6 1 6 *", execution_timezone=TZ, default_status=STOPPED,
           name="fevs_yearly_schedule", description="1 June: the previous year's FEVS public release data file.")
 def fevs_yearly_schedule(context: ScheduleEvaluationContext):
-    return _request(FEVS_YEARS, str(context.scheduled_execution_time.year - 1), "FEVS survey year")
+    return _request(context, FEVS_YEARS, str(context.scheduled_execution_time.year - 1), "FEVS survey year")
 
 
 @schedule(job=css_yearly, cron_schedule="0 6 1 12 *", execution_timezone=TZ, default_status=STOPPED,
           name="css_yearly_schedule", description="1 December: GSA CSS results for the fiscal year just ended.")
 def css_yearly_schedule(context: ScheduleEvaluationContext):
-    return _request(CSS_YEARS, str(context.scheduled_execution_time.year), "CSS fiscal year")
+    return _request(context, CSS_YEARS, str(context.scheduled_execution_time.year), "CSS fiscal year")
 
 
 @schedule(job=observe_remote_sources, cron_schedule="0 5 * * *", execution_timezone=TZ, default_status=STOPPED,

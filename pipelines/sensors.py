@@ -20,9 +20,10 @@ import re
 import time
 from pathlib import Path
 
-from dagster import (DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor)
+from dagster import (DefaultSensorStatus, DynamicPartitionsDefinition, RunRequest, SensorEvaluationContext, SensorResult,
+                     SkipReason, sensor)
 
-from assets.partitions import A11_QUARTERS, CSS_YEARS, FEVS_YEARS, WORKFORCE_MONTHS
+from assets.partitions import FEVS_YEARS, WORKFORCE_MONTHS, is_a11_quarter, is_css_year
 from assets.sources.files import is_data_file
 
 from .jobs import (A11_QUARTERLY_JOB, CSS_YEARLY_JOB, FEVS_YEARLY_JOB, PUBLISH_JOB, WORKFORCE_MONTHLY_JOB, a11_quarterly,
@@ -75,10 +76,10 @@ def partitions_of(landing: Path, rel: str) -> list[tuple[str, str]]:
         src = SourceFile(path, rel, "", False, None, None)
         kind = cf.kind_of(path)
         if kind == "css":
-            years = {str(y) for y in cf.parse_css(src)["fiscal_year"].to_list()} & set(CSS_YEARS.get_partition_keys())
+            years = {str(y) for y in cf.parse_css(src)["fiscal_year"].to_list() if is_css_year(str(y))}
             return [(CSS_YEARLY_JOB, y) for y in sorted(years)]
         found = cf.file_quarters(path, landing / "cx")  # details / responses: through the landed collections / details
-        keys = {f"FY{y}Q{q}" for y, q in found} & set(A11_QUARTERS.get_partition_keys())
+        keys = {k for k in (f"FY{y}Q{q}" for y, q in found) if is_a11_quarter(k)}
         return [(A11_QUARTERLY_JOB, k) for k in sorted(keys)]
     raise ValueError(f"{path}: not in a folder cxex reads (landing/fevs/<year>/, landing/workforce/<yyyymm>/, "
                      "landing/cx/a11_v1|a11_v2|gsa_css/)")
@@ -103,21 +104,39 @@ def landing_files(context: SensorEvaluationContext):
     if not wanted:
         reason = f"no new files ({len(now)} known" + (f", {len(settling)} still being written" if settling else "") + ")"
         return SensorResult(skip_reason=SkipReason(reason), cursor=cursor)
-    return SensorResult(run_requests=range_requests(wanted, now), cursor=cursor)
+    adds: list = []
+    requests = range_requests(wanted, now, lambda job: _keys_adding_new(context.instance, job, wanted, adds))
+    # new A-11 quarters and CSS years become partitions in the same tick (Dagster adds them before the runs start)
+    return SensorResult(run_requests=requests, dynamic_partitions_requests=adds, cursor=cursor)
 
 
-def range_requests(wanted: dict[tuple[str, str], list[str]], fingerprints: dict[str, str]) -> list[RunRequest]:
+def _keys_adding_new(instance, job, wanted: dict[tuple[str, str], list[str]], adds: list) -> list[str]:
+    """A job's partition keys in order, with the wanted keys a dynamic set lacks added at its end
+    (sorted) and their add request put in `adds`."""
+    pdef = job.partitions_def
+    if not isinstance(pdef, DynamicPartitionsDefinition):
+        return pdef.get_partition_keys()
+    have = list(instance.get_dynamic_partitions(pdef.name))
+    new = sorted({k for (j, k) in wanted if j == job.name} - set(have))
+    if new:
+        adds.append(pdef.build_add_request(new))
+    return have + new
+
+
+def range_requests(wanted: dict[tuple[str, str], list[str]], fingerprints: dict[str, str], keys_of=None) -> list[RunRequest]:
     """One run per job and run of consecutive partitions (the assets take a range in one run): twelve
-    months landed at once are one run, not twelve."""
+    months landed at once are one run, not twelve. `keys_of(job)`: the job's partition keys in order
+    (default: its partition set's, which for a dynamic set needs the instance)."""
     from .run import contiguous_ranges
 
     jobs = {j.name: j for j in PARTITIONED_JOBS}
+    keys_of = keys_of or (lambda job: job.partitions_def.get_partition_keys())
     by_job: dict[str, list[str]] = {}
     for job, key in wanted:
         by_job.setdefault(job, []).append(key)
     requests = []
     for job, keys_ in sorted(by_job.items()):
-        spans = contiguous_ranges(keys_, jobs[job].partitions_def.get_partition_keys()) if job in jobs else [("", "")]
+        spans = contiguous_ranges(keys_, keys_of(jobs[job])) if job in jobs else [("", "")]
         for start, end in spans:
             files = sorted({f for (j, k), fs in wanted.items() if j == job and start <= k <= end for f in fs})
             stamp = hashlib.sha256("|".join(f"{f}={fingerprints[f]}" for f in files).encode()).hexdigest()[:12]

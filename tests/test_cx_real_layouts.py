@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import DagsterInstance
 
+from assets.partitions import A11_QUARTERS, register
 from tests import cx_data
 from tests.conftest import QUIET, make_defs, run_publish
 
@@ -33,6 +34,7 @@ def wilson(k, n, z=1.96):
 
 def run(root, quarters):
     defs, inst = make_defs(root), DagsterInstance.ephemeral()
+    register(inst, A11_QUARTERS, list(quarters))
     results = [defs.resolve_job_def("a11_quarterly").execute_in_process(partition_key=k, instance=inst, raise_on_error=False,
                                                                          run_config=QUIET) for k in quarters]
     assert all(r.success for r in results), [e.description for r in results for e in r.get_asset_check_evaluations()

@@ -117,3 +117,29 @@ def test_published_and_staged_assets_show_their_contract_columns():
         contract = load(key.path[-1])
         assert [c.name for c in schema.columns] == contract.column_names
         assert all(c.description for c in schema.columns)
+
+
+def test_a11_and_css_partitions_grow_with_the_data(monkeypatch):
+    """A-11 quarters and CSS years are dynamic partition sets (assets/partitions.py): nothing about
+    them is fixed when the code location loads. A key is accepted from FY2019 to the fiscal year of
+    the day it is asked (a server started before 1 October must accept the new year after it), and
+    `register` adds the keys a run has data for, sorted, keeping those it has."""
+    from dagster import DagsterInstance, DynamicPartitionsDefinition
+
+    from assets import partitions as p
+    from pipelines.definitions import defs
+
+    for job, pdef in (("a11_quarterly", p.A11_QUARTERS), ("css_yearly", p.CSS_YEARS)):
+        assert isinstance(pdef, DynamicPartitionsDefinition) and defs.resolve_job_def(job).partitions_def == pdef
+    monkeypatch.setattr(p, "fiscal_year_today", lambda: 2030)
+    assert p.is_a11_quarter("FY2030Q4") and p.is_css_year("2030") and p.is_a11_quarter("FY2019Q1")
+    assert not any([p.is_a11_quarter("FY2031Q1"), p.is_a11_quarter("FY2018Q4"), p.is_a11_quarter("FY2024Q5"),
+                    p.is_a11_quarter("2024Q1"), p.is_css_year("2031"), p.is_css_year("FY2024")])
+    monkeypatch.setattr(p, "fiscal_year_today", lambda: 2031)  # the next fiscal year begins: no restart needed
+    assert p.is_a11_quarter("FY2031Q1") and p.is_css_year("2031")
+    with DagsterInstance.ephemeral() as instance:
+        assert p.register(instance, p.A11_QUARTERS, ["FY2024Q2", "FY2024Q1"]) == ["FY2024Q1", "FY2024Q2"]
+        assert p.register(instance, p.A11_QUARTERS, ["FY2024Q2", "FY2024Q3"]) == ["FY2024Q3"]
+        assert p.partition_keys_now(p.A11_QUARTERS, instance) == ["FY2024Q1", "FY2024Q2", "FY2024Q3"]
+        assert p.register(instance, p.FEVS_YEARS, ["2031"]) == []  # a static set is left as it is
+        assert p.partition_keys_now(p.CSS_YEARS, instance) == []

@@ -10,10 +10,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pyarrow.parquet as pq
-from dagster import (AssetSelection, DagsterInstance, build_run_status_sensor_context,
+from dagster import (AssetSelection, DagsterInstance, build_run_status_sensor_context, instance_for_test,
                      build_schedule_context, build_sensor_context, evaluate_automation_conditions)
 
 from assets import keys
+from assets.partitions import A11_QUARTERS, CSS_YEARS, register
 from pipelines.resources import CxexResource, HttpResource
 from tests import cx_data, hand_data
 from tests.conftest import QUIET, land, write_prdf
@@ -29,34 +30,44 @@ def _defs(data_dir, sources_csv=None):
                                                 timeout_seconds=10))
 
 
-def _tick(defs, name, when):
+def _tick(defs, name, when, partitions=()):
+    """A schedule's tick; `partitions`: (partition set, keys) that already have data in the instance."""
     sched = next(s for s in defs.schedules if s.name == name)
-    with DagsterInstance.ephemeral() as instance:
-        ctx = build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=defs.get_repository_def())
-        data = sched.evaluate_tick(ctx)
+    repo = defs.get_repository_def()
+    with instance_for_test() as instance:  # a schedule's context reaches its instance through a reference
+        for pdef, keys_ in partitions:
+            register(instance, pdef, keys_)
+        with build_schedule_context(instance=instance, scheduled_execution_time=when, repository_def=repo) as ctx:
+            data = sched.evaluate_tick(ctx)
     return [r.partition_key for r in data.run_requests or []], data.skip_message
 
 
 def test_schedules_ask_for_the_partition_each_release_brings(data_dir):
     defs = _defs(data_dir)
     # A-11: due 30 days after the quarter ends -> the fiscal quarter that just ended
-    assert _tick(defs, "a11_quarterly_schedule", datetime(2024, 1, 30, 6, tzinfo=ET))[0] == ["FY2024Q1"]
-    assert _tick(defs, "a11_quarterly_schedule", datetime(2024, 4, 30, 6, tzinfo=ET))[0] == ["FY2024Q2"]
-    assert _tick(defs, "a11_quarterly_schedule", datetime(2024, 10, 30, 6, tzinfo=ET))[0] == ["FY2024Q4"]
+    # (A-11 quarters and CSS years are partitions once a file with their rows was read)
+    have = [(A11_QUARTERS, ["FY2024Q1", "FY2024Q2", "FY2024Q4"]), (CSS_YEARS, ["2024"])]
+    assert _tick(defs, "a11_quarterly_schedule", datetime(2024, 1, 30, 6, tzinfo=ET), have)[0] == ["FY2024Q1"]
+    assert _tick(defs, "a11_quarterly_schedule", datetime(2024, 4, 30, 6, tzinfo=ET), have)[0] == ["FY2024Q2"]
+    assert _tick(defs, "a11_quarterly_schedule", datetime(2024, 10, 30, 6, tzinfo=ET), have)[0] == ["FY2024Q4"]
+    none, why = _tick(defs, "a11_quarterly_schedule", datetime(2024, 7, 30, 6, tzinfo=ET), have)  # FY2024Q3: no file yet
+    assert none == [] and "FY2024Q3 is not a partition (yet)" in why and "when a file with its rows lands" in why
     assert _tick(defs, "fevs_yearly_schedule", datetime(2025, 6, 1, 6, tzinfo=ET))[0] == ["2024"]
     none, why = _tick(defs, "fevs_yearly_schedule", datetime(2026, 6, 1, 6, tzinfo=ET))  # FEVS 2025 was not fielded
     assert none == [] and "2025 is not a partition" in why
-    assert _tick(defs, "css_yearly_schedule", datetime(2024, 12, 1, 6, tzinfo=ET))[0] == ["2024"]
+    assert _tick(defs, "css_yearly_schedule", datetime(2024, 12, 1, 6, tzinfo=ET), have)[0] == ["2024"]
     assert _tick(defs, "workforce_monthly_schedule", datetime(2024, 10, 20, 6, tzinfo=ET))[0] == ["202409"]
 
 
 def _sense(defs, data_dir, cursor=None):
     sensor = next(s for s in defs.sensors if s.name == "landing_files")
-    with DagsterInstance.ephemeral() as instance:
-        ctx = build_sensor_context(instance=instance, cursor=cursor, resources={"cxex": CxexResource.from_env(data_dir=str(data_dir))},
-                                   repository_def=defs.get_repository_def())
-        result = sensor.evaluate_tick(ctx)
-    return result
+    repo = defs.get_repository_def()
+    # a persistent instance and its reference, as the daemon's: dynamic partitions resolve through it;
+    # the context is closed (`with`) so the instance it opens from the reference is closed too
+    with instance_for_test() as instance, build_sensor_context(
+            instance=instance, instance_ref=instance.get_ref(), cursor=cursor, repository_def=repo,
+            resources={"cxex": CxexResource.from_env(data_dir=str(data_dir))}) as ctx:
+        return sensor.evaluate_tick(ctx)
 
 
 def test_landing_sensor_runs_exactly_the_partitions_new_files_belong_to(data_dir, monkeypatch, capfd):
@@ -70,6 +81,9 @@ def test_landing_sensor_runs_exactly_the_partitions_new_files_belong_to(data_dir
     first = _sense(defs, data_dir)
     wanted = sorted((r.job_name, r.partition_key) for r in first.run_requests)
     assert wanted == [("a11_quarterly", "FY2024Q3"), ("css_yearly", "2024"), ("fevs_yearly", "2018")]
+    # the new quarter and year become partitions in the same tick (the partition sets grow with the data)
+    assert sorted((r.partitions_def_name, tuple(r.partition_keys)) for r in first.dynamic_partitions_requests) == [
+        ("a11_fiscal_quarters", ("FY2024Q3",)), ("css_fiscal_years", ("2024",))]
     assert "fevs/1999/old.csv" in first.cursor  # remembered, so it is not retried until it changes
     assert "1999 is not a supported FEVS survey year" in capfd.readouterr().err
     # nothing new: nothing to run
