@@ -52,13 +52,14 @@ def build_catalog(warehouse_file: Path, store, validation_glob: str | None = Non
             con = duckdb.connect(str(tmp))
             con.execute("SET file_search_path = ?", [str(base)])
             store.register(con)
+            con.execute("BEGIN TRANSACTION")  # one commit for the hundreds of views and comments, not one each
             con.execute(f"CREATE SCHEMA {QUALITY_SCHEMA}")
             for c in all_contracts():
                 if c.table == "validation_results" or c.table not in manifest["tables"]:
                     continue
                 pattern = store.scan_pattern(c.table, manifest=manifest, relative_to=base)
                 con.execute(f'CREATE VIEW main."{c.table}" AS SELECT * FROM read_parquet({_q(pattern)})')
-                _comment(con, f'main."{c.table}"', c)
+                _comment(con, "main", c.table, c)
                 created.append(f"main.{c.table}")
             if validation_glob and list(Path(validation_glob.split("*")[0]).glob("*/*/*.parquet")):
                 c = load("validation_results")
@@ -66,7 +67,7 @@ def build_catalog(warehouse_file: Path, store, validation_glob: str | None = Non
                 con.execute(
                     f'CREATE VIEW {QUALITY_SCHEMA}.validation_results AS SELECT * FROM read_parquet({_q(glob)}, union_by_name=true)'
                 )
-                _comment(con, f"{QUALITY_SCHEMA}.validation_results", c)
+                _comment(con, QUALITY_SCHEMA, "validation_results", c)
                 created.append(f"{QUALITY_SCHEMA}.validation_results")
                 con.execute(f"""CREATE VIEW {QUALITY_SCHEMA}.validation_results_latest AS
                     SELECT * FROM {QUALITY_SCHEMA}.validation_results
@@ -74,6 +75,7 @@ def build_catalog(warehouse_file: Path, store, validation_glob: str | None = Non
                 con.execute(f"COMMENT ON VIEW {QUALITY_SCHEMA}.validation_results_latest IS "
                             f"{_q('The latest validation of each asset, partition and suite (older runs: quality.validation_results).')}")
                 created.append(f"{QUALITY_SCHEMA}.validation_results_latest")
+            con.execute("COMMIT")
             con.close()
             fault_point("catalog_written")
             os.replace(tmp, warehouse_file)
@@ -91,12 +93,16 @@ def _relative(path: str, base: Path) -> str:
         return path
 
 
-def _comment(con: duckdb.DuckDBPyConnection, view: str, contract) -> None:
+def _comment(con: duckdb.DuckDBPyConnection, schema: str, name: str, contract) -> None:
     """The contract's descriptions on the view and its columns. A table published by an earlier cxex
     may lack a column its contract has since gained (it appears at the next publication): only the
-    columns the view has are described, so the catalog of such a snapshot still builds."""
+    columns the view has are described, so the catalog of such a snapshot still builds. The view's
+    columns come from the catalog (`duckdb_columns()`), not from binding it again (a DESCRIBE of
+    the validation results re-reads every file's schema)."""
+    view = f'{schema}."{name}"'
     con.execute(f"COMMENT ON VIEW {view} IS {_q(contract.description + ' Grain: ' + contract.grain + '.')}")
-    has = {r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()}
+    has = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+                                     [schema, name]).fetchall()}
     for col in contract.columns:
         if col.name in has:
             con.execute(f'COMMENT ON COLUMN {view}."{col.name}" IS {_q(col.description)}')
