@@ -48,13 +48,18 @@ def is_css_year(key: str) -> bool:
     return bool(re.fullmatch(r"\d{4}", key)) and FIRST_FISCAL_YEAR <= int(key) <= fiscal_year_today()
 
 
+def missing_keys(instance, partitions_def: DynamicPartitionsDefinition, keys) -> tuple[list[str], list[str]]:
+    """(a dynamic set's keys now, in their order; those of `keys` it lacks, sorted)."""
+    have = list(instance.get_dynamic_partitions(partitions_def.name))
+    return have, sorted(set(keys) - set(have))
+
+
 def register(instance, partitions_def, keys: list[str]) -> list[str]:
     """Make `keys` partitions of a dynamic partition set (in sorted order; existing ones are kept);
     returns the keys added. A static or time-window set is left as it is."""
     if not isinstance(partitions_def, DynamicPartitionsDefinition):
         return []
-    have = set(instance.get_dynamic_partitions(partitions_def.name))
-    new = sorted({k for k in keys if k not in have})
+    _, new = missing_keys(instance, partitions_def, keys)
     if new:
         instance.add_dynamic_partitions(partitions_def.name, new)
     return new

@@ -10,10 +10,9 @@ from warehouse import compute
 from warehouse.contracts import load as load_contract
 
 from . import keys
-from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
-                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
-                     BATCH_ROWS, batches_by_rows, split_partitions,
-                     staged_partitions, write_stage)
+from .common import (BATCH_ROWS, PROVENANCE_META, SINGLE_RUN, add_provenance, batches_by_rows, layout_of, merge_provenance,
+                     nothing_to_publish, partition_keys, preview, provenance_record, publish_result, range_result,
+                     read_provenance, split_partitions, staged_partitions, write_stage)
 from .partitions import WORKFORCE_MONTHS
 from .sources.workforce_files import (
     SOURCE,
@@ -105,7 +104,7 @@ def workforce_monthly(context: AssetExecutionContext) -> MaterializeResult:
     Headcount, supervisory mix, estimated retirement eligibility and median length of service from
     the snapshot; accessions and separations by category and effective month from the action files.
     """
-    layout = layout_of(context)
+    layout, codes_ = layout_of(context), codes_table()
     emp_parts: dict[str, pa.Table] = {}
     act_parts: dict[str, pa.Table] = {}
     # the run's months in one query per table (its groups are per month), in batches of at most
@@ -113,7 +112,7 @@ def workforce_monthly(context: AssetExecutionContext) -> MaterializeResult:
     for months in batches_by_rows(list(context.partition_keys),
                                   lambda m: layout.raw("workforce_employment", PARTITION_COL, m), BATCH_ROWS):
         emp, acts = compute.workforce_month([layout.raw("workforce_employment", PARTITION_COL, m) for m in months],
-                                            [layout.raw("workforce_actions", PARTITION_COL, m) for m in months], codes_table())
+                                            [layout.raw("workforce_actions", PARTITION_COL, m) for m in months], codes_)
         emp_parts |= split_partitions(emp, "snapshot_yyyymm", months)
         act_parts |= split_partitions(acts, "file_yyyymm", months)
     out = {m: _stage_workforce_monthly(layout, m, emp_parts[m], act_parts[m]) for m in partition_keys(context)}

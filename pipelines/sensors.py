@@ -23,7 +23,7 @@ from pathlib import Path
 from dagster import (DefaultSensorStatus, DynamicPartitionsDefinition, RunRequest, SensorEvaluationContext, SensorResult,
                      SkipReason, sensor)
 
-from assets.partitions import FEVS_YEARS, WORKFORCE_MONTHS, is_a11_quarter, is_css_year
+from assets.partitions import FEVS_YEARS, WORKFORCE_MONTHS, is_a11_quarter, is_css_year, missing_keys
 from assets.sources.files import is_data_file
 
 from .jobs import (A11_QUARTERLY_JOB, CSS_YEARLY_JOB, FEVS_YEARLY_JOB, PUBLISH_JOB, WORKFORCE_MONTHLY_JOB, a11_quarterly,
@@ -116,21 +116,18 @@ def _keys_adding_new(instance, job, wanted: dict[tuple[str, str], list[str]], ad
     pdef = job.partitions_def
     if not isinstance(pdef, DynamicPartitionsDefinition):
         return pdef.get_partition_keys()
-    have = list(instance.get_dynamic_partitions(pdef.name))
-    new = sorted({k for (j, k) in wanted if j == job.name} - set(have))
+    have, new = missing_keys(instance, pdef, [k for (j, k) in wanted if j == job.name])
     if new:
         adds.append(pdef.build_add_request(new))
     return have + new
 
 
-def range_requests(wanted: dict[tuple[str, str], list[str]], fingerprints: dict[str, str], keys_of=None) -> list[RunRequest]:
+def range_requests(wanted: dict[tuple[str, str], list[str]], fingerprints: dict[str, str], keys_of) -> list[RunRequest]:
     """One run per job and run of consecutive partitions (the assets take a range in one run): twelve
-    months landed at once are one run, not twelve. `keys_of(job)`: the job's partition keys in order
-    (default: its partition set's, which for a dynamic set needs the instance)."""
+    months landed at once are one run, not twelve. `keys_of(job)`: the job's partition keys in order."""
     from .run import contiguous_ranges
 
     jobs = {j.name: j for j in PARTITIONED_JOBS}
-    keys_of = keys_of or (lambda job: job.partitions_def.get_partition_keys())
     by_job: dict[str, list[str]] = {}
     for job, key in wanted:
         by_job.setdefault(job, []).append(key)

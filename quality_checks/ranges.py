@@ -15,8 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from dagster import AssetCheckResult, AssetCheckSeverity
 
-from assets.common import BATCH_ROWS as COMMON_BATCH_ROWS
-from assets.common import batches_by_rows, partition_keys, read_provenance
+from assets.common import BATCH_ROWS, batches_by_rows, partition_keys, read_provenance
 
 from .gx_runner import ROW_ID_COLUMN, ExpectationOutcome, SuiteOutcome, run_suite
 from .results import check_result, combine_results
@@ -58,9 +57,6 @@ def validate_range(context, *, asset: str, table: str, partition_col: str, specs
                                         partition=key, source_file=files[key], severity=severity))
         del data
     return combine_results(results)
-
-
-BATCH_ROWS = COMMON_BATCH_ROWS  # rows validated at once: a national FWD month (2.1 million) is one batch, a small range one in all
 
 
 def batches(layout, table: str, partition_col: str, keys: list[str], limit: int | None = None) -> list[list[str]]:
