@@ -14,9 +14,15 @@ log below is Dagster's own SQLite event log with two changes:
 - a new run's database file starts as a copy of an empty one that Dagster initialized (its tables,
   WAL mode and alembic revision; one template per Dagster version, beside the runs folder), instead
   of Dagster creating the tables and stamping the revision for every run (~0.1 s a run, plus ~0.3 s
-  of alembic the first time in a process); Dagster's own check of the revision still runs on it;
+  of alembic the first time in a process). Dagster's check of the revision (alembic, ~0.15 s) runs on
+  every database this process did not just copy from the template;
 - whether the index database has a table is remembered once it does (Dagster asks before storing
-  each asset event's tags, each time through a new engine and connection).
+  each asset event's tags, each time through a new engine and connection);
+- a batch of asset events (Dagster sends one per step of a partition range: a planned event and a
+  materialization for each partition of each asset) is stored in one transaction per database
+  instead of two transactions per event. Dagster batches only when DAGSTER_EVENT_BATCH_SIZE is set;
+  this module sets it (unless the environment does) wherever it is loaded, i.e. only where this
+  storage is the instance's event log.
 
 `ensure_instance_config` writes $DAGSTER_HOME/dagster.yaml naming this class when the file does not
 exist or was written by an earlier cxex (a deployment's own dagster.yaml, e.g. deploy/dagster.yaml on
@@ -29,20 +35,25 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
 )
+from dagster._core.storage.sqlalchemy_compat import db_result
 from sqlalchemy import create_engine, event
 from sqlalchemy.pool import NullPool, QueuePool
 
 OPEN_DATABASES = 8
+EVENT_BATCH_SIZE = "1000"  # asset events Dagster hands over at once (a batch also ends with its step's output)
+os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
 
 INSTANCE_YAML = """\
 # Written by cxex (pipelines/instance.py) because this folder had no dagster.yaml.
@@ -76,6 +87,22 @@ def _pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
+_STORAGES: weakref.WeakSet = weakref.WeakSet()  # every open event log of this process
+
+
+def _after_fork_in_child() -> None:
+    """A forked process (make run's source workers) opens its own SQLite connections: the parent's
+    stay the parent's (SQLAlchemy's rule for engines across a fork: dispose without closing)."""
+    for storage in list(_STORAGES):
+        for engine in storage._engines.values():
+            engine.dispose(close=False)
+        storage._engines.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class CxexSqliteEventLogStorage(SqliteEventLogStorage):
     """Dagster's SQLite event log, with one kept-open engine per database file."""
 
@@ -83,6 +110,7 @@ class CxexSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines: OrderedDict[str, object] = OrderedDict()  # before super(): it reads the index
         self._tables_seen: set[str] = set()
         super().__init__(base_dir, inst_data)
+        _STORAGES.add(self)
 
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> CxexSqliteEventLogStorage:
@@ -97,9 +125,9 @@ class CxexSqliteEventLogStorage(SqliteEventLogStorage):
                                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
         event.listen(engine, "connect", _pragmas)
         if shard not in self._initialized_dbs:
-            if shard != INDEX_SHARD_NAME:
-                self._from_template(Path(self.path_for_shard(shard)))
-            self._initdb(engine)  # on a copy of the template: only Dagster's check that the revision is its head
+            fresh = shard != INDEX_SHARD_NAME and self._from_template(Path(self.path_for_shard(shard)))
+            if not fresh:  # a fresh copy of this Dagster version's template is at its head revision already
+                self._initdb(engine)
             self._initialized_dbs.add(shard)
         self._engines[shard] = engine
         while len(self._engines) > OPEN_DATABASES:
@@ -126,10 +154,10 @@ class CxexSqliteEventLogStorage(SqliteEventLogStorage):
                     leftover.unlink(missing_ok=True)
         return template
 
-    def _from_template(self, path: Path) -> None:
-        """A new run's database as a copy of the template (an existing one is left as it is)."""
+    def _from_template(self, path: Path) -> bool:
+        """A new run's database as a copy of the template (an existing one is left as it is): whether it was made."""
         if path.exists():
-            return
+            return False
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         try:
@@ -137,6 +165,36 @@ class CxexSqliteEventLogStorage(SqliteEventLogStorage):
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
+        return True
+
+    def store_event_batch(self, events) -> None:
+        """A batch of one run's asset and asset-check events, stored as `store_event` stores each: in the
+        run's database, asset events mirrored with their tags and asset rows into the index, check
+        events into the index and its check tables. The run's rows and the asset events' index rows
+        take one transaction each, not one per event. Any other batch is stored one event at a time."""
+        if len(events) < 2 or len({e.run_id for e in events}) != 1 or not all(
+                e.is_dagster_event and e.dagster_event_type in ASSET_EVENTS | ASSET_CHECK_EVENTS for e in events):
+            super().store_event_batch(events)
+            return
+        statements = [self.prepare_insert_event(e) for e in events]
+        with self.run_connection(events[0].run_id) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        assets = [(e, st) for e, st in zip(events, statements) if e.dagster_event_type in ASSET_EVENTS]
+        if assets:
+            with self.index_transaction() as conn:
+                ids = []
+                for _, statement in assets:
+                    with db_result(conn, statement) as result:
+                        ids.append(result.inserted_primary_key[0])
+                self._store_asset_event_tags(conn, [e for e, _ in assets], ids)
+                for (event, _), event_id in zip(assets, ids):
+                    self._store_asset_event(conn, event, event_id)
+        for event, statement in zip(events, statements):
+            if event.dagster_event_type in ASSET_CHECK_EVENTS:
+                with self.index_connection() as conn, db_result(conn, statement) as result:
+                    event_id = result.inserted_primary_key[0]
+                self.store_asset_check_event(event, event_id)
 
     def has_table(self, table_name: str) -> bool:
         """Dagster's check, remembered once a table exists (tables are added by migrations, not removed)."""

@@ -12,6 +12,7 @@ a run that starts first recovers from a killed one (pipelines/recovery.py).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -109,6 +110,11 @@ def run_range(job, start: str, end: str, instance, extra_tags: dict | None = Non
     return execute(job, instance, tags)
 
 
+def check_verdicts(result) -> list[tuple[bool, str]]:
+    """(passed, severity) of each asset check a run evaluated."""
+    return [(ev.passed, ev.severity.value) for ev in result.get_asset_check_evaluations()]
+
+
 def failed_partitions(result) -> list[str]:
     """The partitions whose blocking checks failed in a run (their metadata says which)."""
     bad: list[str] = []
@@ -175,11 +181,12 @@ def main(argv: list[str] | None = None) -> int:
 
 @dataclass
 class SourceOutcome:
-    """What one source's runs produced: lines for stdout and stderr, Dagster results, and its verdict."""
+    """What one source's runs produced: lines for stdout and stderr, its runs' check verdicts, and its
+    own verdict (plain values: a source run in a worker process hands it back pickled)."""
     label: str
     published: list
     ok: bool = True
-    results: list = field(default_factory=list)
+    checks: list[tuple[bool, str]] = field(default_factory=list)  # (passed, severity) of each check evaluation
     out: list[str] = field(default_factory=list)
     err: list[str] = field(default_factory=list)
 
@@ -222,6 +229,50 @@ def run_workers(instance, requested: int, sources: int) -> int:
     return n
 
 
+# Threads of a started polars (rayon, tokio) pool. A forked child has only the forking thread: work it
+# hands to a pool whose threads stayed in the parent never runs.
+POOL_THREADS = re.compile(r"polars-\d+|tokio-rt-worker|async-executor-?")
+
+
+def fork_safe() -> bool:
+    """Whether this process can fork its source workers now: on Linux, with no other Python thread and
+    no polars pool started. The threads libraries start at import are fork-aware (jemalloc's and
+    OpenBLAS's fork handlers); the process's DuckDB database is replaced in a child (warehouse/db.py)."""
+    import threading
+
+    if sys.platform != "linux" or threading.active_count() != 1:
+        return False  # macOS's system libraries are not fork-safe; Windows has no fork
+    try:
+        names = [Path(f"/proc/self/task/{t}/comm").read_text().strip() for t in os.listdir("/proc/self/task")]
+    except OSError:
+        return False
+    return not any(POOL_THREADS.fullmatch(n) for n in names)
+
+
+_FORKED: dict = {}  # what a forked source worker inherits: set just before the fork
+
+
+def _run_forked(name: str) -> SourceOutcome:
+    f = _FORKED
+    return _run_source(name, f["sources"][name], f["args"], f["defs"], f["layout"], f["instance"])
+
+
+def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, instance) -> list[SourceOutcome]:
+    """Sources on `workers` forked processes: each inherits the imported modules, the definitions and
+    the instance (its database connections are reopened in the child, pipelines/instance.py), so a
+    worker starts in milliseconds and the sources' Python work (Dagster's event handling, GX) runs on
+    both cores instead of taking turns on one interpreter lock."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _FORKED.update(sources=sources, args=args, defs=defs, layout=layout, instance=instance)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_run_forked, chosen))
+    finally:
+        _FORKED.clear()
+
+
 def _run_source(name: str, source, args, defs, layout, instance) -> SourceOutcome:
     """Validate and compute one source: one Dagster run per contiguous range of its chosen partitions."""
     from pipelines import recovery
@@ -241,7 +292,7 @@ def _run_source(name: str, source, args, defs, layout, instance) -> SourceOutcom
     files: set[str] = set()
     for start, end in contiguous_ranges(partitions, all_keys):
         result = run_range(job, start, end, instance, recovery.run_tags())
-        outcome.results.append(result)
+        outcome.checks += check_verdicts(result)
         span = start if start == end else f"{start}..{end}"
         if not result.success:
             outcome.ok = False
@@ -267,7 +318,7 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
     from pipelines.alerts import failure_messages
     from pipelines.jobs import PUBLISH_JOB
 
-    _import_in_background("great_expectations")  # ~4 s of imports, overlapped with Dagster's start and parsing
+    gx_import = _import_in_background("great_expectations")  # ~4 s of imports, overlapped with Dagster's start and parsing
     from pipelines.instance import instance as dagster_instance
 
     instance = dagster_instance()
@@ -281,13 +332,19 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
         print(f"cxex: unknown source(s) {', '.join(unknown)}; choose from {', '.join(sources)}", file=sys.stderr)
         return 2
     failed: list[str] = []
-    to_publish, results = [], []
+    to_publish, checks = [], []
     workers = run_workers(instance, workers, len(chosen))
     if workers > 1:
-        from concurrent.futures import ThreadPoolExecutor
+        gx_import.join()  # a worker process inherits it imported (and a fork needs no thread running)
+        if fork_safe():
+            print(f"cxex: {len(chosen)} sources on {workers} worker processes")
+            outcomes = _in_processes(workers, chosen, sources, args, defs, layout, instance)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cxex-source") as pool:
-            outcomes = list(pool.map(lambda name: _run_source(name, sources[name], args, defs, layout, instance), chosen))
+            print(f"cxex: {len(chosen)} sources on {workers} threads")
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cxex-source") as pool:
+                outcomes = list(pool.map(lambda name: _run_source(name, sources[name], args, defs, layout, instance), chosen))
     else:
         outcomes = [_run_source(name, sources[name], args, defs, layout, instance) for name in chosen]
     for outcome in outcomes:  # printed in source order, whichever finished first
@@ -295,7 +352,7 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
             print(line)
         for line in outcome.err:
             print(line, file=sys.stderr)
-        results += outcome.results
+        checks += outcome.checks
         if outcome.ok:
             to_publish += outcome.published
         else:
@@ -318,7 +375,7 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
               file=sys.stderr)
         for msg in failure_messages(result.all_events):
             print(f"  {msg}", file=sys.stderr)
-    print(summary(cxex, [*results, result]))
+    print(summary(cxex, [*checks, *check_verdicts(result)]))
     print(f"cxex: republished {len(changed)} table(s): {', '.join(changed) or 'none'}")
     if kept:
         print(f"cxex: kept their last good version: {', '.join(kept)}")

@@ -8,22 +8,21 @@ once (`internal_cx` and `internal_cx_index` are the same single component).
 from __future__ import annotations
 
 
-def check_counts(results) -> dict[str, int]:
-    """Asset checks evaluated across Dagster run results: run, passed, warned (failed, severity WARN), failed."""
+def check_counts(checks) -> dict[str, int]:
+    """Asset check evaluations, as (passed, severity) pairs: run, passed, warned (failed, severity WARN), failed."""
     counts = {"run": 0, "passed": 0, "warned": 0, "failed": 0}
-    for result in results:
-        for ev in result.get_asset_check_evaluations():
-            counts["run"] += 1
-            if ev.passed:
-                counts["passed"] += 1
-            elif ev.severity.value == "WARN":
-                counts["warned"] += 1
-            else:
-                counts["failed"] += 1
+    for passed, severity in checks:
+        counts["run"] += 1
+        if passed:
+            counts["passed"] += 1
+        elif severity == "WARN":
+            counts["warned"] += 1
+        else:
+            counts["failed"] += 1
     return counts
 
 
-def summary(cxex, results=()) -> str:
+def summary(cxex, checks=()) -> str:
     """What was published and its headlines, from the `cxex` resource's data directory and store."""
     from warehouse.catalog import connect
 
@@ -32,8 +31,8 @@ def summary(cxex, results=()) -> str:
     lines = [f"Published tables ({store}):"]
     for name, t in sorted(manifest["tables"].items()):
         lines.append(f"  {name:<20} {t['rows']:>9,} rows  version {t['version']}")
-    if results:
-        c = check_counts(results)
+    if checks:
+        c = check_counts(checks)
         lines.append(f"Checks: {c['run']} run, {c['passed']} passed, {c['warned']} warned, {c['failed']} failed")
     lines.append(f"Analysts' shell: make sql (the catalog {layout.warehouse_file}, read-only; "
                  "echo \"select * from dim_agency\" | make sql runs one query)")

@@ -1,9 +1,13 @@
-"""`make run` works on two sources at once (CXEX_RUN_WORKERS): each source its own Dagster run on a
-thread of one process, on cxex's local instance (no stdout/stderr capture). The tables are the same
+"""`make run` works on two sources at once (CXEX_RUN_WORKERS): each source its own Dagster run, in a
+forked worker process when the process can fork safely (as `python -m pipelines.run` can), else on a
+thread of one process; on cxex's local instance (no stdout/stderr capture). The tables are the same
 as when the sources run one after another, and the runs really overlap."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from pipelines.instance import INSTANCE_YAML, ensure_instance_config
 from pipelines.run import main, run_workers
 from tests.conftest import copy_default_run
 
+REPO = Path(__file__).resolve().parents[1]
 TABLES = ("ex_index_scores", "fevs_item_scores", "internal_cx_scores")
 
 
@@ -56,6 +61,71 @@ def test_two_sources_at_once_publish_what_one_at_a_time_does(default_run, tmp_pa
     assert css_start < fevs_end, spans["2"]
     (_, css_start, _), (_, _, fevs_end) = spans["1"]
     assert css_start >= fevs_end, spans["1"]  # one after the other
+
+
+def test_make_run_forks_its_source_workers_and_publishes_what_one_at_a_time_does(default_run, tmp_path):
+    """`python -m pipelines.run` as make run starts it: one thread at the fork, so the sources run in two
+    forked processes; the tables are those of a run that works on one source at a time."""
+    out, spans, tables = {}, {}, {}
+    for workers in ("2", "1"):
+        data_dir = copy_default_run(default_run, tmp_path / f"data{workers}")
+        home = tmp_path / f"home{workers}"
+        env = {**os.environ, "CXEX_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(home), "CXEX_RUN_WORKERS": workers}
+        done = subprocess.run([sys.executable, "-m", "pipelines.run", "--source", "fevs,css"], env=env,
+                              capture_output=True, text=True, timeout=300, cwd=REPO)
+        assert done.returncode == 0, done.stderr[-3000:]
+        out[workers], spans[workers], tables[workers] = done.stdout, _source_runs(home), _published(data_dir)
+    assert "cxex: 2 sources on 2 worker processes" in out["2"]
+    assert "worker processes" not in out["1"] and "threads" not in out["1"]
+    assert out["2"].index("cxex: FEVS: 7 partitions") < out["2"].index("cxex: GSA CSS: 3 partitions")
+    for t in TABLES:
+        assert tables["2"][t].equals(tables["1"][t]), t
+    (_, css_start, _), (_, _, fevs_end) = spans["2"]
+    assert css_start < fevs_end, spans["2"]  # CSS ran while FEVS did
+
+
+def test_fork_is_refused_once_a_thread_or_a_polars_pool_runs():
+    """A forked child has only the forking thread: a process with another Python thread, or with
+    polars' pool started, does not fork its sources (and runs them on threads instead)."""
+    code = """
+import threading, time, polars as pl
+from pipelines.run import fork_safe
+print(fork_safe())  # imports alone start no pool
+t = threading.Thread(target=time.sleep, args=(0.5,)); t.start()
+print(fork_safe())
+t.join()
+print(fork_safe())
+pl.DataFrame({"a": range(1000)}).group_by(pl.col("a") % 3).agg(pl.len())
+print(fork_safe())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False", "True", "False"]
+
+
+def test_a_forked_child_gets_its_own_duckdb_database():
+    """warehouse/db.py's database, used in the parent before a fork, is replaced in the child (its
+    worker threads stayed in the parent); both go on computing."""
+    code = """
+import os, sys
+from warehouse.db import cursor
+with cursor() as con:
+    assert con.execute("SELECT sum(range) FROM range(1000000)").fetchone()[0] == 499999500000
+pid = os.fork()
+if pid == 0:
+    with cursor() as con:
+        ok = con.execute("SELECT sum(range) FROM range(1000000)").fetchone()[0] == 499999500000
+    os._exit(0 if ok else 1)
+_, status = os.waitpid(pid, 0)
+with cursor() as con:
+    assert con.execute("SELECT count(*) FROM range(10)").fetchone()[0] == 10
+print(os.waitstatus_to_exitcode(status))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
 
 
 def test_workers_setting_is_checked_before_any_work(data_dir, monkeypatch, capsys):
