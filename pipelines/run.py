@@ -264,13 +264,24 @@ def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, 
     both cores instead of taking turns on one interpreter lock."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     _FORKED.update(sources=sources, args=args, defs=defs, layout=layout, instance=instance)
+    outcomes = []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_run_forked, chosen))
+            futures = [pool.submit(_run_forked, name) for name in chosen]
+            for name, future in zip(chosen, futures):
+                try:
+                    outcomes.append(future.result())
+                except BrokenProcessPool:  # a worker was killed (out of memory, a signal): every unfinished source with it
+                    _, label, _, _, published = sources[name]
+                    outcomes.append(SourceOutcome(label, published, ok=False, err=[
+                        f"cxex: {label}: a worker process of this run was killed before {label} finished; {label} tables "
+                        "keep their last good version (its Dagster run is marked failed at the next start)"]))
     finally:
         _FORKED.clear()
+    return outcomes
 
 
 def _run_source(name: str, source, args, defs, layout, instance) -> SourceOutcome:

@@ -84,6 +84,27 @@ def test_make_run_forks_its_source_workers_and_publishes_what_one_at_a_time_does
     assert css_start < fevs_end, spans["2"]  # CSS ran while FEVS did
 
 
+def test_a_killed_worker_fails_its_sources_with_a_message_and_the_next_run_recovers(default_run, tmp_path):
+    """A source worker SIGKILLed at its first Parquet write (CXEX_FAULT_HOOK, warehouse/faults.py): make
+    run says which sources did not finish, exits 1, leaves their raw partitions as they were; the next
+    run marks the dead runs failed, removes the half-written file and succeeds."""
+    data_dir = copy_default_run(default_run, tmp_path / "data")
+    raw = sorted((data_dir / "raw").rglob("*.parquet"))
+    before = {p: p.read_bytes() for p in raw}
+    env = {**os.environ, "CXEX_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(tmp_path / "home"), "CXEX_RUN_WORKERS": "2"}
+    run = [sys.executable, "-m", "pipelines.run", "--source", "fevs,css", "--no-publish"]
+    killed = subprocess.run(run, env={**env, "CXEX_FAULT_HOOK": "parquet_written"}, capture_output=True, text=True,
+                            timeout=300, cwd=REPO)
+    assert killed.returncode == 1, killed.stderr[-3000:]
+    assert "cxex: FEVS: a worker process of this run was killed before FEVS finished" in killed.stderr
+    assert "cxex: GSA CSS: a worker process of this run was killed before GSA CSS finished" in killed.stderr
+    assert {p: p.read_bytes() for p in raw} == before  # no partition replaced by a half-written file
+    again = subprocess.run(run, env=env, capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "cxex: recovery: marked run" in again.stdout and "failed (its process is gone)" in again.stdout, again.stdout
+    assert not [p for p in (data_dir / "raw").rglob("*") if p.name.endswith(".tmp")]
+
+
 def test_fork_is_refused_once_a_thread_or_a_polars_pool_runs():
     """A forked child has only the forking thread: a process with another Python thread, or with
     polars' pool started, does not fork its sources (and runs them on threads instead)."""
