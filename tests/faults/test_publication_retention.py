@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from tests.faults.publication_support import TABLES, layout_and_store, publish_once
@@ -57,4 +59,15 @@ def test_validation_results_keep_the_last_runs_with_a_latest_view(tmp_path):
     con = connect(layout.warehouse_file, "")
     assert con.execute("SELECT count(*) FROM quality.validation_results").fetchone()[0] == 5
     assert con.execute("SELECT run_id FROM quality.validation_results_latest").fetchall() == [("run6",)]
+    # the report reads each partition's newest run only (the rule that keeps the newest five), and says
+    # what it would say from every file
+    from warehouse.publish import latest_run_files
+    from warehouse.report.data import open_published, validations
+
+    assert [Path(p).name for p in latest_run_files(layout.validation_glob)] == ["run6_fevs.parquet"]
+    site, present = open_published(store, layout.validation_glob)
+    assert site.execute("SELECT DISTINCT run_id FROM validation_results").fetchall() == [("run6",)]
+    every = duckdb.connect()
+    every.execute(f"CREATE TABLE validation_results AS SELECT * FROM read_parquet('{layout.validation_glob}', union_by_name=true)")
+    assert validations(site, present) == validations(every, {"validation_results"}) != []
     con.close()

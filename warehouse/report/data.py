@@ -8,9 +8,9 @@ simply absent: the pages then say "not yet published".
 
 from __future__ import annotations
 
-import glob
-
 import duckdb
+
+from ..publish import latest_run_files
 
 # Published tables the site reads (the three of issue 14 are optional: shown once published).
 TABLES = ("agency_scorecard", "cx_ex_linkage", "ex_index_scores", "fevs_intent_to_leave", "workforce_metrics",
@@ -27,10 +27,13 @@ def open_published(store, validation_glob: str | None) -> tuple[duckdb.DuckDBPyC
             arrow = store.read_table(name)  # noqa: F841  (DuckDB reads the local variable by name)
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow')
             present.add(name)
-    if validation_glob and glob.glob(validation_glob):
-        con.execute(f"""CREATE TABLE validation_results AS SELECT asset, partition, run_id, validated_at, suite, source_file,
-                        expectation_id, expectation_type, column_name, success, unexpected_count, observed_value,
-                        sample_values, sample_rows FROM read_parquet('{validation_glob}', union_by_name=true)""")
+    # each partition's latest validation run only (the site shows no older one): a fifth of the files
+    # at the default retention of 5 runs (CXEX_KEEP_VALIDATION_RUNS)
+    files = latest_run_files(validation_glob) if validation_glob else []
+    if files:
+        con.execute("""CREATE TABLE validation_results AS SELECT asset, partition, run_id, validated_at, suite, source_file,
+                       expectation_id, expectation_type, column_name, success, unexpected_count, observed_value,
+                       sample_values, sample_rows FROM read_parquet(?, union_by_name=true)""", [files])
         present.add("validation_results")
     return con, present
 
