@@ -81,23 +81,39 @@ def test_readme_ranking_query_ranks_agencies_only(default_run):
     assert len(rows) >= 10 and {kinds[r[0]] for r in rows} == {"agency"}
 
 
-def test_a_range_run_logs_each_partition_as_it_starts():
-    """Progress within a source: a real single-run range over three partitions logs one line per partition
-    (`make run` shows them on a terminal, where its console log level is INFO)."""
+def test_a_range_run_logs_its_partitions_as_they_start(monkeypatch):
+    """Progress within a source: a real single-run range over four partitions logs the first and the
+    last partition, and any other that starts a progress interval after the line before (`make run`
+    shows them on a terminal, where its console log level is INFO)."""
+    import time
+
     from dagster import BackfillPolicy, DagsterInstance, StaticPartitionsDefinition, asset, materialize
 
+    import assets.common
     from assets.common import partition_keys
 
     done = []
+    slow = {"2022"}  # a partition that takes longer than the interval
 
-    @asset(partitions_def=StaticPartitionsDefinition(["2022", "2023", "2024"]), backfill_policy=BackfillPolicy.single_run())
+    @asset(partitions_def=StaticPartitionsDefinition(["2021", "2022", "2023", "2024"]), backfill_policy=BackfillPolicy.single_run())
     def years(context) -> None:
         for key in partition_keys(context):
             done.append(key)
+            if key in slow:
+                time.sleep(0.3)
 
-    instance = DagsterInstance.ephemeral()
-    result = materialize([years], instance=instance, tags={"dagster/asset_partition_range_start": "2022",
-                                                         "dagster/asset_partition_range_end": "2024"})
-    logged = [e.user_message for e in instance.all_logs(result.run_id) if "partition 20" in (e.user_message or "")]
-    assert done == ["2022", "2023", "2024"]
-    assert logged == ["years: partition 2022 (1/3)", "years: partition 2023 (2/3)", "years: partition 2024 (3/3)"]
+    def logged_lines() -> list[str]:
+        instance = DagsterInstance.ephemeral()
+        result = materialize([years], instance=instance, tags={"dagster/asset_partition_range_start": "2021",
+                                                             "dagster/asset_partition_range_end": "2024"})
+        return [e.user_message for e in instance.all_logs(result.run_id) if "partition 20" in (e.user_message or "")]
+
+    monkeypatch.setattr(assets.common, "PROGRESS_SECONDS", 0.25)
+    # 2021 first; 2022 starts at once (not logged); 2023 starts 0.3 s after the line for 2021; 2024 last
+    assert logged_lines() == ["years: partition 2021 (1/4)", "years: partition 2023 (3/4)", "years: partition 2024 (4/4)"]
+    assert done == ["2021", "2022", "2023", "2024"]
+    monkeypatch.setattr(assets.common, "PROGRESS_SECONDS", 0)  # every partition
+    assert logged_lines() == [f"years: partition {y} ({i}/4)" for i, y in enumerate(["2021", "2022", "2023", "2024"], 1)]
+    slow.clear()
+    monkeypatch.setattr(assets.common, "PROGRESS_SECONDS", 60)  # fast partitions: the first and the last
+    assert logged_lines() == ["years: partition 2021 (1/4)", "years: partition 2024 (4/4)"]
