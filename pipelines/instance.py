@@ -26,8 +26,9 @@ log below is Dagster's own SQLite event log with two changes:
 
 `ensure_instance_config` writes $DAGSTER_HOME/dagster.yaml naming this class when the file does not
 exist or was written by an earlier cxex (a deployment's own dagster.yaml, e.g. deploy/dagster.yaml on
-PostgreSQL, is left alone). It also turns off stdout/stderr capture, so `make run` can run sources on
-two threads in one process (pipelines/run.py).
+PostgreSQL, is left alone). It also turns off stdout/stderr capture, so `make run` can run two sources
+at once, in forked worker processes or on two threads of one process (pipelines/run.py). A forked
+worker opens its own connections: the engines it inherited are dropped without closing the parent's.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """`make run`: materialize every asset on the configured data directory and print a summary.
 
-Runs each FEVS survey year as its own partitioned run of the `fevs_yearly` job, then the
-`publish` job, all recorded in the Dagster instance at $DAGSTER_HOME (so `make ui` shows them).
-Re-running is safe: inputs are re-read, outputs are replaced atomically, nothing is appended.
-Exits non-zero, with the failing check's message, if any year fails; that source's tables then
-keep their last good version. Publication commits every table of the run as one snapshot
+Runs each source's partitions (FEVS years, workforce months, A-11 quarters, CSS years) as one run of
+its job per contiguous range, two sources at once (in forked worker processes, or on threads where
+the process cannot fork), then the `publish` job, all recorded in the Dagster instance at
+$DAGSTER_HOME (so `make ui` shows them). Re-running is safe: inputs are re-read, outputs are
+replaced atomically, nothing is appended. Exits non-zero, with the failing check's message, if any
+partition fails; that source's tables then keep their last good version. Publication commits every table of the run as one snapshot
 (warehouse/publish.py). One run per data directory at a time (exit code 3 when another holds it);
 a run that starts first recovers from a killed one (pipelines/recovery.py).
 """
@@ -206,10 +207,11 @@ def requested_workers() -> int:
 
 
 def run_workers(instance, requested: int, sources: int) -> int:
-    """Sources run on `requested` threads at once, each its own Dagster run in this process (the work
-    is mostly DuckDB, polars and Arrow, which release the GIL). Only on a persistent instance that does not
-    capture compute logs by redirecting this process's stdout and stderr (cxex's own dagster.yaml does
-    not; Dagster's default does): two runs capturing at once would swap each other's output."""
+    """How many sources run at once, each its own Dagster run: in forked worker processes where this
+    process can fork (`fork_safe`), else on threads of this process (the work is mostly DuckDB, polars
+    and Arrow, which release the GIL). Only on a persistent instance that does not capture compute logs
+    by redirecting stdout and stderr (cxex's own dagster.yaml does not; Dagster's default does): two
+    runs capturing at once would swap each other's output."""
     from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
 
     if not instance.is_persistent:
