@@ -105,6 +105,39 @@ def test_a_killed_worker_fails_its_sources_with_a_message_and_the_next_run_recov
     assert not [p for p in (data_dir / "raw").rglob("*") if p.name.endswith(".tmp")]
 
 
+def test_large_landed_inputs_run_their_sources_on_threads(tmp_path, monkeypatch):
+    """Forked workers pay off on small inputs only (pipelines/run.py FORK_MAX_LANDED_BYTES): the landed
+    files are counted, and above the bound the sources run on threads."""
+    import pipelines.run as run
+    from warehouse.layout import DataLayout
+
+    layout = DataLayout(tmp_path)
+    assert run.landed_bytes(layout) == 0  # no landing folder: the sample
+    folder = layout.landing("fevs", "2024")
+    folder.mkdir(parents=True)
+    (folder / "FEVS_2024_PRDF.csv").write_bytes(b"x" * 3000)
+    (layout.landing("workforce", "202409")).mkdir(parents=True)
+    (layout.landing("workforce", "202409") / "employment_202409.txt").write_bytes(b"y" * 1000)
+    assert run.landed_bytes(layout) == 4000
+
+
+def test_make_run_above_the_landed_bound_uses_threads(default_run, tmp_path):
+    """`python -m pipelines.run` with more than FORK_MAX_LANDED_BYTES landed (a sparse file in a folder no
+    source reads) runs its two sources on threads, and says why."""
+    from pipelines.run import FORK_MAX_LANDED_BYTES
+
+    data_dir = copy_default_run(default_run, tmp_path / "data")
+    big = data_dir / "landing" / "archive" / "old.bin"
+    big.parent.mkdir(parents=True)
+    with big.open("wb") as f:
+        f.truncate(FORK_MAX_LANDED_BYTES + 2**20)  # sparse: counted, not written
+    env = {**os.environ, "CXEX_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(tmp_path / "home"), "CXEX_RUN_WORKERS": "2"}
+    done = subprocess.run([sys.executable, "-m", "pipelines.run", "--source", "fevs,css", "--no-publish"], env=env,
+                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "cxex: 2 sources on 2 threads (0.3 GiB landed: large inputs share one polars and DuckDB pool)" in done.stdout
+
+
 def test_fork_is_refused_once_a_thread_or_a_polars_pool_runs():
     """A forked child has only the forking thread: a process with another Python thread, or with
     polars' pool started, does not fork its sources (and runs them on threads instead)."""
