@@ -253,7 +253,7 @@ def fork_safe() -> bool:
 
 # Landed input above which sources run on threads even where the process could fork. Measured on 2
 # cores: on the few MB of the sample, forked workers took 0.90 of the threads' wall time (the work is
-# mostly Dagster's and GX's Python); on the national-scale data (1.7 GB landed) they took 1.03 of it,
+# mostly Dagster's and GX's Python); on the national-scale data (1.7 GiB landed) they took 1.03 of it,
 # with 7 % more CPU and 540 MiB more memory (each source's polars and DuckDB work is already native
 # and multi-threaded, and two processes keep two pools and two working sets).
 FORK_MAX_LANDED_BYTES = 256 * 2**20
