@@ -95,9 +95,7 @@ def _after_fork_in_child() -> None:
     """A forked process (make run's source workers) opens its own SQLite connections: the parent's
     stay the parent's (SQLAlchemy's rule for engines across a fork: dispose without closing)."""
     for storage in list(_STORAGES):
-        for engine in storage._engines.values():
-            engine.dispose(close=False)
-        storage._engines.clear()
+        storage._drop_engines(close=False)
 
 
 if hasattr(os, "register_at_fork"):
@@ -214,10 +212,14 @@ class CxexSqliteEventLogStorage(SqliteEventLogStorage):
                 with conn.begin():
                     yield conn
 
-    def dispose(self) -> None:
+    def _drop_engines(self, close: bool = True) -> None:
+        """Forget every kept-open engine; `close=False` leaves their connections to the process that opened them."""
         for engine in self._engines.values():
-            engine.dispose()
+            engine.dispose(close=close)
         self._engines.clear()
+
+    def dispose(self) -> None:
+        self._drop_engines()
         super().dispose()
 
 

@@ -471,26 +471,28 @@ def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] |
         tmp.unlink(missing_ok=True)
 
 
-def runs_newest_first(folder: Path) -> list[list[Path]]:
-    """The files of each run in `folder` (files named `<run_id>_<rest>`), the newest run (by its newest file) first."""
+def runs_newest_first(files) -> list[list[Path]]:
+    """`files` of one folder (named `<run_id>_<rest>`) grouped by run, the newest run (by its newest file) first."""
     runs: dict[str, list[Path]] = {}
-    for p in folder.glob("*.parquet"):
+    for p in files:
         runs.setdefault(p.name.split("_", 1)[0], []).append(p)
     return [sorted(runs[r]) for r in sorted(runs, key=lambda r: max(p.stat().st_mtime_ns for p in runs[r]), reverse=True)]
 
 
 def latest_run_files(pattern: str) -> list[str]:
-    """Of the per-run files in each folder `pattern` matches (`.../<folder>/<run_id>_<rest>.parquet`), those
-    of the folder's newest run: what `prune_runs` would keep with keep=1."""
+    """Of the per-run files `pattern` matches (`.../<folder>/<run_id>_<rest>.parquet`), those of each
+    folder's newest run: what `prune_runs` would keep with keep=1."""
     import glob
 
-    folders = sorted({Path(p).parent for p in glob.glob(pattern)})
-    return [str(p) for folder in folders for p in (runs_newest_first(folder) or [[]])[0]]
+    by_folder: dict[Path, list[Path]] = {}
+    for p in map(Path, glob.glob(pattern)):
+        by_folder.setdefault(p.parent, []).append(p)
+    return [str(p) for folder in sorted(by_folder) for p in runs_newest_first(by_folder[folder])[0]]
 
 
 def prune_runs(folder: Path, keep: int) -> list[Path]:
     """Keep the files of the newest `keep` runs in `folder` (files named `<run_id>_<rest>`); returns what went."""
-    gone = [p for files in runs_newest_first(folder)[keep:] for p in files]
+    gone = [p for files in runs_newest_first(folder.glob("*.parquet"))[keep:] for p in files]
     for p in gone:
         p.unlink(missing_ok=True)
     return gone
