@@ -245,10 +245,17 @@ def fork_safe() -> bool:
     if sys.platform != "linux" or threading.active_count() != 1:
         return False  # macOS's system libraries are not fork-safe; Windows has no fork
     try:
-        names = [Path(f"/proc/self/task/{t}/comm").read_text().strip() for t in os.listdir("/proc/self/task")]
+        tasks = os.listdir("/proc/self/task")
     except OSError:
         return False
-    return not any(POOL_THREADS.fullmatch(n) for n in names)
+    for task in tasks:
+        try:
+            name = Path(f"/proc/self/task/{task}/comm").read_text().strip()
+        except OSError:
+            continue  # a thread that has just ended (a joined thread's task outlives the join by a moment)
+        if POOL_THREADS.fullmatch(name):
+            return False
+    return True
 
 
 # Landed input above which sources run on threads even where the process could fork. Measured on 2
