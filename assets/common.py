@@ -115,12 +115,13 @@ def nothing_to_publish(context: AssetExecutionContext, table_name: str, reason: 
 
 def publish_result(context: AssetExecutionContext, contract, table: pa.Table, partition_col: str,
                    built_from: dict | None = None) -> MaterializeResult:
-    """Write `table` as a new version. When the run also builds the catalog, the version stays staged
-    and the catalog step commits every table of the run as one snapshot (warehouse/publish.py); a
-    run without it commits this table on its own and rebuilds the catalog."""
+    """Write `table` as a new version. When the run also builds the catalog, or belongs to a publication
+    (`publication_of`), the version stays staged and the catalog step commits every table of the run
+    (or publication) as one snapshot (warehouse/publish.py); a run without either commits this table
+    on its own and rebuilds the catalog."""
     table = conform_facts(table, contract)  # star columns and explicit keys (warehouse/star.py)
-    pub = context.resources.cxex.store.stage(contract, table, context.run_id, built_from)
-    if not commits_at_catalog(context):
+    pub = context.resources.cxex.store.stage(contract, table, context.run_id, built_from, publication_of(context))
+    if not commits_at_catalog(context) and publication_of(context) == context.run_id:
         commit_snapshot(context)
     parts = sorted(set(table.column(partition_col).to_pylist()))
     sample_parts = sorted({r[partition_col] for r in table.select([partition_col, "source_is_sample"]).to_pylist()
@@ -130,6 +131,18 @@ def publish_result(context: AssetExecutionContext, contract, table: pa.Table, pa
         partition_col + "s": MetadataValue.json(parts), "sample_" + partition_col + "s": MetadataValue.json(sample_parts),
         "path": MetadataValue.path(pub.path), "preview": preview(table),
     })
+
+
+PUBLICATION_TAG = "cxex/publication"
+
+
+def publication_of(context) -> str:
+    """The publication a run stages into: its `cxex/publication` tag (`make run` publishes each source's
+    tables from that source's worker, then the cross-agency tables, catalog and commit in a last run,
+    all one snapshot), else the run's own id. A run with the tag and no catalog step leaves the commit
+    to the publication's last run."""
+    context = getattr(context, "op_execution_context", context)  # an asset check's context wraps the op's
+    return context.run.tags.get(PUBLICATION_TAG) or context.run_id
 
 
 def commits_at_catalog(context) -> bool:
@@ -145,7 +158,7 @@ def commit_snapshot(context) -> tuple[dict | None, list[str]]:
     from warehouse.catalog import build_catalog
 
     cxex = context.resources.cxex
-    manifest = cxex.store.commit(context.run_id)
+    manifest = cxex.store.commit(context.run_id, publication_of(context))
     views = build_catalog(cxex.layout.warehouse_file, cxex.store, cxex.layout.validation_glob)
     return manifest, views
 

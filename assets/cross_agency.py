@@ -16,7 +16,7 @@ from warehouse.contracts import load as load_contract
 from warehouse.reference import REFERENCE_DIR, fevs_fiscal_year_rows
 
 from . import keys
-from .common import add_provenance, preview, publish_result
+from .common import add_provenance, preview, publication_of, publish_result
 from .sources.cx_files import registry_table
 
 GROUP = "cross_agency"
@@ -80,10 +80,10 @@ def agency_crosswalk(context: AssetExecutionContext) -> MaterializeResult:
     not in the curated list are kept with `mapped = false` and reported by a warning check.
     """
     store = context.resources.cxex.store
-    table = compute.agency_crosswalk(curated_agencies(), registry_table(), _sources(store, context.run_id))
-    table = add_provenance(table, _provenance(store, context.run_id), context.run_id)
+    table = compute.agency_crosswalk(curated_agencies(), registry_table(), _sources(store, publication_of(context)))
+    table = add_provenance(table, _provenance(store, publication_of(context)), context.run_id)
     result = publish_result(context, load_contract("agency_crosswalk"), table, "identifier_source",
-                            built_from(store, context.run_id))
+                            built_from(store, publication_of(context)))
     unmapped = [r["identifier_source"] + ":" + r["identifier"] for r in table.to_pylist() if not r["mapped"]]
     result.metadata["unmapped"] = MetadataValue.json(unmapped)
     return result
@@ -99,9 +99,9 @@ def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
     imputed. Method: docs/methodology.md.
     """
     store = context.resources.cxex.store
-    table = compute_scorecard(_sources(store, context.run_id), context.resources.cxex.min_coverage)
-    table = add_provenance(table, _provenance(store, context.run_id), context.run_id)
-    result = publish_result(context, load_contract("agency_scorecard"), table, "year", built_from(store, context.run_id))
+    table = compute_scorecard(_sources(store, publication_of(context)), context.resources.cxex.min_coverage)
+    table = add_provenance(table, _provenance(store, publication_of(context)), context.run_id)
+    result = publish_result(context, load_contract("agency_scorecard"), table, "year", built_from(store, publication_of(context)))
     result.metadata["preview"] = preview(table.select(["year", "agency_code", "ex_index", "ex_rank", "cx_index", "cx_rank"])
                                          .filter(pa.compute.is_valid(table.column("ex_index"))))
     return result
@@ -122,6 +122,6 @@ def compute_linkage(scorecard: pa.Table, min_n: int = 5) -> pa.Table:
 def cx_ex_linkage(context: AssetExecutionContext) -> MaterializeResult:
     """Per year, the correlation of every EX measure with every CX measure across agencies (Pearson, Spearman, n, 95 % CI)."""
     store = context.resources.cxex.store
-    scorecard = store.read_table("agency_scorecard", context.run_id)
-    table = add_provenance(compute_linkage(scorecard), _provenance(store, context.run_id), context.run_id)
-    return publish_result(context, load_contract("cx_ex_linkage"), table, "year", built_from(store, context.run_id))
+    scorecard = store.read_table("agency_scorecard", publication_of(context))
+    table = add_provenance(compute_linkage(scorecard), _provenance(store, publication_of(context)), context.run_id)
+    return publish_result(context, load_contract("cx_ex_linkage"), table, "year", built_from(store, publication_of(context)))

@@ -14,7 +14,7 @@ from warehouse.contracts import load as load_contract
 from warehouse.reference import fevs_fiscal_year_rows
 
 from . import keys
-from .common import add_provenance, publish_result
+from .common import add_provenance, publication_of, publish_result
 from .cross_agency import GROUP, _provenance, _published, built_from, curated_agencies
 
 PANEL_TABLES = ("fevs_item_scores", "ex_index_scores", "fevs_intent_to_leave", "workforce_metrics", "internal_cx_scores",
@@ -61,9 +61,9 @@ SPECS = [AssetSpec(key, group_name=GROUP, kinds={"duckdb", "parquet"}, deps=PANE
 def factor_tables(context: AssetExecutionContext):
     """The three tables from one panel, computed once (the assessment reads the other two)."""
     store = context.resources.cxex.store
-    tables = compute_factor_tables(factor_inputs(store, context.run_id))
-    prov = _provenance(store, context.run_id, PANEL_TABLES)
-    inputs = built_from(store, context.run_id, PANEL_TABLES)
+    tables = compute_factor_tables(factor_inputs(store, publication_of(context)))
+    prov = _provenance(store, publication_of(context), PANEL_TABLES)
+    inputs = built_from(store, publication_of(context), PANEL_TABLES)
     for key, (name, partition_col) in zip((s.key for s in SPECS), (("ex_cx_factors", "period"), ("focus_area_scores", "year"),
                                                                     ("agency_assessment", "year"))):
         table = add_provenance(factors.to_table(tables[name], name), prov, context.run_id)

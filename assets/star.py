@@ -13,7 +13,7 @@ from warehouse.reference import REFERENCE_DIR
 from warehouse.star import DIMENSIONS, build_dimensions, is_fact
 
 from . import keys
-from .common import add_provenance, publish_result
+from .common import add_provenance, publication_of, publish_result
 
 GROUP = "cross_agency"
 REFERENCE_FILES = ("agency_crosswalk.csv", "agency_short_names.csv", "fevs_level1.csv", "fevs_items.csv",
@@ -52,8 +52,8 @@ def _provenance(store, facts: dict, run_id: str | None = None) -> dict:
 def star_dimensions(context: AssetExecutionContext):
     """The five conformed dimensions, published together (warehouse/star.py)."""
     store = context.resources.cxex.store
-    facts = published_facts(store, context.run_id)
-    record = _provenance(store, facts, context.run_id)
+    facts = published_facts(store, publication_of(context))
+    record = _provenance(store, facts, publication_of(context))
     for name, table in build_dimensions(facts).items():
         table = add_provenance(table, record, context.run_id)
         result = publish_result(context, load_contract(name), table, table.column_names[0])

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -283,10 +284,11 @@ _FORKED: dict = {}  # what a forked source worker inherits: set just before the 
 
 def _run_forked(name: str) -> SourceOutcome:
     f = _FORKED
-    return _run_source(name, f["sources"][name], f["args"], f["defs"], f["layout"], f["instance"])
+    return _run_source(name, f["sources"][name], f["args"], f["defs"], f["layout"], f["instance"], f["publication"])
 
 
-def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, instance) -> list[SourceOutcome]:
+def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, instance,
+                  publication: str | None) -> list[SourceOutcome]:
     """Sources on `workers` forked processes: each inherits the imported modules, the definitions and
     the instance (its database connections are reopened in the child, pipelines/instance.py), so a
     worker starts in milliseconds and the sources' Python work (Dagster's event handling, GX) runs on
@@ -295,7 +297,7 @@ def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, 
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    _FORKED.update(sources=sources, args=args, defs=defs, layout=layout, instance=instance)
+    _FORKED.update(sources=sources, args=args, defs=defs, layout=layout, instance=instance, publication=publication)
     outcomes = []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -313,8 +315,9 @@ def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, 
     return outcomes
 
 
-def _run_source(name: str, source, args, defs, layout, instance) -> SourceOutcome:
-    """Validate and compute one source: one Dagster run per contiguous range of its chosen partitions."""
+def _run_source(name: str, source, args, defs, layout, instance, publication: str | None = None) -> SourceOutcome:
+    """Validate and compute one source: one Dagster run per contiguous range of its chosen partitions;
+    with `publication`, then stage its published tables into it."""
     from pipelines import recovery
     from pipelines.alerts import failure_messages, warning_messages
 
@@ -323,6 +326,8 @@ def _run_source(name: str, source, args, defs, layout, instance) -> SourceOutcom
     partitions = select_partitions(available(layout), args.partitions)
     if not partitions:
         outcome.out.append(f"cxex: {label}: no data (nothing landed, and no sample used)")
+        if publication:  # its tables as the publish assets say for a source with no data (unchanged, or empty)
+            _stage_tables(outcome, defs, instance, publication)
         return outcome
     from assets.partitions import partition_keys_now, register
 
@@ -349,11 +354,32 @@ def _run_source(name: str, source, args, defs, layout, instance) -> SourceOutcom
     if outcome.ok:
         outcome.out.append(f"cxex: {label}: {len(partitions)} partitions ({partitions[0]}..{partitions[-1]}) validated and "
                            f"computed in {time.perf_counter() - t:.1f}s from {', '.join(sorted(files)) or 'the landed files'}")
+        if publication:
+            _stage_tables(outcome, defs, instance, publication)
     return outcome
+
+
+def _stage_tables(outcome: SourceOutcome, defs, instance, publication: str) -> None:
+    """Stage a source's published tables into the run's publication right after the source, in its own
+    worker (overlapping the other sources); the last publish run commits them with the cross-agency
+    tables as one snapshot. A failure here fails the source: its tables keep their last good version."""
+    from assets.common import PUBLICATION_TAG
+    from pipelines import recovery
+    from pipelines.alerts import failure_messages
+    from pipelines.jobs import PUBLISH_JOB
+
+    result = execute(defs.resolve_job_def(PUBLISH_JOB), instance, {**recovery.run_tags(), PUBLICATION_TAG: publication},
+                     outcome.published)
+    outcome.checks += check_verdicts(result)
+    if not result.success:
+        outcome.ok = False
+        outcome.err.append(f"cxex: {outcome.label}: publication failed; {outcome.label} tables keep their last good version:")
+        outcome.err += [f"  {msg}" for msg in failure_messages(result.all_events) or ["see the run in the Dagster UI (make ui)"]]
 
 
 def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
     from assets import keys
+    from assets.common import PUBLICATION_TAG
     from pipelines import recovery
     from pipelines.alerts import failure_messages
     from pipelines.jobs import PUBLISH_JOB
@@ -372,14 +398,17 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
         print(f"cxex: unknown source(s) {', '.join(unknown)}; choose from {', '.join(sources)}", file=sys.stderr)
         return 2
     failed: list[str] = []
-    to_publish, checks = [], []
+    checks = []
     workers = run_workers(instance, workers, len(chosen))
+    # one publication for the whole run: each source stages its tables after its own runs, and the
+    # publish run below adds the cross-agency ones and commits them all as one snapshot
+    publication = None if args.no_publish else f"make-run-{uuid.uuid4()}"
     if workers > 1:
         gx_import.join()  # a worker process inherits it imported (and a fork needs no thread running)
         landed = landed_bytes(layout)
         if landed <= FORK_MAX_LANDED_BYTES and fork_safe():
             print(f"cxex: {len(chosen)} sources on {workers} worker processes")
-            outcomes = _in_processes(workers, chosen, sources, args, defs, layout, instance)
+            outcomes = _in_processes(workers, chosen, sources, args, defs, layout, instance, publication)
         else:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -387,29 +416,29 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
                 if landed > FORK_MAX_LANDED_BYTES else ""
             print(f"cxex: {len(chosen)} sources on {workers} threads{why}")
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cxex-source") as pool:
-                outcomes = list(pool.map(lambda name: _run_source(name, sources[name], args, defs, layout, instance), chosen))
+                outcomes = list(pool.map(lambda name: _run_source(name, sources[name], args, defs, layout, instance, publication),
+                                         chosen))
     else:
-        outcomes = [_run_source(name, sources[name], args, defs, layout, instance) for name in chosen]
+        outcomes = [_run_source(name, sources[name], args, defs, layout, instance, publication) for name in chosen]
     for outcome in outcomes:  # printed in source order, whichever finished first
         for line in outcome.out:
             print(line)
         for line in outcome.err:
             print(line, file=sys.stderr)
         checks += outcome.checks
-        if outcome.ok:
-            to_publish += outcome.published
-        else:
+        if not outcome.ok:
             failed.append(outcome.label)
     if args.no_publish:
         print(f"cxex: done in {time.perf_counter() - started:.1f}s (nothing published: --no-publish)")
         return 1 if failed else 0
     before = cxex.store.read_manifest()
-    selection = [*to_publish, keys.WAREHOUSE_CATALOG, keys.PUBLISH_REPORT]
+    selection = [keys.WAREHOUSE_CATALOG, keys.PUBLISH_REPORT]
     if not failed:
         selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
                       keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT,
                       *keys.DIMENSION_KEYS.values()]
-    result = execute(defs.resolve_job_def(PUBLISH_JOB), instance, recovery.run_tags(), selection)
+    result = execute(defs.resolve_job_def(PUBLISH_JOB), instance, {**recovery.run_tags(), PUBLICATION_TAG: publication},
+                     selection)
     after = cxex.store.read_manifest()
     changed, kept = _changes(before, after)
     if not result.success:

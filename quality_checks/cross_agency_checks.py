@@ -3,6 +3,7 @@
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
 from assets import keys
+from assets.common import publication_of
 from assets.cross_agency import curated_agencies
 
 from .gx_runner import ExpectationSpec as E
@@ -15,7 +16,7 @@ from .results import check_result
              description="Warning: every agency code seen in any source is in the curated crosswalk "
                          "(warehouse/reference/agency_crosswalk.csv); unmapped codes are listed, their rows kept.")
 def agency_crosswalk_complete(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    frame = context.resources.cxex.store.read_table("agency_crosswalk", context.op_execution_context.run_id).to_pandas()
+    frame = context.resources.cxex.store.read_table("agency_crosswalk", publication_of(context)).to_pandas()
     codes = sorted(curated_agencies().column("agency_code").to_pylist())
     specs = [E("ExpectColumnValuesToBeInSet", {"column": "agency_code", "value_set": codes}),
              E("ExpectCompoundColumnsToBeUnique", {"column_list": ["identifier_source", "identifier"]})]

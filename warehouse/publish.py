@@ -112,8 +112,11 @@ class _Store:
     keep = KEEP_VERSIONS
 
     # -- writing --------------------------------------------------------------------------------
-    def stage(self, contract: Contract, table: pa.Table, run_id: str, built_from: dict | None = None) -> Publication:
-        """Write `table` as a new version of its table, not yet visible: `commit(run_id)` publishes it."""
+    def stage(self, contract: Contract, table: pa.Table, run_id: str, built_from: dict | None = None,
+              publication: str | None = None) -> Publication:
+        """Write `table` as a new version of its table, not yet visible: `commit(run_id)` publishes it.
+        `publication`: several runs stage into one publication (`make run`: each source's tables from
+        its own run, the cross-agency ones from the last), which `commit(publication)` makes current."""
         table = conform(table, contract)  # raises before anything is written
         now, version = _new_version(run_id)
         digest = self._write_version(contract.table, version, table)
@@ -123,14 +126,16 @@ class _Store:
         entry = {**asdict(pub), "file": _version_file(contract.table, version)}
         if built_from:
             entry["built_from"] = dict(sorted(built_from.items()))
-        self._put(f"{PENDING}/{run_id}/{contract.table}.json", json.dumps(entry, indent=2, sort_keys=True) + "\n")
+        self._put(f"{PENDING}/{publication or run_id}/{contract.table}.json", json.dumps(entry, indent=2, sort_keys=True) + "\n")
         fault_point("pending_recorded")
         return pub
 
-    def commit(self, run_id: str) -> dict | None:
-        """Make every table the run staged current at once (one manifest rename); None if it staged nothing."""
+    def commit(self, run_id: str, publication: str | None = None) -> dict | None:
+        """Make every table the run (or the `publication` it belongs to) staged current at once (one
+        manifest rename); None if nothing was staged. The snapshot records `run_id`, the committing run."""
+        pending_id = publication or run_id
         with FileLock(str(self._lock_path())):
-            pending = self.pending(run_id)
+            pending = self.pending(pending_id)
             if not pending:
                 return None
             missing = [t for t, e in pending.items() if not self._exists(e.get("file") or _version_file(t, e["version"]))]
@@ -139,7 +144,7 @@ class _Store:
             manifest = _committed(self.read_manifest(), pending, run_id, self.keep)
             self._put(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n", commit=True)
             fault_point("manifest_committed")
-            self._rm(f"{PENDING}/{run_id}")
+            self._rm(f"{PENDING}/{pending_id}")
             self._derive(manifest)
             self._prune(manifest)
         return manifest
