@@ -57,3 +57,37 @@ def test_a_failed_step_keeps_the_previous_snapshot_and_a_lone_table_commits_itse
     from warehouse.recovery import catalog_pins
 
     assert catalog_pins(layout.warehouse_file, store)  # the catalog follows the lone commit
+
+
+def test_runs_of_one_publication_commit_together_at_its_catalog_step(data_dir):
+    """`make run` (pipelines/run.py): each source's worker stages its tables in a run of its own, tagged
+    with the make run's publication (`cxex/publication`); those runs commit nothing, and the last run
+    of the publication (with the catalog step) commits every table of it as one snapshot."""
+    from assets.common import PUBLICATION_TAG
+
+    cxex = CxexResource(data_dir=str(data_dir))
+    layout, store = layout_and_store(data_dir)
+    tags = {PUBLICATION_TAG: "make-run-test-1"}
+    source = materialize([ex_index_scores], resources={"cxex": cxex}, run_config=QUIET, tags=tags)
+    assert store.read_manifest()["tables"] == {}  # staged only: nothing is current yet
+    assert store.read_manifest("make-run-test-1")["tables"]["ex_index_scores"]["run_id"] == source.run_id
+
+    last = materialize([agency_scorecard, warehouse_catalog], resources={"cxex": cxex}, run_config=QUIET, tags=tags,
+                       selection=[keys.PUBLISH_AGENCY_SCORECARD, keys.WAREHOUSE_CATALOG])
+    manifest = store.read_manifest()
+    assert len(manifest["history"]) == 1 and manifest["run_id"] == last.run_id  # one snapshot, committed by the last run
+    assert manifest["tables"]["ex_index_scores"]["run_id"] == source.run_id
+    assert manifest["tables"]["agency_scorecard"]["run_id"] == last.run_id
+    assert store.pending("make-run-test-1") == {}
+
+    # a publication whose last run fails commits nothing of it
+    source2 = materialize([ex_index_scores], resources={"cxex": cxex}, run_config=QUIET, tags={PUBLICATION_TAG: "make-run-test-2"})
+    BROKEN["on"] = True
+    try:
+        failed = materialize([agency_scorecard, warehouse_catalog], resources={"cxex": cxex}, run_config=QUIET,
+                             tags={PUBLICATION_TAG: "make-run-test-2"}, raise_on_error=False,
+                             selection=[keys.PUBLISH_AGENCY_SCORECARD, keys.WAREHOUSE_CATALOG])
+    finally:
+        BROKEN["on"] = False
+    assert not failed.success and store.read_manifest() == manifest
+    assert store.pending("make-run-test-2")["ex_index_scores"]["run_id"] == source2.run_id  # left for recovery to discard
