@@ -384,7 +384,6 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
     from pipelines.alerts import failure_messages
     from pipelines.jobs import PUBLISH_JOB
 
-    gx_import = _import_in_background("great_expectations")  # ~4 s of imports, overlapped with Dagster's start and parsing
     from pipelines.instance import instance as dagster_instance
 
     instance = dagster_instance()
@@ -402,11 +401,19 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
     workers = run_workers(instance, workers, len(chosen))
     # one publication for the whole run: each source stages its tables after its own runs, and the
     # publish run below adds the cross-agency ones and commits them all as one snapshot
-    publication = None if args.no_publish else f"make-run-{uuid.uuid4()}"
+    publication = None if args.no_publish else str(uuid.uuid4())
+    landed = landed_bytes(layout) if workers > 1 else 0
+    forking = workers > 1 and landed <= FORK_MAX_LANDED_BYTES and fork_safe()
+    if forking:
+        # the workers inherit GX imported. Imported here, not on a thread beside Dagster's start: both
+        # are Python holding the interpreter lock, and the two taking turns reached the fork later
+        import great_expectations  # noqa: F401
+
+        forking = fork_safe()  # (the import started no thread of its own)
+    else:
+        _import_in_background("great_expectations")  # ~4 s of imports, overlapped with the sources' parsing
     if workers > 1:
-        gx_import.join()  # a worker process inherits it imported (and a fork needs no thread running)
-        landed = landed_bytes(layout)
-        if landed <= FORK_MAX_LANDED_BYTES and fork_safe():
+        if forking:
             print(f"cxex: {len(chosen)} sources on {workers} worker processes")
             outcomes = _in_processes(workers, chosen, sources, args, defs, layout, instance, publication)
         else:
@@ -428,6 +435,8 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
         checks += outcome.checks
         if not outcome.ok:
             failed.append(outcome.label)
+            if publication:  # what it staged before failing (or being killed) is not committed with the rest
+                cxex.store.discard(publication, [key.path[-1] for key in outcome.published])
     if args.no_publish:
         print(f"cxex: done in {time.perf_counter() - started:.1f}s (nothing published: --no-publish)")
         return 1 if failed else 0

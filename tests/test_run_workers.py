@@ -245,3 +245,28 @@ def test_computations_on_two_threads_keep_their_own_relations():
 
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__])
+
+
+def test_a_source_killed_while_staging_its_tables_commits_none_of_them(default_run, tmp_path):
+    """Each source stages its published tables from its own worker into the make run's publication
+    (pipelines/run.py `_stage_tables`). The FEVS worker SIGKILLed after staging two of its three tables
+    (CXEX_FAULT_HOOK=pending_recorded:2; the CSS worker stages one): FEVS fails, none of its three
+    tables changes (the two it staged are not committed with the rest), and CSS still publishes."""
+    from warehouse.layout import DataLayout
+    from warehouse.publish import LocalStore
+
+    data_dir = copy_default_run(default_run, tmp_path / "data")
+    store = LocalStore(DataLayout(data_dir).publish_root)
+    before = store.read_manifest()["tables"]
+    env = {**os.environ, "CXEX_DATA_DIR": str(data_dir), "DAGSTER_HOME": str(tmp_path / "home"), "CXEX_RUN_WORKERS": "2",
+           "CXEX_FAULT_HOOK": "pending_recorded:2"}
+    done = subprocess.run([sys.executable, "-m", "pipelines.run", "--source", "fevs,css"], env=env, capture_output=True,
+                          text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "cxex: 2 sources on 2 worker processes" in done.stdout
+    assert "cxex: FEVS: a worker process of this run was killed before FEVS finished" in done.stderr
+    after = store.read_manifest()["tables"]
+    fevs = ["fevs_item_scores", "ex_index_scores", "fevs_intent_to_leave"]
+    assert {t: after[t]["version"] for t in fevs} == {t: before[t]["version"] for t in fevs}
+    assert after["internal_cx_scores"]["version"] != before["internal_cx_scores"]["version"]
+    assert "republished" in done.stdout and "internal_cx_scores" in done.stdout.split("republished")[1].splitlines()[0]

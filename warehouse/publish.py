@@ -155,9 +155,13 @@ class _Store:
         self.commit(run_id)
         return pub
 
-    def discard(self, run_id: str) -> None:
-        """Forget what a run staged (its versions become orphans, pruned later)."""
-        self._rm(f"{PENDING}/{run_id}")
+    def discard(self, run_id: str, tables: list[str] | None = None) -> None:
+        """Forget what a run (or publication) staged, or only its `tables` (their versions become
+        orphans, pruned later)."""
+        if tables is None:
+            self._rm(f"{PENDING}/{run_id}")
+        for table in tables or []:
+            self._rm(f"{PENDING}/{run_id}/{table}.json")
 
     def _prune(self, manifest: dict, orphans_before: float | None = None) -> None:
         """Remove versions no retained snapshot uses. Only older than the current version (a newer one
