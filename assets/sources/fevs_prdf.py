@@ -208,13 +208,12 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     # the frame: the frame and its whole Arrow copy (and a cast copy) are never held at once
     names, arrays = out.columns, []
     for name in names:
-        col = out.get_column(name).to_arrow()
+        col = out.drop_in_place(name).to_arrow()
         if pa.types.is_dictionary(col.type):
             col = col.dictionary_decode()
         if pa.types.is_large_string(col.type) or pa.types.is_string_view(col.type):
             col = col.cast(pa.string())
         arrays.append(col)
-        out = out.drop(name)
     return ParsedPRDF(pa.table(arrays, names=names), tuple(scored), tuple(unscored), tuple(unknown),
                       tuple(c for c in other if not OPM_OTHER.match(c)))
 
