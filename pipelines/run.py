@@ -2,7 +2,9 @@
 
 Runs each source's partitions (FEVS years, workforce months, A-11 quarters, CSS years) as one run of
 its job per contiguous range, two sources at once (in forked worker processes, or on threads where
-the process cannot fork), then the `publish` job, all recorded in the Dagster instance at
+the process cannot fork), each source then staging its published tables in a `publish` run of its
+own; then a last `publish` run adds the cross-agency tables, the catalog and the report and commits
+the whole publication as one snapshot; all recorded in the Dagster instance at
 $DAGSTER_HOME (so `make ui` shows them). Re-running is safe: inputs are re-read, outputs are
 replaced atomically, nothing is appended. Exits non-zero, with the failing check's message, if any
 partition fails; that source's tables then keep their last good version. Publication commits every table of the run as one snapshot
