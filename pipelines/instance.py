@@ -42,7 +42,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, DagsterEventType
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
@@ -53,6 +53,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.pool import NullPool, QueuePool
 
 OPEN_DATABASES = 8
+RUN_END_EVENTS = {DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_CANCELED}
 EVENT_BATCH_SIZE = "1000"  # asset events Dagster hands over at once (a batch also ends with its step's output)
 os.environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
 
@@ -194,6 +195,24 @@ class CxexSqliteEventLogStorage(SqliteEventLogStorage):
                 with self.index_connection() as conn, db_result(conn, statement) as result:
                     event_id = result.inserted_primary_key[0]
                 self.store_asset_check_event(event, event_id)
+
+    def store_event(self, event) -> None:
+        """Dagster's `store_event`; a run's last event (success, failure, cancel) then closes the run's
+        database, so SQLite folds its write-ahead log into the file and deletes it. Kept open to the
+        process's exit, each run left its WAL beside its database (up to 4 MB each, most of the run's
+        data: 370 MiB of WAL for 358 runs, against 129 MiB of databases)."""
+        super().store_event(event)
+        if event.is_dagster_event and event.dagster_event_type in RUN_END_EVENTS:
+            self._close_run_database(event.run_id)
+
+    def _close_run_database(self, run_id: str) -> None:
+        with self._db_lock:
+            engine = self._engines.pop(run_id, None)
+            if engine is None:
+                return
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()  # the last connection closed: SQLite removes the (now empty) WAL
 
     def has_table(self, table_name: str) -> bool:
         """Dagster's check, remembered once a table exists (tables are added by migrations, not removed)."""

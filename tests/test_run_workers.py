@@ -75,6 +75,11 @@ def test_make_run_forks_its_source_workers_and_publishes_what_one_at_a_time_does
                               capture_output=True, text=True, timeout=300, cwd=REPO)
         assert done.returncode == 0, done.stderr[-3000:]
         out[workers], spans[workers], tables[workers] = done.stdout, _source_runs(home), _published(data_dir)
+        # each run's database was closed at its last event: its write-ahead log folded in and removed
+        # (pipelines/instance.py); kept open to the exit, every run left one of up to 4 MB behind
+        runs = home / "history" / "runs"
+        assert len(list(runs.glob("*-*-*-*-*.db"))) >= 4  # two source runs, two staging runs, the last publish run
+        assert not [p.name for p in runs.glob("*-*-*-*-*.db-wal")], sorted(p.name for p in runs.iterdir())
     assert "cxex: 2 sources on 2 worker processes" in out["2"]
     assert "worker processes" not in out["1"] and "threads" not in out["1"]
     assert out["2"].index("cxex: FEVS: 7 partitions") < out["2"].index("cxex: GSA CSS: 3 partitions")
