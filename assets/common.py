@@ -120,8 +120,9 @@ def publish_result(context: AssetExecutionContext, contract, table: pa.Table, pa
     (or publication) as one snapshot (warehouse/publish.py); a run without either commits this table
     on its own and rebuilds the catalog."""
     table = conform_facts(table, contract)  # star columns and explicit keys (warehouse/star.py)
-    pub = context.resources.cxex.store.stage(contract, table, context.run_id, built_from, publication_of(context))
-    if not commits_at_catalog(context) and publication_of(context) == context.run_id:
+    publication = publication_of(context)
+    pub = context.resources.cxex.store.stage(contract, table, context.run_id, built_from, publication)
+    if not commits_at_catalog(context) and publication == context.run_id:  # neither a catalog step nor a publication
         commit_snapshot(context)
     parts = sorted(set(table.column(partition_col).to_pylist()))
     sample_parts = sorted({r[partition_col] for r in table.select([partition_col, "source_is_sample"]).to_pylist()

@@ -79,11 +79,11 @@ def agency_crosswalk(context: AssetExecutionContext) -> MaterializeResult:
     FedScope sub-elements, FEVS LEVEL1 codes, A-11 service providers, GSA CSS codes. Rows whose code is
     not in the curated list are kept with `mapped = false` and reported by a warning check.
     """
-    store = context.resources.cxex.store
-    table = compute.agency_crosswalk(curated_agencies(), registry_table(), _sources(store, publication_of(context)))
-    table = add_provenance(table, _provenance(store, publication_of(context)), context.run_id)
+    store, seen = context.resources.cxex.store, publication_of(context)  # the tables as this run's publication sees them
+    table = compute.agency_crosswalk(curated_agencies(), registry_table(), _sources(store, seen))
+    table = add_provenance(table, _provenance(store, seen), context.run_id)
     result = publish_result(context, load_contract("agency_crosswalk"), table, "identifier_source",
-                            built_from(store, publication_of(context)))
+                            built_from(store, seen))
     unmapped = [r["identifier_source"] + ":" + r["identifier"] for r in table.to_pylist() if not r["mapped"]]
     result.metadata["unmapped"] = MetadataValue.json(unmapped)
     return result
@@ -98,10 +98,10 @@ def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
     rate is better), combined with the weights in warehouse/reference/composite_weights.csv, never
     imputed. Method: docs/methodology.md.
     """
-    store = context.resources.cxex.store
-    table = compute_scorecard(_sources(store, publication_of(context)), context.resources.cxex.min_coverage)
-    table = add_provenance(table, _provenance(store, publication_of(context)), context.run_id)
-    result = publish_result(context, load_contract("agency_scorecard"), table, "year", built_from(store, publication_of(context)))
+    store, seen = context.resources.cxex.store, publication_of(context)
+    table = compute_scorecard(_sources(store, seen), context.resources.cxex.min_coverage)
+    table = add_provenance(table, _provenance(store, seen), context.run_id)
+    result = publish_result(context, load_contract("agency_scorecard"), table, "year", built_from(store, seen))
     result.metadata["preview"] = preview(table.select(["year", "agency_code", "ex_index", "ex_rank", "cx_index", "cx_rank"])
                                          .filter(pa.compute.is_valid(table.column("ex_index"))))
     return result
@@ -121,7 +121,7 @@ def compute_linkage(scorecard: pa.Table, min_n: int = 5) -> pa.Table:
        deps=[keys.PUBLISH_AGENCY_SCORECARD])
 def cx_ex_linkage(context: AssetExecutionContext) -> MaterializeResult:
     """Per year, the correlation of every EX measure with every CX measure across agencies (Pearson, Spearman, n, 95 % CI)."""
-    store = context.resources.cxex.store
-    scorecard = store.read_table("agency_scorecard", publication_of(context))
-    table = add_provenance(compute_linkage(scorecard), _provenance(store, publication_of(context)), context.run_id)
-    return publish_result(context, load_contract("cx_ex_linkage"), table, "year", built_from(store, publication_of(context)))
+    store, seen = context.resources.cxex.store, publication_of(context)
+    scorecard = store.read_table("agency_scorecard", seen)
+    table = add_provenance(compute_linkage(scorecard), _provenance(store, seen), context.run_id)
+    return publish_result(context, load_contract("cx_ex_linkage"), table, "year", built_from(store, seen))

@@ -60,10 +60,10 @@ SPECS = [AssetSpec(key, group_name=GROUP, kinds={"duckdb", "parquet"}, deps=PANE
 @multi_asset(specs=SPECS, required_resource_keys={"cxex"}, name="factor_tables")
 def factor_tables(context: AssetExecutionContext):
     """The three tables from one panel, computed once (the assessment reads the other two)."""
-    store = context.resources.cxex.store
-    tables = compute_factor_tables(factor_inputs(store, publication_of(context)))
-    prov = _provenance(store, publication_of(context), PANEL_TABLES)
-    inputs = built_from(store, publication_of(context), PANEL_TABLES)
+    store, seen = context.resources.cxex.store, publication_of(context)  # the tables as this run's publication sees them
+    tables = compute_factor_tables(factor_inputs(store, seen))
+    prov = _provenance(store, seen, PANEL_TABLES)
+    inputs = built_from(store, seen, PANEL_TABLES)
     for key, (name, partition_col) in zip((s.key for s in SPECS), (("ex_cx_factors", "period"), ("focus_area_scores", "year"),
                                                                     ("agency_assessment", "year"))):
         table = add_provenance(factors.to_table(tables[name], name), prov, context.run_id)

@@ -51,9 +51,9 @@ def _provenance(store, facts: dict, run_id: str | None = None) -> dict:
              required_resource_keys={"cxex"})
 def star_dimensions(context: AssetExecutionContext):
     """The five conformed dimensions, published together (warehouse/star.py)."""
-    store = context.resources.cxex.store
-    facts = published_facts(store, publication_of(context))
-    record = _provenance(store, facts, publication_of(context))
+    store, seen = context.resources.cxex.store, publication_of(context)  # the tables as this run's publication sees them
+    facts = published_facts(store, seen)
+    record = _provenance(store, facts, seen)
     for name, table in build_dimensions(facts).items():
         table = add_provenance(table, record, context.run_id)
         result = publish_result(context, load_contract(name), table, table.column_names[0])

@@ -7,8 +7,8 @@ own; then a last `publish` run adds the cross-agency tables, the catalog and the
 the whole publication as one snapshot; all recorded in the Dagster instance at
 $DAGSTER_HOME (so `make ui` shows them). Re-running is safe: inputs are re-read, outputs are
 replaced atomically, nothing is appended. Exits non-zero, with the failing check's message, if any
-partition fails; that source's tables then keep their last good version. Publication commits every table of the run as one snapshot
-(warehouse/publish.py). One run per data directory at a time (exit code 3 when another holds it);
+partition fails; that source's tables then keep their last good version (warehouse/publish.py has
+the snapshot). One run per data directory at a time (exit code 3 when another holds it);
 a run that starts first recovers from a killed one (pipelines/recovery.py).
 """
 
@@ -321,7 +321,7 @@ def _run_source(name: str, source, args, defs, layout, instance, publication: st
     """Validate and compute one source: one Dagster run per contiguous range of its chosen partitions;
     with `publication`, then stage its published tables into it."""
     from pipelines import recovery
-    from pipelines.alerts import failure_messages, warning_messages
+    from pipelines.alerts import warning_messages
 
     job_name, label, available, raw_node, published = source
     outcome = SourceOutcome(label, published)
@@ -345,7 +345,7 @@ def _run_source(name: str, source, args, defs, layout, instance, publication: st
             outcome.ok = False
             bad = failed_partitions(result) or [span]
             outcome.err.append(f"cxex: {label} {', '.join(bad)} failed; {label} tables keep their last good version:")
-            outcome.err += [f"  {msg}" for msg in failure_messages(result.all_events) or ["see the run in the Dagster UI (make ui)"]]
+            outcome.err += _failure_lines(result)
             continue
         outcome.out += [f"cxex: {label} {span} warning: {warning}" for warning in warning_messages(result.all_events)]
         for mat in result.asset_materializations_for_node(raw_node):
@@ -365,26 +365,36 @@ def _stage_tables(outcome: SourceOutcome, defs, instance, publication: str) -> N
     """Stage a source's published tables into the run's publication right after the source, in its own
     worker (overlapping the other sources); the last publish run commits them with the cross-agency
     tables as one snapshot. A failure here fails the source: its tables keep their last good version."""
-    from assets.common import PUBLICATION_TAG
-    from pipelines import recovery
-    from pipelines.alerts import failure_messages
-    from pipelines.jobs import PUBLISH_JOB
-
-    result = execute(defs.resolve_job_def(PUBLISH_JOB), instance, {**recovery.run_tags(), PUBLICATION_TAG: publication},
-                     outcome.published)
+    result = _publish_run(defs, instance, publication, outcome.published)
     outcome.checks += check_verdicts(result)
     if not result.success:
         outcome.ok = False
         outcome.err.append(f"cxex: {outcome.label}: publication failed; {outcome.label} tables keep their last good version:")
-        outcome.err += [f"  {msg}" for msg in failure_messages(result.all_events) or ["see the run in the Dagster UI (make ui)"]]
+        outcome.err += _failure_lines(result)
+
+
+def _publish_run(defs, instance, publication: str, selection: list):
+    """One run of the `publish` job for `selection`, staging into `publication` (assets/common.py
+    `publication_of`): it commits only if `selection` has the catalog step."""
+    from assets.common import PUBLICATION_TAG
+    from pipelines import recovery
+    from pipelines.jobs import PUBLISH_JOB
+
+    return execute(defs.resolve_job_def(PUBLISH_JOB), instance, {**recovery.run_tags(), PUBLICATION_TAG: publication},
+                   selection)
+
+
+def _failure_lines(result) -> list[str]:
+    """A failed run's messages, indented under the line that names what failed."""
+    from pipelines.alerts import failure_messages
+
+    return [f"  {msg}" for msg in failure_messages(result.all_events) or ["see the run in the Dagster UI (make ui)"]]
 
 
 def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
     from assets import keys
-    from assets.common import PUBLICATION_TAG
     from pipelines import recovery
     from pipelines.alerts import failure_messages
-    from pipelines.jobs import PUBLISH_JOB
 
     from pipelines.instance import instance as dagster_instance
 
@@ -448,8 +458,7 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
         selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
                       keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT,
                       *keys.DIMENSION_KEYS.values()]
-    result = execute(defs.resolve_job_def(PUBLISH_JOB), instance, {**recovery.run_tags(), PUBLICATION_TAG: publication},
-                     selection)
+    result = _publish_run(defs, instance, publication, selection)
     after = cxex.store.read_manifest()
     changed, kept = _changes(before, after)
     if not result.success:
