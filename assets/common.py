@@ -13,7 +13,7 @@ from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, Me
 from warehouse import PIPELINE_VERSION
 from warehouse.contracts import ARROW_TYPES, check_stage, load as load_contract, load_stage, provenance_columns
 from warehouse.layout import DataLayout
-from warehouse.publish import with_constant_columns, write_parquet_atomic
+from warehouse.publish import STAGE_PARQUET, with_constant_columns, write_parquet_atomic
 from warehouse.star import cast_staged, conform_facts
 
 from .sources.files import SourceFile
@@ -236,7 +236,7 @@ def write_stage(table: pa.Table, name: str, path: Path, metadata: dict[str, str]
     """Write a raw or staging table atomically after checking it against its contract
     (warehouse/contracts/raw/<name>.yaml); returns the table as written (fixed columns first)."""
     table = check_stage(table, load_stage(name))
-    write_parquet_atomic(table, path, metadata)
+    write_parquet_atomic(table, path, metadata, style=STAGE_PARQUET)
     return table
 
 

@@ -6,14 +6,17 @@ import gzip
 import zipfile
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from assets.common import PROVENANCE_META, write_stage
 from assets.sources.fevs_prdf import find_fevs_file, parse_prdf
 from warehouse.fevs_scores import scored_item_columns
 from assets.sources.fevs_sample import generate_sample, sample_path
 from assets.sources.files import SourceFileError
 from tests import hand_data
 from tests.conftest import land, write_prdf
+from warehouse.contracts import TEXT_DICTIONARY
 from warehouse.layout import DataLayout
 
 
@@ -100,8 +103,13 @@ def test_only_declared_items_are_scored_category_and_unknown_are_kept_as_text(tm
     assert parsed.unknown_items == ("Q96",)
     scored = scored_item_columns(parsed.table.schema)
     assert "Q96" not in scored and "Q90" not in scored and {"Q12", "Q34", "Q2"} <= set(scored)
-    assert parsed.table.schema.field("Q96").type == pa.string()
+    # text: dictionary-encoded in memory (its few answers), plain `string` in the staged file
+    assert parsed.table.schema.field("Q96").type == TEXT_DICTIONARY
     assert parsed.table.column("Q96").to_pylist() == df["Q96"].to_list()
+    staged = tmp_path / "raw.parquet"
+    write_stage(parsed.table, "fevs_responses", staged, {PROVENANCE_META: "{}"})
+    back = pq.read_table(staged)
+    assert back.schema.field("Q96").type == pa.string() and back.column("Q96").to_pylist() == df["Q96"].to_list()
 
 
 @pytest.mark.parametrize("bad", ["Y", "3.0"])

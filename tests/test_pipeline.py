@@ -184,6 +184,50 @@ def test_raw_and_staging_tables_match_their_contracts(default_run):
         check_stage(good.append_column("free_text", pa.array([], pa.string())), css)
 
 
+def test_staged_files_read_back_as_their_contracts_declare_with_text_held_as_dictionaries(tmp_path):
+    """Raw and staging files are written without the Arrow schema and without text statistics
+    (warehouse/publish.py STAGE_PARQUET): every contract's types, its provenance and the values of
+    dictionary-encoded text (TEXT_DICTIONARY: FEVS text items, workforce codes) come back as declared."""
+    import pyarrow as pa
+
+    from assets.common import PROVENANCE_META, read_provenance, write_stage
+    from warehouse.contracts import TEXT_DICTIONARY, ContractError, check_stage, stage_contracts
+
+    for contract in stage_contracts():
+        arrays = []
+        for f in contract.schema:
+            if f.type == pa.string():
+                arrays.append(pa.array(["b", "a", "b"] if not f.nullable else ["b", None, "a"]).dictionary_encode())
+            else:
+                arrays.append(pa.array([None] * 3, pa.null()).cast(f.type) if f.nullable else
+                              pa.array([1, 0, 1]).cast(f.type) if not pa.types.is_timestamp(f.type) and not pa.types.is_date(f.type)
+                              else pa.array([0, 1, 2], pa.int32()).cast(pa.date32()).cast(f.type))
+        table = pa.table(arrays, names=contract.column_names)
+        out = tmp_path / f"{contract.table}.parquet"
+        written = write_stage(table, contract.table, out, {PROVENANCE_META: '{"source": "x"}'})
+        assert any(f.type == TEXT_DICTIONARY for f in written.schema) == (pa.string() in contract.schema.types), contract.table
+        back = pq.read_table(out)
+        assert [f.type for f in back.schema] == contract.schema.types, contract.table
+        for f in contract.schema:
+            want = written.column(f.name)
+            want = want.cast(pa.string()) if want.type == TEXT_DICTIONARY else want
+            assert back.column(f.name).equals(want), (contract.table, f.name)
+        assert read_provenance(out) == {"source": "x"}
+        meta = pq.read_metadata(out).row_group(0)
+        for i, f in enumerate(contract.schema):
+            stats = meta.column(i).statistics
+            has_min_max = stats is not None and stats.has_min_max
+            if f.type == pa.string():
+                assert not has_min_max, (contract.table, f.name)  # no text statistics
+            elif not f.nullable:
+                assert has_min_max, (contract.table, f.name)  # the others kept (null-only columns have none)
+    # a dictionary is text only: dictionary-encoded numbers are not an int8 column
+    fevs = next(c for c in stage_contracts() if c.table == "fevs_responses")
+    good = fevs.schema.empty_table()
+    with pytest.raises(ContractError, match="postwt"):
+        check_stage(good.set_column(good.schema.get_field_index("postwt"), "postwt", pa.array([], pa.float64()).dictionary_encode()), fevs)
+
+
 def test_report_site_built_by_make_run(default_run, tmp_path, monkeypatch):
     """Issue 15: `make run` builds the report site and prints it; `make report`'s rebuild links it from the asset's
     metadata; the site passes the checks of tests/report_site.py in headless Chromium; the embedded default's

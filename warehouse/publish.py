@@ -466,18 +466,41 @@ def open_store(publish_url: str | None, local_root: Path, lock_dir: Path, keep: 
     return LocalStore(local_root, keep)
 
 
-def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] | None = None) -> None:
-    """Write `table` to `path` via a temporary file and rename, so readers never see half a file."""
+# How raw and staging files are written (assets/common.py write_stage): min/max statistics only for
+# columns that are not text (nothing filters those files on text; over a national FEVS year's 70 text
+# items the statistics took a third of the write), and without the Arrow schema, so a column held
+# dictionary-encoded in memory reads back as the `string` its contract declares (every raw and
+# staging contract's types survive this: tests/test_pipeline.py). Published tables keep both.
+STAGE_PARQUET = "stage"
+
+
+def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] | None = None, style: str | None = None) -> None:
+    """Write `table` to `path` via a temporary file and rename, so readers never see half a file.
+    `style=STAGE_PARQUET`: a raw or staging file (see above)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if metadata:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **{k.encode(): v.encode() for k, v in metadata.items()}})
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
-        pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        if style == STAGE_PARQUET:
+            # without the Arrow schema the key-value metadata (provenance) is added to the footer by hand
+            with pq.ParquetWriter(tmp, table.schema.remove_metadata(), compression="zstd", store_schema=False,
+                                  write_statistics=[f.name for f in table.schema if not _is_text(f.type)]) as writer:
+                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+                if table.schema.metadata:
+                    writer.add_key_value_metadata({k.decode(): v.decode() for k, v in table.schema.metadata.items()})
+        else:
+            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)
         fault_point("parquet_written")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _is_text(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
 def runs_newest_first(files) -> list[list[Path]]:

@@ -178,12 +178,17 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     slow = [col for col, _ in to_score if leftovers[col]]
     stats = df.select([not_int_expr(col).sum().alias(f"{col}\0bad") for col in slow]).row(0, named=True) if slow else {}
     scored, unscored, unknown = [], [], []
+    as_text = [col for col, item in ordered if item not in declared or not declared[item].scored]
+    # a text column whose few distinct answers need no stripping is kept as read (no text per row)
+    padded = df.select([pl.col(c).unique().cast(pl.String).pipe(lambda u: (u != u.str.strip_chars()).any()).alias(c)
+                        for c in as_text]).row(0, named=True) if as_text else {}
     for col, item in ordered:
         decl = declared.get(item)
         if decl is None or not decl.scored:
             (unknown if decl is None else unscored).append(item)
-            # kept as text, never scored; categorical until it is Arrow (a few distinct answers each)
-            exprs.append(text(col).str.strip_chars().cast(pl.Categorical).alias(item))
+            # kept as text, never scored; categorical until it is Arrow (a few distinct answers each), and
+            # dictionary-encoded Arrow after (warehouse/contracts.py TEXT_DICTIONARY)
+            exprs.append((text(col).str.strip_chars().cast(pl.Categorical) if padded[col] else pl.col(col)).alias(item))
             continue
         scored.append(item)
         if col not in slow:
@@ -204,13 +209,15 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     if "level1_code" not in out.columns:
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("level1_code"))
     del df
-    # to Arrow a column at a time, each text column made plain `string` as it goes and dropped from
-    # the frame: the frame and its whole Arrow copy (and a cast copy) are never held at once
+    # to Arrow a column at a time, each dropped from the frame as it goes: the frame and its whole Arrow
+    # copy (and a cast copy) are never held at once. Text items stay dictionary-encoded (int32 indices
+    # into their few answers), other text becomes plain `string`
     names, arrays = out.columns, []
     for name in names:
         col = out.drop_in_place(name).to_arrow()
         if pa.types.is_dictionary(col.type):
-            col = col.dictionary_decode()
+            col = pa.DictionaryArray.from_arrays(col.indices.cast(pa.int32()), col.dictionary.cast(pa.string())) \
+                if ITEM_COL.match(name) else col.dictionary_decode()
         if pa.types.is_large_string(col.type) or pa.types.is_string_view(col.type):
             col = col.cast(pa.string())
         arrays.append(col)
