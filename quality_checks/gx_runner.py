@@ -158,6 +158,7 @@ ROW_LOCAL = {"ExpectColumnValuesToNotBeNull": {"column"},
 
 
 def _validate_row_local(table, suite_name: str, spec: ExpectationSpec) -> ExpectationOutcome:
+    import numpy as np
     import pyarrow as pa
 
     from warehouse.db import cursor
@@ -172,7 +173,7 @@ def _validate_row_local(table, suite_name: str, spec: ExpectationSpec) -> Expect
     bad = combos.take(pa.array(o.sample_rows, pa.int64())).select(cols)  # the combinations GX rejected
     keep = cols + ([ROW_ID_COLUMN] if ROW_ID_COLUMN in table.column_names and ROW_ID_COLUMN not in cols else [])
     on = " AND ".join(f't."{c}" IS NOT DISTINCT FROM b."{c}"' for c in cols)
-    rel = table.select(keep).append_column("__row", pa.array(range(table.num_rows), pa.int64()))
+    rel = table.select(keep).append_column("__row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
     with cursor() as con:  # NaN equals NaN in DuckDB, as in the combinations
         con.register("t", rel)
         con.register("b", bad)

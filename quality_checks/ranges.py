@@ -10,6 +10,7 @@ the partition's own file and the file's row numbers.
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -31,9 +32,9 @@ def read_range(layout, table: str, partition_col: str, keys: list[str]) -> tuple
         raw = layout.raw(table, partition_col, key)
         files[key] = read_provenance(raw)["source_file"] or "(none)"
         t = pq.read_table(raw)
-        frames.append(t.append_column(PARTITION, pa.array([key] * t.num_rows, pa.string())))
+        frames.append(t.append_column(PARTITION, pa.repeat(pa.scalar(key, pa.string()), t.num_rows)))
     data = pa.concat_tables(frames, promote_options="permissive") if len(frames) > 1 else frames[0]
-    return data.append_column(GLOBAL_ROW, pa.array(range(data.num_rows), pa.int64())), files
+    return data.append_column(GLOBAL_ROW, pa.array(np.arange(data.num_rows, dtype=np.int64))), files
 
 
 def validate_range(context, *, asset: str, table: str, partition_col: str, specs, suite: str,

@@ -533,5 +533,5 @@ def prune_runs(folder: Path, keep: int) -> list[Path]:
 def with_constant_columns(table: pa.Table, values: dict[str, object], types: dict[str, pa.DataType]) -> pa.Table:
     """Append one constant column per entry of `values` (provenance, mostly)."""
     for name, value in values.items():
-        table = table.append_column(pa.field(name, types[name]), pa.array([value] * table.num_rows, type=types[name]))
+        table = table.append_column(pa.field(name, types[name]), pa.repeat(pa.scalar(value, type=types[name]), table.num_rows))
     return table
