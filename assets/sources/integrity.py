@@ -68,7 +68,7 @@ def check_structure(data: bytes, name: str, *, delimiter: str = ",", normalise: 
         if data.startswith(bom):
             raise SourceFileError(f"{name}: row 1: encoded as {enc} (byte-order mark {bom.hex(' ')}); expected UTF-8")
     body = data.removeprefix(UTF8_BOM)
-    if not body.strip():
+    if not body or body.isspace():  # (strip() would copy the whole file)
         raise SourceFileError(f"{name}: empty file (no header row)")
     has_nul, ascii_only = NUL in body, body.isascii()  # whole-file tests first (C speed)
     # The common case: no NUL, valid UTF-8, and no quote other than empty quoted fields ("", as OPM's
@@ -150,7 +150,7 @@ def _bulk_rows(buf: bytes, offset: int, delimiter: str, low: int, high: int, lim
         lengths = lengths - cr
         if lengths.min() < 1 or lengths.max() > limit:
             return None  # a blank row, or a long one whose fields need measuring
-        fields = np.add.reduceat((chunk == delim).astype(np.int32), starts) + 1  # every segment is non-empty here
+        fields = np.add.reduceat(chunk == delim, starts, dtype=np.int32) + 1  # every segment is non-empty here; no int32 copy of the chunk
         if fields.min() < low or fields.max() > high:
             return None
         rows += len(stops)
