@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 from warehouse.publish import sha256_file
@@ -42,7 +43,20 @@ class SourceFile:
                 raise SourceFileError(f"{path}: resolves to {path.resolve()}, outside the data directory {data_root}; "
                                       "land files inside it (no symlinks out)") from None
             relative = str(path.resolve())
-        return cls(path, relative, sha256_file(path), is_sample, retrieved_at, url)
+        return cls(path, relative, _sha256(path), is_sample, retrieved_at, url)
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, taken once per process while the file stays the same (inode, size and
+    modification and change times): a workforce month's assets and checks each look up the month's files. What a
+    reader parses is hashed again from the bytes it read (integrity.verify_unchanged)."""
+    st = path.stat()
+    return _sha256_of(str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+@lru_cache(maxsize=256)
+def _sha256_of(path: str, inode: int, size: int, mtime_ns: int, ctime_ns: int) -> str:
+    return sha256_file(Path(path))
 
 
 def is_data_file(path: Path) -> bool:
