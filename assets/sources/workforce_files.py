@@ -272,7 +272,10 @@ def _distinct(df: pl.DataFrame, exprs: list[pl.Expr]) -> pl.DataFrame:
 
 def _first_bad(df: pl.DataFrame, col: str, bad: pl.Expr) -> tuple[int, int, str]:
     """(rows where `bad` holds, the first one's file row, its value of `col`). `bad` reads a row's own
-    values only, so it is evaluated once per distinct value and the rows are found by a join."""
+    values only, so in a large file it is evaluated once per distinct value and the rows found by a join."""
+    if df.height < BY_VALUE_ROWS:
+        rows = df.filter(bad).select("source_row", pl.col(col).alias("v"))
+        return (rows.height, int(rows["source_row"][0]), str(rows["v"][0])) if rows.height else (0, 0, "")
     wrong = _distinct(df, [bad, pl.col(col)]).filter(bad)
     if not wrong.height:
         return 0, 0, ""
@@ -281,10 +284,15 @@ def _first_bad(df: pl.DataFrame, col: str, bad: pl.Expr) -> tuple[int, int, str]
     return rows.height, int(rows["source_row"][0]), str(rows["v"][0])
 
 
+BY_VALUE_ROWS = 50_000
+
+
 def _select_by_value(df: pl.DataFrame, exprs: list[pl.Expr]) -> pl.DataFrame:
     """`df.select(*exprs)` for named expressions that each read a row's own values only: each is evaluated
     once per distinct combination of the columns it reads and joined back to every row, in order. Over a
     2.1-million-row FWD month that is a few hundred values per column to clean instead of millions."""
+    if df.height < BY_VALUE_ROWS:
+        return df.select(exprs)  # a small file: one pass over its rows is cheaper than a join per column
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, e in enumerate(exprs):
         cols = tuple(sorted(set(e.meta.root_names())))
@@ -363,7 +371,12 @@ def _common(df: pl.DataFrame, path: Path, layout: str) -> tuple[pl.DataFrame, li
     (and `df` with the columns those expressions read)."""
     if layout == "fwd":
         _require(df, path, ["agency_code", "agency_subelement_code", "age_bracket", "length_of_service_years", "supervisory_status_code"])
-        years = _fwd_years(df, path)  # evaluated per distinct value (_select_by_value), bracket tests and all
+        years = _fwd_years(df, path)  # in a large file evaluated per distinct value (_select_by_value), brackets and all
+        if df.height < BY_VALUE_ROWS:
+            # a small file is read row by row: the years once as a column, or every bracket test of the
+            # chain re-evaluates the text cleaning (55 of a sample month's 100 ms)
+            df = df.with_columns(years.alias("__los_years"))
+            years = pl.col("__los_years")
         labels = _age_from_label()
         age = pl.col("age_bracket").str.strip_chars().str.to_lowercase().replace_strict(labels, default="Z")
         agency = _text("agency_code")
