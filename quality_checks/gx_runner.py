@@ -116,11 +116,19 @@ def _columns_of(spec: ExpectationSpec, available: list[str]) -> list[str]:
     return named + [c for c in available if c in condition]
 
 
-def run_suite(data, suite_name: str, specs: list[ExpectationSpec]) -> SuiteOutcome:
+def columns_needed(specs: list[ExpectationSpec], available: list[str]) -> list[str]:
+    """Of `available` (a file's columns), those `specs` read row by row (and the row ids): what a
+    caller need read from the file. Structural expectations read the schema only (run_suite's `schema`)."""
+    named = {c for s in specs if s.type not in STRUCTURE_ONLY for c in _columns_of(s, available)} | {ROW_ID_COLUMN}
+    return [c for c in available if c in named]
+
+
+def run_suite(data, suite_name: str, specs: list[ExpectationSpec], schema=None) -> SuiteOutcome:
     """Validate `data` (a pyarrow Table, or a pandas frame) against `specs`; never raises on a failure.
 
     With a pyarrow Table, value-only expectations run on each column's distinct values, structural
-    ones on the schema, and the rest on just the columns they need, as pandas frames.
+    ones on the schema (`schema`: the whole file's, when `data` holds only the columns the other
+    expectations read: columns_needed), and the rest on just the columns they need, as pandas frames.
     """
     import pyarrow as pa
 
@@ -136,7 +144,7 @@ def run_suite(data, suite_name: str, specs: list[ExpectationSpec]) -> SuiteOutco
     rows = [s for s in specs if s not in value and s not in structure and s not in unique and s not in local]
     outcomes: list[ExpectationOutcome] = []
     if structure:
-        outcomes += _validate(data.schema.empty_table().to_pandas(), suite_name, structure).outcomes
+        outcomes += _validate((schema or data.schema).empty_table().to_pandas(), suite_name, structure).outcomes
     if rows:
         cols = sorted({c for s in rows for c in _columns_of(s, data.column_names) if c in data.column_names} | {ROW_ID_COLUMN} & set(data.column_names))
         frame = data.select(cols).to_pandas() if cols else data.select(data.column_names[:1]).to_pandas()

@@ -18,46 +18,58 @@ from dagster import AssetCheckResult, AssetCheckSeverity
 
 from assets.common import BATCH_ROWS, batches_by_rows, partition_keys, read_provenance
 
-from .gx_runner import ROW_ID_COLUMN, ExpectationOutcome, SuiteOutcome, run_suite
+from .gx_runner import ROW_ID_COLUMN, ExpectationOutcome, SuiteOutcome, columns_needed, run_suite
 from .results import check_result, combine_results
 
 PARTITION = "_partition"
 GLOBAL_ROW = "_row"
 
 
-def read_range(layout, table: str, partition_col: str, keys: list[str]) -> tuple[pa.Table, dict[str, str]]:
-    """The typed files of `keys`, concatenated with `_partition` and a global row id; and each key's source file."""
+def read_range(layout, table: str, partition_col: str, keys: list[str], columns: list[str] | None = None
+               ) -> tuple[pa.Table, dict[str, str]]:
+    """The typed files of `keys` (only `columns` of them, if given), concatenated with `_partition` and a
+    global row id; and each key's source file."""
     frames, files = [], {}
     for key in keys:
         raw = layout.raw(table, partition_col, key)
         files[key] = read_provenance(raw)["source_file"] or "(none)"
-        t = pq.read_table(raw)
+        t = pq.read_table(raw, columns=[c for c in columns if c in pq.read_schema(raw).names] if columns is not None else None)
         frames.append(t.append_column(PARTITION, pa.repeat(pa.scalar(key, pa.string()), t.num_rows)))
     data = pa.concat_tables(frames, promote_options="permissive") if len(frames) > 1 else frames[0]
     return data.append_column(GLOBAL_ROW, pa.array(np.arange(data.num_rows, dtype=np.int64))), files
 
 
 def validate_range(context, *, asset: str, table: str, partition_col: str, specs, suite: str,
-                   derive=None, severity: AssetCheckSeverity = AssetCheckSeverity.ERROR, check_table: str | None = None,
-                   prefix: str = "") -> AssetCheckResult:
+                   derive=None, derive_reads: tuple[str, ...] = (), severity: AssetCheckSeverity = AssetCheckSeverity.ERROR,
+                   check_table: str | None = None, prefix: str = "") -> AssetCheckResult:
     """Validate every partition of this run at once; store and report each partition's outcome.
 
-    `derive(data)` may add columns computed from `_partition` that the specs compare rows with.
-    `prefix` names the table in each outcome (`a11_responses.question_1`) when a check covers several;
-    `check_table` is the folder its validation results are stored under (default: `table`).
+    Only the columns the specs read (and `derive_reads`) are read from the files; structural
+    expectations see each batch's whole schema. `derive(data)` may add columns computed from
+    `_partition` that the specs compare rows with. `prefix` names the table in each outcome
+    (`a11_responses.question_1`) when a check covers several; `check_table` is the folder its
+    validation results are stored under (default: `table`).
     """
     keys = partition_keys(context)
     layout = context.resources.cxex.layout
     results = []
     for batch in batches(layout, table, partition_col, keys):
-        data, files = read_range(layout, table, partition_col, batch)
+        schema = _batch_schema(layout, table, partition_col, batch)
+        columns = columns_needed(specs, schema.names + [c for c in derive_reads if c not in schema.names])
+        data, files = read_range(layout, table, partition_col, batch, columns + [c for c in derive_reads if c not in columns])
         if derive is not None:
             data = derive(data)
-        for key, part in _validate_batch(data, batch, suite, specs, prefix).items():
+        for key, part in _validate_batch(data, batch, suite, specs, prefix, schema).items():
             results.append(check_result(context, part, asset=asset, table=check_table or table, partition_col=partition_col,
                                         partition=key, source_file=files[key], severity=severity))
         del data
     return combine_results(results)
+
+
+def _batch_schema(layout, table: str, partition_col: str, keys: list[str]) -> pa.Schema:
+    """The columns of a batch's files together (as read_range would concatenate them whole)."""
+    schemas = [pq.read_schema(layout.raw(table, partition_col, key)).remove_metadata() for key in keys]
+    return pa.unify_schemas(schemas, promote_options="permissive") if len(schemas) > 1 else schemas[0]
 
 
 def batches(layout, table: str, partition_col: str, keys: list[str], limit: int | None = None) -> list[list[str]]:
@@ -68,7 +80,8 @@ def batches(layout, table: str, partition_col: str, keys: list[str], limit: int 
     return batches_by_rows(keys, lambda key: layout.raw(table, partition_col, key), limit or BATCH_ROWS)
 
 
-def _validate_batch(data: pa.Table, keys: list[str], suite: str, specs, prefix: str) -> dict[str, SuiteOutcome]:
+def _validate_batch(data: pa.Table, keys: list[str], suite: str, specs, prefix: str,
+                    schema: pa.Schema | None = None) -> dict[str, SuiteOutcome]:
     """One GX validation of a batch's rows; each partition's outcome."""
     # GX quotes row ids: give it the global one, then translate back to (partition, file row)
     has_rows = ROW_ID_COLUMN in data.column_names
@@ -83,7 +96,9 @@ def _validate_batch(data: pa.Table, keys: list[str], suite: str, specs, prefix: 
         """(partition, file row) of a quoted global row: looked up for the few rows GX quotes, not built for all."""
         return parts[r].as_py(), file_rows[r].as_py() if file_rows is not None else None
 
-    outcome = run_suite(gx_data, suite, specs)
+    if schema is not None:  # the columns as read and derived, and those of the files not read
+        schema = pa.schema(list(gx_data.schema.remove_metadata()) + [f for f in schema if f.name not in gx_data.column_names])
+    outcome = run_suite(gx_data, suite, specs, schema)
     out = {}
     for key in keys:
         outcomes = [_prefixed(_for_partition(o, key, where, has_rows), prefix) for o in outcome.outcomes]

@@ -31,7 +31,7 @@ def _derive(data: pa.Table) -> pa.Table:
 
 def _validate(context, asset_key, table_name, specs, suite, severity=AssetCheckSeverity.ERROR) -> AssetCheckResult:
     return validate_range(context, asset=asset_key.to_user_string(), table=table_name, partition_col=PARTITION_COL,
-                          specs=specs, suite=suite, derive=_derive, severity=severity)
+                          specs=specs, suite=suite, derive=_derive, derive_reads=("effective_yyyymm",), severity=severity)
 
 
 @asset_check(asset=keys.RAW_WORKFORCE_EMPLOYMENT, name="workforce_employment_expectations", blocking=True,

@@ -25,6 +25,7 @@ from quality_checks.gx_runner import run_suite
 from tests import hand_data
 from tests.conftest import land, make_defs, run_year, write_prdf
 from tests.faults.conftest import publication_hashes, zip_bytes
+from warehouse.contracts import TEXT_DICTIONARY
 from warehouse.fevs_scores import scored_item_columns
 
 N = len(hand_data.rows())  # data rows: file rows 2..N+1
@@ -262,7 +263,7 @@ def test_undeclared_item_is_kept_as_text_never_scored_and_named(tmp_path):
     rows = [{"RandomID": str(k), "agency": "AA", "level1": "AAAA", "POSTWT": "1.5", **{c: "4" for c in cols[4:]}} for k in range(12)]
     rows[3]["Q1"] = "7"
     parsed = parse_prdf(write_prdf(tmp_path / "f.csv", rows, cols), 2024)
-    assert parsed.unknown_items == ("Q1",) and parsed.table.schema.field("Q1").type == pa.string()
+    assert parsed.unknown_items == ("Q1",) and parsed.table.schema.field("Q1").type == TEXT_DICTIONARY  # text (its few answers encoded)
     assert "Q1" not in scored_item_columns(parsed.table.schema)
     assert _blocking(parsed.table, 2024).success
     warn = run_suite(parsed.table, "w", fevs_warning_expectations(2024, parsed.table.column_names))
@@ -299,7 +300,7 @@ def test_unknown_columns_are_kept_and_reported(tmp_path):
     parsed = parse_prdf(write_prdf(tmp_path / "g.csv", rows, [*hand_data.COLUMNS, "Q72", "EXTRA_NOTE"]), 2018)
     t = parsed.table
     assert parsed.unknown_items == ("Q72",) and parsed.unknown_columns == ("EXTRA_NOTE",)
-    assert "EXTRA_NOTE" in t.column_names and t.schema.field("Q72").type == pa.string()  # kept, not dropped
+    assert "EXTRA_NOTE" in t.column_names and t.schema.field("Q72").type == TEXT_DICTIONARY  # kept as text, not dropped
     assert _blocking(t).success
     warn = run_suite(t, "w", fevs_warning_expectations(2018, t.column_names))
     assert {f.type for f in warn.failures} == {"expect_column_values_to_be_unique", "expect_table_columns_to_match_set"}
@@ -358,3 +359,19 @@ def test_refused_file_leaves_publication_byte_identical(published, good, attack,
         assert publication_hashes(data_dir) == before
     finally:
         land(data_dir, 2018).write_bytes(good)
+
+
+def test_checks_read_only_the_columns_they_need_yet_judge_the_whole_file(data_dir):
+    """The FEVS checks read from the typed file only the columns their expectations read (the warnings:
+    `respondent_id`), yet the column-set expectation judges every column of the file: run through Dagster,
+    an undeclared item (Q72) nothing reads is still named, and the blocking suite still passes."""
+    rows = hand_data.rows()
+    for r in rows:
+        r["Q72"] = "3"  # not in 2018's item map
+    write_prdf(land(data_dir, 2018), rows, [*hand_data.COLUMNS, "Q72"])
+    result = run_year(make_defs(data_dir), 2018)
+    evaluations = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert evaluations["fevs_responses_expectations"].passed
+    warnings = evaluations["fevs_responses_warnings"]
+    assert not warnings.passed and "expect_table_columns_to_match_set" in warnings.description and "Q72" in warnings.description
+    assert "expect_column_values_to_be_unique" not in warnings.description  # hand_data's ids are unique
