@@ -5,6 +5,7 @@ as when the sources run one after another, and the runs really overlap."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -275,3 +276,34 @@ def test_a_source_killed_while_staging_its_tables_commits_none_of_them(default_r
     assert {t: after[t]["version"] for t in fevs} == {t: before[t]["version"] for t in fevs}
     assert after["internal_cx_scores"]["version"] != before["internal_cx_scores"]["version"]
     assert "republished" in done.stdout and "internal_cx_scores" in done.stdout.split("republished")[1].splitlines()[0]
+
+
+def test_scipy_stats_is_loaded_only_when_used_and_beside_the_workers(tmp_path):
+    """`make run` binds scipy.stats as a module that loads on first use before it imports Great Expectations
+    (GX imports it for expectations cxex never runs), loads it on a low-priority thread beside the forked
+    workers, and the factor tables' q-values (its one use) are scipy's Benjamini-Hochberg ones."""
+    script = r'''
+import sys
+from pipelines.run import _defer_scipy_stats, _load_deferred_in_background
+assert _defer_scipy_stats()
+import great_expectations  # noqa: F401
+import pyarrow as pa
+from quality_checks.gx_runner import ExpectationSpec, run_suite
+outcome = run_suite(pa.table({"a": [1, 2, None], "source_row": [2, 3, 4]}), "t",
+                    [ExpectationSpec("ExpectColumnValuesToBeBetween", {"column": "a", "min_value": 0}),
+                     ExpectationSpec("ExpectColumnValuesToNotBeNull", {"column": "a"})])
+assert [o.success for o in outcome.outcomes] == [True, False], outcome
+print("lazy after GX:", type(sys.modules["scipy.stats"]).__name__)
+_load_deferred_in_background().join()
+print("after the thread:", type(sys.modules["scipy.stats"]).__name__)
+from warehouse.factors import bh_qvalues
+import json
+print("q:", json.dumps(bh_qvalues([0.01, None, 0.04, 0.03])))
+'''
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=REPO,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "lazy after GX: _LazyModule" in out.stdout and "after the thread: module" in out.stdout
+    # Benjamini-Hochberg by hand: p sorted 0.01, 0.03, 0.04 (m = 3): q = min over later ranks of p * m / rank
+    q = json.loads(out.stdout.split("q: ", 1)[1])
+    assert q[1] is None and q[0] == pytest.approx(0.03) and q[2] == pytest.approx(0.04) and q[3] == pytest.approx(0.04)
