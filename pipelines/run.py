@@ -165,18 +165,14 @@ def _defer_scipy_stats() -> bool:
 
 
 def _load_deferred_in_background():
-    """Load the deferred scipy.stats on a thread of the lowest priority, while the forked workers run the
-    sources: it takes only CPU they leave idle, and the last publication run finds it loaded (joined
-    before it: a lazy module is not safe to load from two threads at once on Python 3.11). Only where
-    this process has no Python work of its own meanwhile: beside source threads its import would hold
-    the interpreter lock at the lowest priority."""
+    """Load the deferred scipy.stats on a thread of this process, started once a forked worker has no
+    source left to run (a core is idle), so the last publication run finds it loaded (joined before
+    it: a lazy module is not safe to load from two threads at once on Python 3.11). Only where this
+    process has no Python work of its own meanwhile: beside source threads it would take the
+    interpreter lock from them."""
     import threading
 
     def load():
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-        except (AttributeError, OSError):
-            pass  # no per-thread priority here: it loads at normal priority
         import scipy.stats  # noqa: F401  (importing the lazy module runs it)
 
     t = threading.Thread(target=load, name="cxex-load-scipy-stats", daemon=True)
@@ -334,29 +330,33 @@ def _run_forked(name: str) -> SourceOutcome:
 
 
 def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, instance,
-                  publication: str | None, after_fork=None) -> list[SourceOutcome]:
+                  publication: str | None, when_a_worker_idles=None) -> list[SourceOutcome]:
     """Sources on `workers` forked processes: each inherits the imported modules, the definitions and
     the instance (its database connections are reopened in the child, pipelines/instance.py), so a
     worker starts in milliseconds and the sources' Python work (Dagster's event handling, GX) runs on
     both cores instead of taking turns on one interpreter lock."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     _FORKED.update(sources=sources, args=args, defs=defs, layout=layout, instance=instance, publication=publication)
     outcomes = []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = [pool.submit(_run_forked, name) for name in chosen]  # forks every worker
-            loading = after_fork() if after_fork else None  # (a thread: after the fork, never inherited)
-            for name, future in zip(chosen, futures):
+            futures = {pool.submit(_run_forked, name): name for name in chosen}  # forks every worker
+            loading, done = None, {}
+            for future in as_completed(futures):
+                name = futures[future]
                 try:
-                    outcomes.append(future.result())
+                    done[name] = future.result()
                 except BrokenProcessPool:  # a worker was killed (out of memory, a signal): every unfinished source with it
                     _, label, _, _, published = sources[name]
-                    outcomes.append(SourceOutcome(label, published, ok=False, err=[
+                    done[name] = SourceOutcome(label, published, ok=False, err=[
                         f"cxex: {label}: a worker process of this run was killed before {label} finished; {label} tables "
-                        "keep their last good version (its Dagster run is marked failed at the next start)"]))
+                        "keep their last good version (its Dagster run is marked failed at the next start)"])
+                if when_a_worker_idles and loading is None and len(done) > len(chosen) - workers:
+                    loading = when_a_worker_idles()  # a worker has nothing left to run (a thread: never inherited by a fork)
+            outcomes = [done[name] for name in chosen]
             if loading is not None:
                 loading.join()
     finally:
@@ -476,7 +476,7 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
         if forking:
             print(f"cxex: {len(chosen)} sources on {workers} worker processes")
             outcomes = _in_processes(workers, chosen, sources, args, defs, layout, instance, publication,
-                                     after_fork=_load_deferred_in_background if deferred else None)
+                                     when_a_worker_idles=_load_deferred_in_background if deferred else None)
         else:
             from concurrent.futures import ThreadPoolExecutor
 

@@ -280,8 +280,8 @@ def test_a_source_killed_while_staging_its_tables_commits_none_of_them(default_r
 
 def test_scipy_stats_is_loaded_only_when_used_and_beside_the_workers(tmp_path):
     """`make run` binds scipy.stats as a module that loads on first use before it imports Great Expectations
-    (GX imports it for expectations cxex never runs), loads it on a low-priority thread beside the forked
-    workers, and the factor tables' q-values (its one use) are scipy's Benjamini-Hochberg ones."""
+    (GX imports it for expectations cxex never runs), loads it on a thread once a forked worker has nothing left
+    to run, and the factor tables' q-values (its one use) are scipy's Benjamini-Hochberg ones."""
     script = r'''
 import sys
 from pipelines.run import _defer_scipy_stats, _load_deferred_in_background
