@@ -156,3 +156,49 @@ def test_retirement_eligibility_from_the_service_computation_date(fy2025):
     # 10 law-enforcement officers (50 + 20) and 5 aged 60-64 with 25+ years by SCD (their LOS is REDACTED)
     assert aa["retirement_eligible_est"] == 15
     assert aa["retirement_eligibility_basis"] == "service computation date"
+
+
+def test_large_file_path_cleans_per_distinct_value_and_gives_the_same_table(fy2025, tmp_path, monkeypatch):
+    """A file of 50,000 rows or more (a national month: 2.1 million) is cleaned once per distinct value and
+    joined back (workforce_files._select_by_value); below that, row by row. Both give the same typed
+    table from the real FWD layout above (withheld marks, a blank sub-element, REDACTED counts and
+    service), and the same error, naming the same first bad row, for a bad count."""
+    import pyarrow as pa
+
+    from assets.sources import workforce_files as wf
+    from assets.sources.files import SourceFileError
+    from warehouse.layout import DataLayout
+
+    data_dir, _ = fy2025
+    layout = DataLayout(data_dir, "never")
+
+    def parse_all():
+        out = []
+        for m in FY2025:
+            mf = month_files(layout, m)
+            out.append(wf.parse_employment(mf.employment, mf.layout))
+            out += [wf.parse_actions(f, mf.layout, kind, m) for kind, f in (("accession", mf.accession), ("separation", mf.separation))]
+        return [t.cast(pa.schema([f.with_type(pa.string()) if pa.types.is_dictionary(f.type) else f for f in t.schema])) for t in out]
+
+    by_row = parse_all()
+    monkeypatch.setattr(wf, "BY_VALUE_ROWS", 0)
+    by_value = parse_all()
+    assert [t.num_rows for t in by_value] == [t.num_rows for t in by_row] and sum(t.num_rows for t in by_row) > 60
+    assert all(a.equals(b) for a, b in zip(by_value, by_row))
+    # a bad count in the third of four rows: the same message either way
+    header = _headers_from(month_files(layout, "202410").employment.path)
+    rows = _employment("202410")[:2] + [{**_employment("202410")[0], "count": "ten"}, _employment("202410")[1]]
+    bad = tmp_path / "landing" / "workforce" / "202410" / "employment_202410_1.txt"
+    _write(bad, header, rows)
+    src = month_files(DataLayout(tmp_path, "never"), "202410").employment
+    messages = []
+    for limit in (0, 10**9):
+        monkeypatch.setattr(wf, "BY_VALUE_ROWS", limit)
+        with pytest.raises(SourceFileError) as e:
+            wf.parse_employment(src, "fwd")
+        messages.append(str(e.value))
+    assert messages[0] == messages[1] and "row 4, column count" in messages[0] and "(1 such rows)" in messages[0]
+
+
+def _headers_from(path):
+    return path.read_text().splitlines()[0].split("|")
