@@ -33,6 +33,7 @@ def test_the_catalog_works_after_the_data_folder_is_moved_and_copied(tmp_path, m
     con = duckdb.connect("warehouse.duckdb", read_only=True)
     assert con.execute("SELECT count(*) FROM ex_index_scores").fetchone()[0] == 4
     con.close()
+    monkeypatch.chdir(tmp_path)  # out of the folder removed next (a removed working directory breaks relative paths)
     shutil.rmtree(moved)  # the copy does not lean on the original
     con = connect(copy / "warehouse.duckdb", "")
     assert con.execute("SELECT count(*) FROM cx_ex_linkage").fetchone()[0] == 4
