@@ -33,7 +33,11 @@ def read_range(layout, table: str, partition_col: str, keys: list[str], columns:
     for key in keys:
         raw = layout.raw(table, partition_col, key)
         files[key] = read_provenance(raw)["source_file"] or "(none)"
-        t = pq.read_table(raw, columns=[c for c in columns if c in pq.read_schema(raw).names] if columns is not None else None)
+        if columns is None:
+            t = pq.read_table(raw)
+        else:
+            present = set(pq.read_schema(raw).names)  # a batch's files may differ in their columns
+            t = pq.read_table(raw, columns=[c for c in columns if c in present])
         frames.append(t.append_column(PARTITION, pa.repeat(pa.scalar(key, pa.string()), t.num_rows)))
     data = pa.concat_tables(frames, promote_options="permissive") if len(frames) > 1 else frames[0]
     return data.append_column(GLOBAL_ROW, pa.array(np.arange(data.num_rows, dtype=np.int64))), files
@@ -55,8 +59,9 @@ def validate_range(context, *, asset: str, table: str, partition_col: str, specs
     results = []
     for batch in batches(layout, table, partition_col, keys):
         schema = _batch_schema(layout, table, partition_col, batch)
-        columns = columns_needed(specs, schema.names + [c for c in derive_reads if c not in schema.names])
-        data, files = read_range(layout, table, partition_col, batch, columns + [c for c in derive_reads if c not in columns])
+        columns = columns_needed(specs, schema.names)
+        columns += [c for c in derive_reads if c in schema.names and c not in columns]
+        data, files = read_range(layout, table, partition_col, batch, columns)
         if derive is not None:
             data = derive(data)
         for key, part in _validate_batch(data, batch, suite, specs, prefix, schema).items():

@@ -186,17 +186,21 @@ def _declared_type(t: pa.DataType) -> pa.DataType:
     return pa.string() if t == TEXT_DICTIONARY else t
 
 
+def is_text(t: pa.DataType) -> bool:
+    """Text, plain or dictionary-encoded, in any of Arrow's string layouts."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
 def _text_dictionaries_as_declared(table: pa.Table) -> pa.Table:
     """Text columns that arrive dictionary-encoded (a survey item's few answers, from a polars categorical)
     normalised to TEXT_DICTIONARY (int32 indices, `string` values). They stay encoded in memory and
     in the Parquet file (written without re-hashing every value: 2 s less per national FEVS year);
     the file declares plain `string`, what every reader gets back (warehouse/publish.py STAGE_PARQUET)."""
     for i, f in enumerate(table.schema):
-        if pa.types.is_dictionary(f.type) and (pa.types.is_string(f.type.value_type) or pa.types.is_large_string(f.type.value_type)
-                                               or pa.types.is_string_view(f.type.value_type)) and f.type != TEXT_DICTIONARY:
-            col = table.column(i)
-            chunks = [pa.DictionaryArray.from_arrays(c.indices.cast(pa.int32()), c.dictionary.cast(pa.string())) for c in col.chunks]
-            table = table.set_column(i, f.name, pa.chunked_array(chunks, TEXT_DICTIONARY))
+        if pa.types.is_dictionary(f.type) and is_text(f.type) and f.type != TEXT_DICTIONARY:
+            table = table.set_column(i, f.name, table.column(i).cast(TEXT_DICTIONARY))
     return table
 
 

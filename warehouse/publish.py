@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 from filelock import FileLock
 
 from . import PIPELINE_VERSION
-from .contracts import Contract, conform
+from .contracts import Contract, conform, is_text
 from .faults import fault_point
 
 KEEP_VERSIONS = 3
@@ -485,7 +485,7 @@ def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] |
         if style == STAGE_PARQUET:
             # without the Arrow schema the key-value metadata (provenance) is added to the footer by hand
             with pq.ParquetWriter(tmp, table.schema.remove_metadata(), compression="zstd", store_schema=False,
-                                  write_statistics=[f.name for f in table.schema if not _is_text(f.type)]) as writer:
+                                  write_statistics=[f.name for f in table.schema if not is_text(f.type)]) as writer:
                 writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
                 if table.schema.metadata:
                     writer.add_key_value_metadata({k.decode(): v.decode() for k, v in table.schema.metadata.items()})
@@ -495,12 +495,6 @@ def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] |
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _is_text(t: pa.DataType) -> bool:
-    if pa.types.is_dictionary(t):
-        t = t.value_type
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
 
 
 def runs_newest_first(files) -> list[list[Path]]:

@@ -30,6 +30,7 @@ import polars as pl
 import pyarrow as pa
 
 from warehouse import reference
+from warehouse.contracts import TEXT_DICTIONARY
 
 from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
 from .integrity import check_structure, open_archive_member, verify_unchanged
@@ -216,8 +217,7 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     for name in names:
         col = out.drop_in_place(name).to_arrow()
         if pa.types.is_dictionary(col.type):
-            col = pa.DictionaryArray.from_arrays(col.indices.cast(pa.int32()), col.dictionary.cast(pa.string())) \
-                if ITEM_COL.match(name) else col.dictionary_decode()
+            col = col.cast(TEXT_DICTIONARY) if ITEM_COL.match(name) else col.dictionary_decode()
         if pa.types.is_large_string(col.type) or pa.types.is_string_view(col.type):
             col = col.cast(pa.string())
         arrays.append(col)

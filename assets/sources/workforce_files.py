@@ -263,20 +263,13 @@ def unknown_columns(path: Path, layout: str, kind: str) -> list[str]:
     return [c.strip() for c in _header(path).split(delim) if c.strip() and c.strip() not in known]
 
 
-def _distinct(df: pl.DataFrame, exprs: list[pl.Expr]) -> pl.DataFrame:
-    """The distinct combinations of the columns `exprs` read (a few hundred in a 2.1-million-row month:
-    codes, brackets, months, dates)."""
-    cols = sorted({c for e in exprs for c in e.meta.root_names()})
-    return df.select(cols).unique() if cols else pl.DataFrame({"__one": [0]})
-
-
 def _first_bad(df: pl.DataFrame, col: str, bad: pl.Expr) -> tuple[int, int, str]:
     """(rows where `bad` holds, the first one's file row, its value of `col`). `bad` reads a row's own
     values only, so in a large file it is evaluated once per distinct value and the rows found by a join."""
     if df.height < BY_VALUE_ROWS:
         rows = df.filter(bad).select("source_row", pl.col(col).alias("v"))
         return (rows.height, int(rows["source_row"][0]), str(rows["v"][0])) if rows.height else (0, 0, "")
-    wrong = _distinct(df, [bad, pl.col(col)]).filter(bad)
+    wrong = df.select(sorted({col, *bad.meta.root_names()})).unique().filter(bad)  # a few hundred distinct values
     if not wrong.height:
         return 0, 0, ""
     rows = (df.join(wrong, on=wrong.columns, how="semi", nulls_equal=True, maintain_order="left")
