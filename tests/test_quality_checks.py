@@ -107,5 +107,6 @@ def test_uniqueness_on_the_repeated_rows_agrees_with_gx_on_every_row():
     assert not fast.success and not full.success
     assert fast.unexpected_count == full.unexpected_count == 1000 and fast.element_count == full.element_count == 3000
     assert set(fast.sample_values) <= {f"1.12971E+1{k}" for k in range(7)} and fast.sample_rows[0] == 2
+    assert (fast.sample_values, fast.sample_rows) == (full.sample_values, full.sample_rows)  # GX's first rows, in order
     clean = pa.table({"respondent_id": [f"id{i}" for i in range(50)]})
     assert run_suite(clean, "ids", spec).outcomes[0].success
