@@ -14,6 +14,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -235,11 +236,16 @@ def _standing(value: float | None, peers: Sequence[float], sign: int) -> tuple[f
     to the peers' top quartile (0 when already in it), in the measure's own units."""
     if value is None or not peers:
         return None, None
-    adj = [sign * p for p in peers]
+    adj = tuple(sign * p for p in peers)
     v = sign * value
     pct = 100.0 * sum(p <= v for p in adj) / len(adj)
-    q3 = float(np.percentile(adj, 75))
-    return pct, max(0.0, q3 - v)
+    return pct, max(0.0, _top_quartile(adj) - v)
+
+
+@lru_cache(maxsize=4096)
+def _top_quartile(values: tuple[float, ...]) -> float:
+    """The 75th percentile (numpy's linear interpolation): one per peer group and year, shared by its agencies."""
+    return float(np.percentile(values, 75))
 
 
 def _fmt(v: float | None, digits: int = 2) -> str:
