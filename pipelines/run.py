@@ -233,30 +233,6 @@ class SourceOutcome:
     checks: list[tuple[bool, str]] = field(default_factory=list)  # (passed, severity) of each check evaluation
     out: list[str] = field(default_factory=list)
     err: list[str] = field(default_factory=list)
-    partitions: list[str] = field(default_factory=list)  # what its runs covered
-    files: list[str] = field(default_factory=list)  # the folders its raw tables were read from
-    started: float = 0.0  # time.time() of its first run, and of its last run's end
-    ended: float = 0.0
-
-    def computed_line(self) -> str:
-        return (f"cxex: {self.label}: {len(self.partitions)} partitions ({self.partitions[0]}..{self.partitions[-1]}) "
-                f"validated and computed in {self.ended - self.started:.1f}s from {', '.join(self.files) or 'the landed files'}")
-
-
-def merged(parts: list[SourceOutcome]) -> SourceOutcome:
-    """One source's outcome from the outcomes of its parts (make run's halves of a source, run in two
-    workers): every line once, in order; failed when any part failed."""
-    first = parts[0]
-    out = SourceOutcome(first.label, first.published, ok=all(p.ok for p in parts))
-    for p in parts:
-        out.checks += p.checks
-        out.out += [line for line in p.out if line not in out.out]
-        out.err += [line for line in p.err if line not in out.err]
-    out.partitions = [k for p in parts for k in p.partitions]
-    out.files = sorted({f for p in parts for f in p.files})
-    out.started = min(p.started for p in parts)
-    out.ended = max(p.ended for p in parts)
-    return out
 
 
 def requested_workers() -> int:
@@ -347,49 +323,10 @@ def landed_bytes(layout) -> int:
 
 _FORKED: dict = {}  # what a forked source worker inherits: set just before the fork
 
-# Sources make run splits into two halves of their partitions, one task each, when it forks its
-# workers: FEVS years are independent on disk (a year's checks and scores read that year only), and
-# FEVS is the longest source of the embedded default but for workforce. On two workers the four
-# whole sources leave one worker idle for the last 3 s (FEVS then A-11 in one, about 10.4 s;
-# workforce then CSS in the other, about 7.1 s); with FEVS in halves the two end within about half
-# a second of each other. Not workforce: a month's headcount check reads the month before from disk,
-# which the other half would be writing. Not A-11: each process parses every A-11 file to find its
-# quarters, so a second process would parse them all again.
-SPLIT_SOURCES = ("fevs",)
 
-
-def source_tasks(chosen: list[str], sources, args, layout, workers: int) -> list[tuple[str, list[str] | None]]:
-    """The tasks of forked workers, in order: (source, its partitions, or None for all it has). A source
-    of SPLIT_SOURCES with two partitions or more is two tasks of contiguous halves; the rest one each."""
-    tasks: list[tuple[str, list[str] | None]] = []
-    for name in chosen:
-        if workers > 1 and name in SPLIT_SOURCES:
-            partitions = select_partitions(sources[name][2](layout), args.partitions)
-            if len(partitions) >= 2:
-                half = (len(partitions) + 1) // 2
-                tasks += [(name, partitions[:half]), (name, partitions[half:])]
-                continue
-        tasks.append((name, None))
-    return tasks
-
-
-def _run_forked(name: str, partitions: list[str] | None = None) -> SourceOutcome:
+def _run_forked(name: str) -> SourceOutcome:
     f = _FORKED
-    return _run_source(name, f["sources"][name], f["args"], f["defs"], f["layout"], f["instance"], f["publication"],
-                       partitions=partitions, stage=partitions is None)
-
-
-def _stage_forked(outcome: SourceOutcome) -> SourceOutcome:
-    f = _FORKED
-    _stage_tables(outcome, f["defs"], f["instance"], f["publication"])
-    return outcome
-
-
-def _killed(sources, name: str) -> SourceOutcome:
-    _, label, _, _, published = sources[name]
-    return SourceOutcome(label, published, ok=False, err=[
-        f"cxex: {label}: a worker process of this run was killed before {label} finished; {label} tables "
-        "keep their last good version (its Dagster run is marked failed at the next start)"])
+    return _run_source(name, f["sources"][name], f["args"], f["defs"], f["layout"], f["instance"], f["publication"])
 
 
 def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, instance,
@@ -397,58 +334,27 @@ def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, 
     """Sources on `workers` forked processes: each inherits the imported modules, the definitions and
     the instance (its database connections are reopened in the child, pipelines/instance.py), so a
     worker starts in milliseconds and the sources' Python work (Dagster's event handling, GX) runs on
-    both cores instead of taking turns on one interpreter lock. A source split in halves
-    (`source_tasks`) is staged by whichever worker is free once both halves are done."""
+    both cores instead of taking turns on one interpreter lock."""
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     _FORKED.update(sources=sources, args=args, defs=defs, layout=layout, instance=instance, publication=publication)
-    tasks = source_tasks(chosen, sources, args, layout, workers)
-    expected = {name: sum(1 for n, _ in tasks if n == name) for name in chosen}
-    parts: dict[str, dict[int, SourceOutcome]] = {name: {} for name in chosen}
-    done: dict[str, SourceOutcome] = {}
-    staging: dict[str, SourceOutcome] = {}
+    outcomes = []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(_run_forked, name, part): (name, i) for i, (name, part) in enumerate(tasks)}  # forks every worker
-            pending, loading = set(futures), None
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    name, i = futures[future]
-                    if i is None:  # a split source's staging
-                        try:
-                            done[name] = future.result()
-                        except BrokenProcessPool:  # killed while staging: nothing of it is committed
-                            done[name] = merged([staging[name], _killed(sources, name)])
-                        continue
-                    try:
-                        parts[name][i] = future.result()
-                    except BrokenProcessPool:  # a worker was killed (out of memory, a signal): every unfinished source with it
-                        parts[name][i] = _killed(sources, name)
-                    if len(parts[name]) < expected[name]:
-                        continue
-                    if expected[name] == 1:
-                        done[name] = parts[name][i]
-                        continue
-                    whole = merged([parts[name][k] for k in sorted(parts[name])])
-                    if not whole.ok:
-                        done[name] = whole
-                        continue
-                    whole.out.append(whole.computed_line())
-                    if not publication:
-                        done[name] = whole
-                        continue
-                    staging[name] = whole
-                    try:
-                        stage = pool.submit(_stage_forked, whole)
-                    except BrokenProcessPool:
-                        done[name] = merged([whole, _killed(sources, name)])
-                        continue
-                    futures[stage] = (name, None)
-                    pending.add(stage)
-                if when_a_worker_idles and loading is None and len(pending) < workers:
+            futures = {pool.submit(_run_forked, name): name for name in chosen}  # forks every worker
+            loading, done = None, {}
+            for future in as_completed(futures):
+                name = futures[future]
+                try:
+                    done[name] = future.result()
+                except BrokenProcessPool:  # a worker was killed (out of memory, a signal): every unfinished source with it
+                    _, label, _, _, published = sources[name]
+                    done[name] = SourceOutcome(label, published, ok=False, err=[
+                        f"cxex: {label}: a worker process of this run was killed before {label} finished; {label} tables "
+                        "keep their last good version (its Dagster run is marked failed at the next start)"])
+                if when_a_worker_idles and loading is None and len(done) > len(chosen) - workers:
                     loading = when_a_worker_idles()  # a worker has nothing left to run (a thread: never inherited by a fork)
             outcomes = [done[name] for name in chosen]
             if loading is not None:
@@ -458,18 +364,15 @@ def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, 
     return outcomes
 
 
-def _run_source(name: str, source, args, defs, layout, instance, publication: str | None = None,
-                partitions: list[str] | None = None, stage: bool = True) -> SourceOutcome:
-    """Validate and compute one source: one Dagster run per contiguous range of its chosen partitions
-    (or of `partitions`, a part of them); with `publication` and `stage`, then stage its published
-    tables into it (`stage=False`: a part of a source, staged once every part is done)."""
+def _run_source(name: str, source, args, defs, layout, instance, publication: str | None = None) -> SourceOutcome:
+    """Validate and compute one source: one Dagster run per contiguous range of its chosen partitions;
+    with `publication`, then stage its published tables into it."""
     from pipelines import recovery
     from pipelines.alerts import warning_messages
 
     job_name, label, available, raw_node, published = source
     outcome = SourceOutcome(label, published)
-    if partitions is None:
-        partitions = select_partitions(available(layout), args.partitions)
+    partitions = select_partitions(available(layout), args.partitions)
     if not partitions:
         outcome.out.append(f"cxex: {label}: no data (nothing landed, and no sample used)")
         if publication:  # its tables as the publish assets say for a source with no data (unchanged, or empty)
@@ -477,7 +380,7 @@ def _run_source(name: str, source, args, defs, layout, instance, publication: st
         return outcome
     from assets.partitions import partition_keys_now, register
 
-    job, outcome.started = defs.resolve_job_def(job_name), time.time()
+    job, t = defs.resolve_job_def(job_name), time.perf_counter()
     register(instance, job.partitions_def, partitions)  # A-11 quarters and CSS years: partitions once they have data
     all_keys = partition_keys_now(job.partitions_def, instance)
     files: set[str] = set()
@@ -497,9 +400,9 @@ def _run_source(name: str, source, args, defs, layout, instance, publication: st
             names = meta["source_files"].value if "source_files" in meta else (
                 [meta["source_file"].value] if "source_file" in meta else [])
             files |= {f.rsplit("/", 2)[0] if f.count("/") > 1 else f for f in names}
-    outcome.partitions, outcome.files, outcome.ended = partitions, sorted(files), time.time()
-    if outcome.ok and stage:
-        outcome.out.append(outcome.computed_line())
+    if outcome.ok:
+        outcome.out.append(f"cxex: {label}: {len(partitions)} partitions ({partitions[0]}..{partitions[-1]}) validated and "
+                           f"computed in {time.perf_counter() - t:.1f}s from {', '.join(sorted(files)) or 'the landed files'}")
         if publication:
             _stage_tables(outcome, defs, instance, publication)
     return outcome
