@@ -114,7 +114,7 @@ _CONFIG_MEMO: dict[int, tuple] | None = None
 
 def _memoize_configuration() -> None:
     """Make `Expectation.configuration` read from `_CONFIG_MEMO` while a validation runs (outside one
-    it builds a fresh configuration as GX does). tests/test_gx_runner.py checks a validation's
+    it builds a fresh configuration as GX does). tests/test_gx_memo.py checks a validation's
     outcomes are the same with and without it."""
     from great_expectations.expectations.expectation import Expectation
 
@@ -196,8 +196,9 @@ def run_suite(data, suite_name: str, specs: list[ExpectationSpec], schema=None) 
 # Expectations whose verdict on a row depends on that row's own values only (and the kwargs they may
 # have for that to hold): GX validates each distinct combination of the values once, then the rows
 # of the combinations it rejected (the first SAMPLE_SIZE of them: every such row is unexpected, so
-# they are GX's sample of values and rows); counts come from the table. Over 2.1 million workforce rows a month that is two small GX
-# validations instead of one over every row (0.4 s instead of 0.85 s for the month's blocking suite).
+# they are GX's sample of values and rows); counts come from the table. Over 2.1 million workforce
+# rows a month that is two small GX validations instead of one over every row (0.4 s instead of
+# 0.85 s for the month's blocking suite).
 ROW_LOCAL = {"ExpectColumnValuesToNotBeNull": {"column"},
              "ExpectColumnPairValuesToBeEqual": {"column_A", "column_B"}}
 
