@@ -113,3 +113,24 @@ def test_linkage_correlations_match_an_independent_computation():
     assert link[("eei", "cx_index")]["pearson_r"] == pytest.approx(expected)  # a shift does not change r
     few = compute_linkage(card.slice(0, 4))
     assert {r["n"] for r in few.to_pylist()} == {4} and all(r["pearson_r"] is None for r in few.to_pylist())
+
+
+def test_a_rerun_on_the_same_tables_gives_the_same_floats_to_the_last_bit(default_run):
+    """The cross-agency models run on one DuckDB thread (warehouse/compute.py ONE_THREAD): on the shared
+    database's threads the scorecard, linkage and factor tables of two runs of the sample differed by up
+    to 2e-15 (parallel partial sums added in the order the threads finished). Six computations from the
+    embedded default's published tables must be identical, bit for bit."""
+    from assets.cross_agency import _sources
+    from assets.factors import factor_inputs
+    from warehouse.layout import DataLayout
+    from warehouse.publish import LocalStore
+
+    store = LocalStore(DataLayout(default_run[0]).publish_root)
+    sources = _sources(store, None)
+    cards = [compute_scorecard(sources, 0.5) for _ in range(6)]
+    assert all(c.equals(cards[0]) for c in cards[1:])
+    links = [compute_linkage(cards[0]) for _ in range(6)]
+    assert all(t.equals(links[0]) for t in links[1:])
+    assert links[0].num_rows and any(isinstance(v, float) for v in links[0].column("pearson_r").to_pylist())
+    inputs = [factor_inputs(store) for _ in range(3)]
+    assert all(i["panel"] == inputs[0]["panel"] and i["correlations"] == inputs[0]["correlations"] for i in inputs[1:])
