@@ -170,7 +170,8 @@ def run_suite(data, suite_name: str, specs: list[ExpectationSpec], schema=None) 
 
     if not isinstance(data, pa.Table):
         return _validate(data, suite_name, specs)
-    names = set(data.column_names)  # (a new list at each read of column_names)
+    available = data.column_names  # (a new list at each read)
+    names = set(available)
     value = [s for s in specs if s.type in VALUE_ONLY and s.column in names
              and not {"row_condition", "mostly"} & set(s.kwargs)]
     structure = [s for s in specs if s.type in STRUCTURE_ONLY]
@@ -183,8 +184,8 @@ def run_suite(data, suite_name: str, specs: list[ExpectationSpec], schema=None) 
     if structure:
         outcomes += _validate((schema or data.schema).empty_table().to_pandas(), suite_name, structure).outcomes
     if rows:
-        cols = sorted({c for s in rows for c in _columns_of(s, list(names)) if c in names} | {ROW_ID_COLUMN} & names)
-        frame = data.select(cols).to_pandas() if cols else data.select(data.column_names[:1]).to_pandas()
+        cols = sorted({c for s in rows for c in _columns_of(s, available) if c in names} | {ROW_ID_COLUMN} & names)
+        frame = data.select(cols).to_pandas() if cols else data.select(available[:1]).to_pandas()
         outcomes += _validate(frame, suite_name, rows).outcomes
     if value:
         outcomes += _validate_distinct(data, suite_name, value)
@@ -356,13 +357,15 @@ def _validate_locked(frame, suite_name: str, specs: list[ExpectationSpec], compl
 
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     suite = gx.ExpectationSuite(name=suite_name, expectations=[getattr(gx.expectations, s.type)(**s.kwargs) for s in specs])
-    result_format: dict[str, Any] = {"result_format": "COMPLETE" if complete else "SUMMARY",
-                                     # every row's index with all_rows (GX cuts even COMPLETE's index list to this count)
-                                     "partial_unexpected_count": max(len(frame), 1) if all_rows else SAMPLE_SIZE}
-    if ROW_ID_COLUMN in frame.columns and (all_rows or not complete):
-        result_format["unexpected_index_column_names"] = [ROW_ID_COLUMN]
+    result_format: dict[str, Any]
     if verdict_only:
         result_format = {"result_format": "BOOLEAN_ONLY"}
+    else:
+        result_format = {"result_format": "COMPLETE" if complete else "SUMMARY",
+                         # every row's index with all_rows (GX cuts even COMPLETE's index list to this count)
+                         "partial_unexpected_count": max(len(frame), 1) if all_rows else SAMPLE_SIZE}
+        if ROW_ID_COLUMN in frame.columns and (all_rows or not complete):
+            result_format["unexpected_index_column_names"] = [ROW_ID_COLUMN]
     result = batch.validate(suite, result_format=result_format)
     outcomes = []
     for res in result.results:  # GX does not keep the suite's order

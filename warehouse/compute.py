@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from . import sql
@@ -19,26 +18,21 @@ from .db import cursor
 
 
 # Models over small tables (a few thousand rows: the cross-agency ones, the CX indices), computed on
-# one DuckDB thread of their own so a rerun on the same tables gives the same floats to the last bit.
-# On the shared database's threads a parallel aggregate adds its partial sums in the order the threads
-# finish, and the scorecard, linkage and factor tables of two runs differed by up to 2e-15. The models
-# over large inputs (FEVS responses, workforce months, A-11 responses) keep every core; the FEVS
-# scores sum integer weights, so they are bit-identical either way (warehouse/fevs_scores.py).
+# the process's single-threaded DuckDB database (warehouse/db.py `cursor(threads=1)`) so a rerun on
+# the same tables gives the same floats to the last bit. On the shared database's threads a parallel
+# aggregate adds its partial sums in the order the threads finish, and the scorecard, linkage and
+# factor tables of two runs differed by up to 2e-15. The models over large inputs (FEVS responses,
+# workforce months, A-11 responses) keep every core; the FEVS scores sum integer weights, so they are
+# bit-identical either way (warehouse/fevs_scores.py).
 ONE_THREAD = frozenset({"agency_crosswalk", "agency_scorecard", "cx_ex_linkage", "factor_panel", "ex_cx_factors",
                         "cx_index_scores", "internal_cx_scores"})
 
 
-def _one_thread() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(config={"threads": 1})
-    con.execute("SET enable_progress_bar = false")
-    return con
-
-
 def run_sql(name: str, params: Mapping | None = None, relations: Mapping[str, pa.Table] | None = None,
             macros: Sequence[str] = ()) -> pa.Table:
-    """Run `warehouse/sql/<name>.sql` and return its result as Arrow (the ONE_THREAD models on a
-    single-threaded connection of their own)."""
-    with _one_thread() if name in ONE_THREAD else cursor() as con:
+    """Run `warehouse/sql/<name>.sql` and return its result as Arrow (the ONE_THREAD models on the
+    process's single-threaded database)."""
+    with cursor(threads=1 if name in ONE_THREAD else None) as con:
         for macro in macros:
             con.execute(sql.load(macro))
         for rel, table in (relations or {}).items():

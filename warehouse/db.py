@@ -1,4 +1,5 @@
-"""One in-memory DuckDB database per process for the warehouse's computations.
+"""One in-memory DuckDB database per process for the warehouse's computations (and a second,
+single-threaded one for the small models whose floats must be the same at every rerun).
 
 Opening a new DuckDB database costs ~30 ms here (~50-150 ms on a loaded 2-core machine), and a run
 computes hundreds of small partition models. Each computation takes its own cursor (a connection to
@@ -14,29 +15,34 @@ import threading
 import duckdb
 
 _LOCK = threading.Lock()
-_DATABASE: duckdb.DuckDBPyConnection | None = None
-_INHERITED: list = []  # a forked child's copy of its parent's database: never used, never closed
+# the process's databases: None, the shared one on every core; 1, one on a single thread
+_DATABASES: dict[int | None, duckdb.DuckDBPyConnection] = {}
+_INHERITED: list = []  # a forked child's copies of its parent's databases: never used, never closed
 
 
 def _after_fork_in_child() -> None:
-    """A forked child (make run's source workers) opens its own database: the inherited one's worker
-    threads stayed in the parent, so it is neither used nor closed (closing would wait for them)."""
-    global _DATABASE, _LOCK
-    if _DATABASE is not None:
-        _INHERITED.append(_DATABASE)
-    _DATABASE, _LOCK = None, threading.Lock()
+    """A forked child (make run's source workers) opens its own databases: the inherited ones' worker
+    threads stayed in the parent, so they are neither used nor closed (closing would wait for them)."""
+    global _LOCK
+    _INHERITED.extend(_DATABASES.values())
+    _DATABASES.clear()
+    _LOCK = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A new connection to the process's in-memory database (close it, e.g. `with cursor() as con:`)."""
-    global _DATABASE
+def cursor(threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """A new connection to the process's in-memory database (close it, e.g. `with cursor() as con:`).
+
+    `threads=1`: to the process's single-threaded database instead, for computations whose floats must
+    not depend on the order parallel threads finish (warehouse/compute.py ONE_THREAD). It is a second
+    database opened once, not one per computation (~57 ms each here)."""
     with _LOCK:
-        if _DATABASE is None:
-            _DATABASE = duckdb.connect()
-        con = _DATABASE.cursor()
+        database = _DATABASES.get(threads)
+        if database is None:
+            database = _DATABASES[threads] = duckdb.connect(config={"threads": threads} if threads else {})
+        con = database.cursor()
     con.execute("SET enable_progress_bar = false")  # it would write into logs and test output
     return con
