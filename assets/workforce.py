@@ -10,7 +10,7 @@ from warehouse import compute
 from warehouse.contracts import load as load_contract
 
 from . import keys
-from .common import (BATCH_ROWS, PROVENANCE_META, SINGLE_RUN, add_provenance, batches_by_rows, layout_of, merge_provenance,
+from .common import (BATCH_ROWS, map_partitions, partition_threads, PROVENANCE_META, SINGLE_RUN, add_provenance, batches_by_rows, layout_of, merge_provenance,
                      nothing_to_publish, partition_keys, preview, provenance_record, publish_result, range_result,
                      read_provenance, split_partitions, staged_partitions, write_stage)
 from .partitions import WORKFORCE_MONTHS
@@ -46,7 +46,16 @@ def workforce_employment(context: AssetExecutionContext) -> MaterializeResult:
     bracket codes whichever layout the file came in; suppressed counts are null and flagged.
     """
     layout = layout_of(context)
-    return range_result({m: _workforce_employment(layout, m) for m in partition_keys(context)})
+    months = partition_keys(context)
+    threads = partition_threads([_input_bytes(layout, m, ("employment",)) for m in months])
+    return range_result(map_partitions(months, lambda m: _workforce_employment(layout, m), threads))
+
+
+def _input_bytes(layout, month: str, kinds: tuple[str, ...]) -> int:
+    """Bytes of the month's files of `kinds` (a national month's snapshot: 87 MB; its action files, and
+    a sample month's files, a few hundred KB)."""
+    mf = month_files(layout, month)
+    return sum(f.path.stat().st_size for f in (getattr(mf, kind) for kind in kinds) if f is not None)
 
 
 def _workforce_employment(layout, month: str) -> dict:
@@ -76,7 +85,9 @@ def workforce_actions(context: AssetExecutionContext) -> MaterializeResult:
     counted in the fiscal year they took effect). A month with no action files yields no rows.
     """
     layout = layout_of(context)
-    return range_result({m: _workforce_actions(layout, m) for m in partition_keys(context)})
+    months = partition_keys(context)
+    threads = partition_threads([_input_bytes(layout, m, ("accession", "separation")) for m in months])
+    return range_result(map_partitions(months, lambda m: _workforce_actions(layout, m), threads))
 
 
 def _workforce_actions(layout, month: str) -> dict:

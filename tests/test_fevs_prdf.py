@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import zipfile
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -145,3 +146,56 @@ def test_sample_is_deterministic_and_realistic():
     assert "X" in q12 and "" in q12 or None in q12
     assert "XX" in a["AGENCY"].to_list()
     assert a["RANDOM"].n_unique() == a.height
+
+
+def _as_strings(t: pa.Table) -> pa.Table:
+    return t.cast(pa.schema([f.with_type(pa.string()) if pa.types.is_dictionary(f.type) else f for f in t.schema]))
+
+
+def _general_path(monkeypatch):
+    """Force every answer column onto the categorical path (as a file with an unexpected answer takes it)."""
+    from assets.sources import fevs_prdf
+
+    read = fevs_prdf._read_csv_strings
+    monkeypatch.setattr(fevs_prdf, "_read_csv_strings", lambda path, sha256=None, as_answers=None: read(path, sha256, lambda c: False))
+
+
+@pytest.mark.reference
+def test_answer_enum_path_equals_the_general_path_on_opms_2018_file(reference, monkeypatch):
+    """OPM's real 2018 PRDF extract (../shared/reference/fevs/fevs2018_prdf_subset.csv.gz, 101,881 rows; skipped
+    when absent): its answer columns are read as ANSWER_ENUM (every value is 1-5, X or blank) and give the same
+    table, value for value, as the categorical path every other file takes."""
+    from assets.sources import fevs_prdf
+
+    path = reference / "fevs" / "fevs2018_prdf_subset.csv.gz"
+    raw = fevs_prdf._read_csv_strings(path)
+    items = [c for c in raw.columns if fevs_prdf.ITEM_COL.match(c)]
+    assert len(items) > 60 and all(raw.schema[c] == fevs_prdf.ANSWER_ENUM for c in items)
+    fast = parse_prdf(path, 2018)
+    _general_path(monkeypatch)
+    general = parse_prdf(path, 2018)
+    assert fast.table.num_rows == 101_881 and fast.scored_items == general.scored_items
+    assert _as_strings(fast.table).equals(_as_strings(general.table))
+
+
+@pytest.mark.parametrize("odd", ["6", " 3", "0x", "x"])
+def test_an_answer_outside_the_enum_sends_the_file_down_the_general_path(tmp_path, monkeypatch, odd):
+    """A value that is not one of ANSWER_ENUM's (an out-of-range 6, a padded ' 3', text in an unknown item)
+    makes the Enum read fail; the file is read again with categoricals and parsed as before: 6 is typed for
+    the validation suite to report, ' 3' is 3, an unknown item keeps its text. A lowercase x is the Enum's
+    (X = 0 either way)."""
+    df = generate_sample(2022, respondents=40).with_columns(Q96=pl.col("Q2"))
+    col = "Q96" if odd == "0x" else "Q12"
+    df = df.with_columns(pl.when(pl.int_range(pl.len()) == 5).then(pl.lit(odd)).otherwise(pl.col(col)).alias(col))
+    p = tmp_path / "p.csv"
+    df.write_csv(p)
+    from assets.sources import fevs_prdf
+
+    raw = fevs_prdf._read_csv_strings(p, None, lambda c: True)
+    # every answer column on the general path, but for an x
+    assert raw.schema["Q2"] == (fevs_prdf.ANSWER_ENUM if odd == "x" else pl.Categorical)
+    parsed = parse_prdf(p, 2022)
+    got = parsed.table.column(col).to_pylist()[5]
+    assert got == {"6": 6, " 3": 3, "0x": "0x", "x": 0}[odd]
+    _general_path(monkeypatch)
+    assert _as_strings(parse_prdf(p, 2022).table).equals(_as_strings(parsed.table))

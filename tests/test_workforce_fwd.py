@@ -160,7 +160,7 @@ def test_retirement_eligibility_from_the_service_computation_date(fy2025):
 
 def test_large_file_path_cleans_per_distinct_value_and_gives_the_same_table(fy2025, tmp_path, monkeypatch):
     """A file of 50,000 rows or more (a national month: 2.1 million) is cleaned once per distinct value and
-    joined back (workforce_files._select_by_value); below that, row by row. Both give the same typed
+    looked up by every row (workforce_files._select_by_value); below that, row by row. Both give the same typed
     table from the real FWD layout above (withheld marks, a blank sub-element, REDACTED counts and
     service), and the same error, naming the same first bad row, for a bad count."""
     import pyarrow as pa
@@ -202,3 +202,58 @@ def test_large_file_path_cleans_per_distinct_value_and_gives_the_same_table(fy20
 
 def _headers_from(path):
     return path.read_text().splitlines()[0].split("|")
+
+
+def test_months_on_two_threads_give_the_same_tables(fy2025, tmp_path, monkeypatch):
+    """A national month's snapshot (87 MB) is parsed two months at a time (assets/common.py map_partitions;
+    smaller ones one after the other). Forced onto threads, the real FWD layout above gives the same typed
+    files and published metrics as one month after the other."""
+    import shutil
+    import threading
+
+    from assets import common, workforce
+
+    data_dir, _ = fy2025
+    par = tmp_path / "data"
+    shutil.copytree(data_dir / "landing", par / "landing")
+    monkeypatch.setattr(common, "PARALLEL_PARTITION_BYTES", 0)
+    seen, parse = set(), workforce._workforce_employment
+    monkeypatch.setattr(workforce, "_workforce_employment",
+                        lambda layout, m: seen.add(threading.current_thread().name) or parse(layout, m))
+    defs = make_defs(par)
+    assert all(r.success for r in run_months(defs, FY2025))
+    assert len(seen) == 2 and all(name.startswith("cxex-partition") for name in seen)
+    for table in ("workforce_employment", "workforce_actions"):
+        for m in FY2025:
+            one, two = (pq.read_table(d / "raw" / table / f"month={m}" / "data.parquet") for d in (data_dir, par))
+            assert one.num_rows and one.equals(two), (table, m)
+    assert run_publish(defs).success
+    run_cols = {"run_id"}  # the Dagster run that computed the row
+    one, two = (pq.read_table(d / "publish" / "workforce_metrics") for d in (data_dir, par))
+    keep = [c for c in one.column_names if c not in run_cols]
+    assert one.select(keep).equals(two.select(keep))
+
+
+def test_partitions_on_threads_stop_at_the_first_failure_in_key_order():
+    """map_partitions: results in the keys' order; after a failure no further key starts, and the error
+    raised is that of the first failing key (as one after the other would raise it)."""
+    import threading
+    import time
+
+    from assets.common import map_partitions
+
+    started, lock = [], threading.Lock()
+
+    def work(key):
+        with lock:
+            started.append(key)
+        time.sleep(0.05 if key != "b" else 0.2)
+        if key in ("b", "c"):
+            raise ValueError(f"bad {key}")
+        return key.upper()
+
+    assert map_partitions(["a", "d", "e"], work, 2) == {"a": "A", "d": "D", "e": "E"}
+    started.clear()
+    with pytest.raises(ValueError, match="bad b"):  # c fails first in time, b first in key order
+        map_partitions(["a", "b", "c", "d", "e", "f"], work, 2)
+    assert "f" not in started and "e" not in started
