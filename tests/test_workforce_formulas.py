@@ -97,3 +97,58 @@ def test_checks_pass_and_warnings_do_not_fire(metrics):
     assert len(evals) == 5 and all(e.passed for e in evals)
     validated = {e.check_name: e.metadata["partitions_validated"].value for e in evals if "partitions_validated" in e.metadata}
     assert validated["workforce_employment_expectations"] == 24 and validated["workforce_actions_expectations"] == 24
+
+
+def test_median_service_is_quantile_cont_over_every_employee(tmp_path):
+    """warehouse/sql/workforce_monthly.sql takes the median from each organisation's employees per length of
+    service (rows carry counts) instead of one row per employee. Called directly on a typed month whose rows
+    count 1 to 7 employees (odd and even totals per organisation, a suppressed and a zero count, a withheld
+    service): every median equals DuckDB's quantile_cont(0.5) over the rows expanded to one per employee,
+    bit for bit, and numpy's median of the same list."""
+    import random
+
+    import numpy as np
+    import pyarrow as pa
+
+    from assets.sources.workforce_files import EMPLOYMENT_SCHEMA
+    from assets.workforce import codes_table
+    from warehouse import compute
+    from warehouse.db import cursor
+
+    rng = random.Random(7)
+    rows = []
+    for sub, n in (("AA01", 40), ("AA02", 41), ("BB01", 9), ("BB02", 1)):
+        for i in range(n):
+            rows.append({"snapshot_yyyymm": 202401, "agency_code": sub[:2], "agency_subelement_code": sub,
+                         "age_bracket": "E", "los_years": None if i == 3 else round(rng.uniform(0, 40), 1),
+                         "los_bracket": "E", "supervisory_status_code": "8", "count": rng.choice([1, 1, 2, 3, 7]),
+                         "count_suppressed": False, "source_row": len(rows) + 2, "source_file": "x"})
+    rows[5]["count"], rows[5]["count_suppressed"] = None, True
+    rows[6]["count"] = 0
+    # CC01: two employees of 4.0 and 9.5 years: the median lies between them (6.75)
+    rows += [{**rows[-1], "agency_code": "CC", "agency_subelement_code": "CC01", "los_years": y, "count": 1,
+              "source_row": len(rows) + 2 + k} for k, y in enumerate((4.0, 9.5))]
+    path = tmp_path / "employment.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, EMPLOYMENT_SCHEMA), path)
+    actions = tmp_path / "actions.parquet"
+    from assets.sources.workforce_files import empty_actions
+
+    pq.write_table(empty_actions(), actions)
+    emp, _ = compute.workforce_month(str(path), str(actions), codes_table())
+    got = {(r["org_level"], r["agency_code"], r["agency_subelement_code"]): r["median_los_years"] for r in emp.to_pylist()}
+    with cursor() as con:
+        want = dict(((lvl, a, s or None), m) for lvl, a, s, m in con.execute("""
+            SELECT CASE WHEN grouping(agency_code) = 1 THEN 'government' WHEN grouping(agency_subelement_code) = 1
+                        THEN 'agency' ELSE 'subelement' END,
+                   CASE WHEN grouping(agency_code) = 1 THEN 'ALL' ELSE agency_code END,
+                   CASE WHEN grouping(agency_subelement_code) = 1 THEN NULL ELSE agency_subelement_code END,
+                   quantile_cont(los_years, 0.5)
+            FROM read_parquet(?), range(coalesce(count, 0)) AS r(i) WHERE los_years IS NOT NULL
+            GROUP BY GROUPING SETS ((), (agency_code), (agency_code, agency_subelement_code))""", [str(path)]).fetchall())
+    assert len(got) == 9 and got == want
+    assert got[("subelement", "CC", "CC01")] == 6.75
+    expanded = [r["los_years"] for r in rows if r["los_years"] is not None for _ in range(r["count"] or 0)]
+    assert got[("government", "ALL", None)] == pytest.approx(float(np.median(expanded)))
+    totals = {s: sum(r["count"] or 0 for r in rows if r["agency_subelement_code"] == s and r["los_years"] is not None)
+              for s in ("AA01", "AA02", "BB01")}
+    assert {t % 2 for t in totals.values()} == {0, 1}  # odd and even totals both met

@@ -27,21 +27,35 @@ WITH emp AS (
     LEFT JOIN (SELECT code FROM codes WHERE code_type = 'special_retirement_occupation') o
            ON o.code = e.occupational_series_code
 ),
--- one row per employee for the median (rows carry counts, mostly 1)
+-- each organisation's employees per length of service (rows carry counts, mostly 1)
 los AS (
-    SELECT snapshot_yyyymm, agency_code, agency_subelement_code, los_years
-    FROM emp, range(coalesce(count, 0)) AS r(i)
-    WHERE los_years IS NOT NULL
-),
-medians AS (
     SELECT CASE WHEN grouping(agency_code) = 1 THEN 'government'
                 WHEN grouping(agency_subelement_code) = 1 THEN 'agency' ELSE 'subelement' END AS org_level,
            CASE WHEN grouping(agency_code) = 1 THEN 'ALL' ELSE agency_code END AS agency,
            CASE WHEN grouping(agency_subelement_code) = 1 THEN '' ELSE agency_subelement_code END AS subelement,
-           snapshot_yyyymm, quantile_cont(los_years, 0.5) AS median_los_years
+           snapshot_yyyymm, los_years, sum(count) AS n
+    FROM emp
+    WHERE los_years IS NOT NULL AND count > 0
+    GROUP BY GROUPING SETS ((snapshot_yyyymm, los_years), (snapshot_yyyymm, agency_code, los_years),
+                           (snapshot_yyyymm, agency_code, agency_subelement_code, los_years))
+),
+ranked AS (
+    SELECT *, sum(n) OVER (PARTITION BY org_level, agency, subelement, snapshot_yyyymm ORDER BY los_years
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+           sum(n) OVER (PARTITION BY org_level, agency, subelement, snapshot_yyyymm) AS total
     FROM los
-    GROUP BY GROUPING SETS ((snapshot_yyyymm), (snapshot_yyyymm, agency_code),
-                           (snapshot_yyyymm, agency_code, agency_subelement_code))
+),
+-- the median of N employees' service as quantile_cont(0.5) takes it: the values at 0-based positions
+-- (N - 1) // 2 and N // 2 of the sorted list (the first value whose running count passes the position),
+-- the first alone when N is odd, else the first plus half the difference (docs/methodology.md)
+medians AS (
+    SELECT org_level, agency, subelement, snapshot_yyyymm,
+           CASE WHEN any_value(total) % 2 = 1 THEN min(los_years) FILTER (WHERE upto > (total - 1) // 2)
+                ELSE min(los_years) FILTER (WHERE upto > (total - 1) // 2)
+                     + (min(los_years) FILTER (WHERE upto > total // 2) - min(los_years) FILTER (WHERE upto > (total - 1) // 2)) * 0.5
+           END AS median_los_years
+    FROM ranked
+    GROUP BY ALL
 ),
 totals AS (
     SELECT CASE WHEN grouping(agency_code) = 1 THEN 'government'
