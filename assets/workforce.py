@@ -10,9 +10,9 @@ from warehouse import compute
 from warehouse.contracts import load as load_contract
 
 from . import keys
-from .common import (BATCH_ROWS, map_partitions, partition_threads, PROVENANCE_META, SINGLE_RUN, add_provenance, batches_by_rows, layout_of, merge_provenance,
-                     nothing_to_publish, partition_keys, preview, provenance_record, publish_result, range_result,
-                     read_provenance, split_partitions, staged_partitions, write_stage)
+from .common import (BATCH_ROWS, PROVENANCE_META, SINGLE_RUN, add_provenance, batches_by_rows, layout_of, map_partitions,
+                     merge_provenance, nothing_to_publish, partition_keys, partition_threads, preview, provenance_record,
+                     publish_result, range_result, read_provenance, split_partitions, staged_partitions, write_stage)
 from .partitions import WORKFORCE_MONTHS
 from .sources.workforce_files import (
     SOURCE,
