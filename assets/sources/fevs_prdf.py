@@ -109,7 +109,7 @@ def _read_csv_strings(path: Path, sha256: str | None = None, as_answers=lambda c
         # string each): a national year's read peaks at 0.5 GB instead of 1.3 GB
         answers = [c for c in names if ITEM_COL.match(c.strip().lstrip("\ufeff"))]
         if any(as_answers(c) for c in answers):
-            # as the Enum (a fixed lookup, 1 byte a value): on a national year 1.3 s less CPU to read than
+            # as the Enum (a fixed lookup, 1 byte a value): on a national year about 1 s less CPU to read than
             # categoricals, and no conversion of each value to Arrow after
             try:
                 return pl.read_csv(BytesIO(data), infer_schema=False, encoding="utf8",
