@@ -46,16 +46,18 @@ ranked AS (
     FROM los
 ),
 -- the median of N employees' service as quantile_cont(0.5) takes it: the values at 0-based positions
--- (N - 1) // 2 and N // 2 of the sorted list (the first value whose running count passes the position),
--- the first alone when N is odd, else the first plus half the difference (docs/methodology.md)
-medians AS (
+-- (N - 1) // 2 and N // 2 of the sorted list (the first value whose running count passes the position;
+-- one value when N is odd), the first plus half the difference (docs/methodology.md)
+ends AS (
     SELECT org_level, agency, subelement, snapshot_yyyymm,
-           CASE WHEN any_value(total) % 2 = 1 THEN min(los_years) FILTER (WHERE upto > (total - 1) // 2)
-                ELSE min(los_years) FILTER (WHERE upto > (total - 1) // 2)
-                     + (min(los_years) FILTER (WHERE upto > total // 2) - min(los_years) FILTER (WHERE upto > (total - 1) // 2)) * 0.5
-           END AS median_los_years
+           min(los_years) FILTER (WHERE upto > (total - 1) // 2) AS lo,
+           min(los_years) FILTER (WHERE upto > total // 2) AS hi
     FROM ranked
     GROUP BY ALL
+),
+medians AS (
+    SELECT org_level, agency, subelement, snapshot_yyyymm, lo + (hi - lo) * 0.5 AS median_los_years
+    FROM ends
 ),
 totals AS (
     SELECT CASE WHEN grouping(agency_code) = 1 THEN 'government'
