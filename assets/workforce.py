@@ -22,6 +22,7 @@ from .sources.workforce_files import (
     empty_actions,
     find_agency_lookup,
     month_files,
+    month_paths,
     parse_actions,
     parse_agency_lookup,
     parse_employment,
@@ -53,9 +54,9 @@ def workforce_employment(context: AssetExecutionContext) -> MaterializeResult:
 
 def _input_bytes(layout, month: str, kinds: tuple[str, ...]) -> int:
     """Bytes of the month's files of `kinds` (a national month's snapshot: 87 MB; its action files, and
-    a sample month's files, a few hundred KB)."""
-    mf = month_files(layout, month)
-    return sum(f.path.stat().st_size for f in (getattr(mf, kind) for kind in kinds) if f is not None)
+    a sample month's files, a few hundred KB), found without hashing them (each month's work does that)."""
+    found, _, _ = month_paths(layout, month)
+    return sum(found[kind].stat().st_size for kind in kinds if kind in found)
 
 
 def _workforce_employment(layout, month: str) -> dict:

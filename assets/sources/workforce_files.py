@@ -176,6 +176,13 @@ def _pick(folder: Path, kind: str, paths: list[Path]) -> Path:
 def month_files(layout, month: str) -> MonthFiles:
     """The files for `month` (yyyymm): landed ones (the month's folder, plus any FedScope action cube
     whose EFDATE covers the month), else (when nothing has landed at all) the sample."""
+    found, lay, is_sample = month_paths(layout, month)
+    src = {k: SourceFile.from_path(p, layout.root, is_sample) for k, p in found.items()}
+    return MonthFiles(month, src.get("employment"), src.get("accession"), src.get("separation"), lay)
+
+
+def month_paths(layout, month: str) -> tuple[dict[str, Path], str, bool]:
+    """What month_files finds, before it hashes anything: ({kind: path}, the layout, whether it is the sample)."""
     from .workforce_sample import ensure_samples
 
     folder = layout.landing("workforce", month)
@@ -207,8 +214,7 @@ def month_files(layout, month: str) -> MonthFiles:
         raise SourceFileError(f"{folder}: no workforce file covers {month} among {[p.name for p in files]}")
     if len(layouts) > 1:
         raise SourceFileError(f"{folder}: mixes FedScope and Federal Workforce Data layouts; keep one per month")
-    src = {k: SourceFile.from_path(p, layout.root, is_sample) for k, p in found.items()}
-    return MonthFiles(month, src.get("employment"), src.get("accession"), src.get("separation"), layouts.pop())
+    return found, layouts.pop(), is_sample
 
 
 # The columns the parsers read. An FWD employment file has 64 columns (2.1 million rows a month):
