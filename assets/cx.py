@@ -27,9 +27,11 @@ A11_TABLES = ("a11_volumes", "a11_driver_results", "a11_responses")
 
 
 
-def a11_quarter(files: cf.A11Files, fy: int, q: int) -> dict[str, pl.DataFrame]:
-    """Every A-11 row of one fiscal quarter, both eras, service providers resolved through the registry."""
-    return cf.a11_quarter_frames(files, fy, q)
+def a11_quarters(files: cf.A11Files, keys_: list[str]) -> dict[str, dict[str, pl.DataFrame | None]]:
+    """Every A-11 row of each of a run's fiscal quarters, both eras, service providers resolved through the
+    registry: the files read and combined once for all of them (assets/sources/cx_files.py a11_range_frames)."""
+    frames = cf.a11_range_frames(files, [parse_fiscal_quarter(k) for k in keys_])
+    return {k: frames[parse_fiscal_quarter(k)] for k in keys_}
 
 
 # the raw tables' columns and types come from their contracts (warehouse/contracts/raw/)
@@ -55,12 +57,11 @@ def a11_cx(context: AssetExecutionContext) -> MaterializeResult:
     """
     layout = layout_of(context)
     files = cf.a11_files(layout)
-    return range_result({key: _a11_cx(layout, files, key) for key in partition_keys(context)})
+    frames = a11_quarters(files, list(context.partition_keys))
+    return range_result({key: _a11_cx(layout, files, key, frames[key]) for key in partition_keys(context)})
 
 
-def _a11_cx(layout, files: cf.A11Files, key: str) -> dict:
-    fy, q = parse_fiscal_quarter(key)
-    parts = a11_quarter(files, fy, q)
+def _a11_cx(layout, files: cf.A11Files, key: str, parts: dict[str, pl.DataFrame | None]) -> dict:
     used = sorted({f for df in parts.values() if df is not None for f in df["source_file"].unique().to_list()})
     srcs = [f for f in files.all if f.relative in used]
     meta = {PROVENANCE_META: json.dumps(provenance_record(cf.SOURCE_A11, srcs))}

@@ -318,3 +318,93 @@ def test_touchpoints_question_report_pools_channels_and_bounds_the_composite(tmp
     assert v2["scale"] == "mixed" and v2["scale_break"] and not v1["scale_break"]
     assert v2["headline"] and not v1["headline"]  # one quarter each: the later era heads the year
     assert idx[("a11_v1", "cx_drivers_v1")]["score"] == pytest.approx((comp["mean_score"] - 1) / 4 * 100)
+
+
+# ---- a run's quarters read at once ---------------------------------------------------------------
+
+def _range_equals_each_quarter(root):
+    """a11_range_frames over every quarter the files hold gives, table for table (row order included, as
+    written), what a11_quarter_frames gives one quarter at a time."""
+    from assets import cx
+    from assets.sources import cx_files as cf
+    from warehouse.layout import DataLayout
+
+    layout = DataLayout(root)
+    files = cf.a11_files(layout)
+    keys = cx.available_quarters(layout)
+    together = cx.a11_quarters(files, keys)
+    compared = 0
+    for key in keys:
+        fy, q = int(key[2:6]), int(key[7])
+        alone = cf.a11_quarter_frames(files, fy, q)
+        for name in cx.A11_TABLES:
+            a, b = cx._shape(name, alone[name]), cx._shape(name, together[key][name])
+            assert a.equals(b), (key, name, a.num_rows, b.num_rows)
+            compared += a.num_rows
+    return keys, compared
+
+
+def test_a_runs_quarters_read_at_once_equal_each_quarter_alone(reference, tmp_path):
+    """performance.gov's real era-1 files (the early dashboard pair and the per-service file, which overlap in
+    FY2020 Q1), Touchpoints' question report (FY2024 Q1) and its CSV exports (FY2024 Q3) in one landing folder."""
+    base = tmp_path / "landing" / "cx" / "a11_v1"
+    base.mkdir(parents=True)
+    for name in ("hisp-quarterly-data.csv", "hisp-question-details.csv", "va-vha.csv"):
+        shutil.copy(reference / "cx" / "a11_v1_real" / name, base / name)  # temp dir only
+    write_tp_report(tmp_path, 2024, 1)
+    write_touchpoints(tmp_path, as_api=False)
+    keys, rows = _range_equals_each_quarter(tmp_path)
+    assert {"FY2019Q4", "FY2020Q1", "FY2024Q1", "FY2024Q3"} <= set(keys) and len(keys) > 6 and rows > 100
+
+
+@pytest.mark.parametrize("as_api", [False, True])
+def test_touchpoints_quarters_read_at_once_equal_each_quarter_alone(tmp_path, as_api):
+    """Touchpoints' question report in two quarters and its exports (CSV, or the API's pages) in a third."""
+    write_tp_report(tmp_path, 2024, 1)
+    (tmp_path / "landing" / "cx" / "a11_v1" / "hisp_service_questions.csv").rename(
+        tmp_path / "landing" / "cx" / "a11_v1" / "hisp_service_questions_q1.csv")
+    write_tp_report(tmp_path, 2023, 4)
+    write_touchpoints(tmp_path, as_api=as_api)
+    keys, rows = _range_equals_each_quarter(tmp_path)
+    assert keys == ["FY2023Q4", "FY2024Q1", "FY2024Q3"] and rows > 100
+
+
+def test_a_quarter_with_no_rows_in_a_range_is_named(tmp_path):
+    from assets.sources import cx_files as cf
+    from assets.sources.files import SourceFileError
+    from warehouse.layout import DataLayout
+
+    write_tp_report(tmp_path, 2024, 1)
+    files = cf.a11_files(DataLayout(tmp_path))
+    with pytest.raises(SourceFileError, match=r"no A-11 data for FY2024Q2 in landing/cx/a11_v1"):
+        cf.a11_range_frames(files, [(2024, 1), (2024, 2)])
+
+
+# ---- numbers as published --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cell, value, says", [
+    ("response_count", "12.5", "'12.5' is not a whole number"),
+    ("response_count", "lots", "'lots' is not a number (1 such rows)"),
+    ("satisfied", "4,3x", "'4,3x' is not a number (1 such rows)"),
+])
+def test_a_bad_number_in_the_real_per_service_file_names_row_and_column(reference, tmp_path, cell, value, says):
+    """performance.gov's `va-vha.csv` with one cell changed on its second data row (file row 3): every numeric
+    column is checked in one query, and the error names the file, the row and the column."""
+    import csv
+
+    from assets.sources import cx_files as cf
+    from assets.sources.files import SourceFileError
+    from warehouse.layout import DataLayout
+
+    base = tmp_path / "landing" / "cx" / "a11_v1"
+    base.mkdir(parents=True)
+    with open(reference / "cx" / "a11_v1_real" / "va-vha.csv", newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    header = [h.strip().lower() for h in rows[0]]
+    col = next(i for i, h in enumerate(header) if h == cell)
+    rows[2][col] = value
+    with open(base / "va-vha.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    with pytest.raises(SourceFileError, match=rf"va-vha\.csv: row 3, column {cell}: ") as e:
+        cf.quarters_in(cf.a11_files(DataLayout(tmp_path)))
+    assert says in str(e.value)

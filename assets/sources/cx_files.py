@@ -209,29 +209,69 @@ def kind_of(path: Path) -> str:
     raise SourceFileError(f"{path}: row 1: header not recognised as A-11 or GSA CSS data: {sorted(header)[:8]}")
 
 
-def _number(df: pl.DataFrame, path: Path, col: str, *, percent: bool = False, integer: bool = False) -> pl.Expr:
-    """Text as published → number: thousands separators dropped, `No Data` → null, `17%` → 0.17."""
-    s = pl.col(col).cast(pl.String).str.strip_chars()
-    missing = s.is_null() | s.str.to_lowercase().is_in(list(MISSING))
-    cleaned = s.str.replace_all(",", "").str.replace(r"%$", "")
-    value = cleaned.cast(pl.Float64, strict=False)
-    bad = ~missing & value.is_null()
-    rows = df.filter(bad).select("source_row", pl.col(col).alias("v"))
-    if rows.height:
-        raise SourceFileError(f"{path}: row {rows['source_row'][0]}, column {col}: {rows['v'][0]!r} is not a number "
-                              f"({rows.height} such rows)")
-    if integer:
-        frac = df.filter(~missing & value.is_not_null() & (value != value.floor())).select("source_row", pl.col(col).alias("v"))
-        if frac.height:
-            raise SourceFileError(f"{path}: row {frac['source_row'][0]}, column {col}: {frac['v'][0]!r} is not a whole number")
-    out = pl.when(missing).then(None).otherwise(value)
-    if percent:
-        out = pl.when(s.str.ends_with("%")).then(out / 100).otherwise(out)
-    return out.cast(pl.Int64) if integer else out
+class _Numbers:
+    """The numbers of one read file: `n(col)` is the column as a number (thousands separators dropped,
+    `No Data` → null, `17%` → 0.17), and notes the column; `n.select(...)` (or `n.check()`) first finds,
+    in one query over every column noted so far, the first value that is not a number (or, for an
+    integer column, not a whole number) and raises naming its row and column, as each column's own
+    query did (a small file's query costs about a millisecond of overhead: 286 of them for the sample's
+    era-1 files)."""
 
+    def __init__(self, df: pl.DataFrame, path: Path):
+        self.df, self.path = df, path
+        self._noted: dict[str, bool] = {}  # column -> integer, in the order the columns were asked for
 
-def _opt_number(df, path, col, **kw) -> pl.Expr:
-    return _number(df, path, col, **kw) if col in df.columns else pl.lit(None, pl.Int64 if kw.get("integer") else pl.Float64)
+    @staticmethod
+    def _parts(col: str) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+        s = pl.col(col).cast(pl.String).str.strip_chars()
+        missing = s.is_null() | s.str.to_lowercase().is_in(list(MISSING))
+        return s, missing, s.str.replace_all(",", "").str.replace(r"%$", "").cast(pl.Float64, strict=False)
+
+    def __call__(self, col: str, *, percent: bool = False, integer: bool = False) -> pl.Expr:
+        s, missing, value = self._parts(col)
+        self._noted[col] = self._noted.get(col, False) or integer
+        out = pl.when(missing).then(None).otherwise(value)
+        if percent:
+            out = pl.when(s.str.ends_with("%")).then(out / 100).otherwise(out)
+        return out.cast(pl.Int64) if integer else out
+
+    def opt(self, col: str, **kw) -> pl.Expr:
+        return self(col, **kw) if col in self.df.columns else pl.lit(None, pl.Int64 if kw.get("integer") else pl.Float64)
+
+    def mean(self, col: str) -> pl.Expr:
+        """A published 1-5 mean; `0` (a driver not asked, as in performance.gov's passport file) is missing."""
+        v = self(col)
+        return pl.when(v == 0).then(None).otherwise(v)
+
+    def period(self, year_col: str = "year") -> list[pl.Expr]:
+        return [self(year_col, integer=True).cast(pl.Int16).alias("fiscal_year"),
+                self("quarter", integer=True).cast(pl.Int8).alias("quarter")]
+
+    def check(self) -> None:
+        noted, self._noted = self._noted, {}
+        if not noted:
+            return
+        exprs = []
+        for i, (col, integer) in enumerate(noted.items()):
+            _, missing, value = self._parts(col)
+            bad = ~missing & value.is_null()
+            frac = (~missing & value.is_not_null() & (value != value.floor())) if integer else pl.lit(False)
+            exprs += [bad.sum().alias(f"n{i}"), pl.col("source_row").filter(bad).first().alias(f"row{i}"),
+                      pl.col(col).cast(pl.String).filter(bad).first().alias(f"v{i}"),
+                      pl.col("source_row").filter(frac).first().alias(f"frac_row{i}"),
+                      pl.col(col).cast(pl.String).filter(frac).first().alias(f"frac_v{i}")]
+        found = self.df.select(exprs).row(0, named=True)
+        for i, col in enumerate(noted):
+            if found[f"n{i}"]:
+                raise SourceFileError(f"{self.path}: row {found[f'row{i}']}, column {col}: {found[f'v{i}']!r} is not a number "
+                                      f"({found[f'n{i}']} such rows)")
+            if found[f"frac_row{i}"] is not None:
+                raise SourceFileError(f"{self.path}: row {found[f'frac_row{i}']}, column {col}: {found[f'frac_v{i}']!r} "
+                                      "is not a whole number")
+
+    def select(self, *exprs) -> pl.DataFrame:
+        self.check()
+        return self.df.select(*exprs)
 
 
 def _opt_text(df, *cols) -> pl.Expr:
@@ -306,19 +346,8 @@ def css_files(layout) -> list[SourceFile]:
 # Every era-1 reader returns the same two shapes: volumes (one row per service provider × quarter
 # × touchpoint) and driver results (one row per service provider × quarter × touchpoint × driver).
 # `layout` names the source layout; when one provider-quarter arrives in several layouts the most
-# detailed wins (assets: a11_quarter), so the same responses are never counted twice.
+# detailed wins (a11_range_frames), so the same responses are never counted twice.
 V1_LAYOUT_RANK = {"touchpoints_questions": 1, "wide": 2, "dashboard": 3}
-
-
-def _mean(df, path, col) -> pl.Expr:
-    """A published 1-5 mean; `0` (a driver not asked, as in performance.gov's passport file) is missing."""
-    v = _number(df, path, col)
-    return pl.when(v == 0).then(None).otherwise(v)
-
-
-def _period(df, path, year_col="year") -> list[pl.Expr]:
-    return [_number(df, path, year_col, integer=True).cast(pl.Int16).alias("fiscal_year"),
-            _number(df, path, "quarter", integer=True).cast(pl.Int8).alias("quarter")]
 
 
 def _dashboard_provider(df) -> pl.DataFrame:
@@ -331,13 +360,14 @@ def _dashboard_provider(df) -> pl.DataFrame:
 def parse_v1_volumes(src: SourceFile) -> pl.DataFrame:
     path = src.path
     df = _dashboard_provider(_read(path, src.sha256))
-    return df.select(
-        pl.lit("a11_v1").alias("era"), pl.lit("dashboard").alias("layout"), *_period(df, path),
+    n = _Numbers(df, path)
+    return n.select(
+        pl.lit("a11_v1").alias("era"), pl.lit("dashboard").alias("layout"), *n.period(),
         "service_provider_id", "service_provider_name", "agency_code",
         pl.col("service_provider_id").alias("service_id"), pl.lit(None, pl.String).alias("channel"),
-        _number(df, path, "universe", integer=True).alias("customers"),
-        _number(df, path, "surveyed", integer=True).alias("surveys_offered"),
-        _number(df, path, "respondents", integer=True).alias("respondents"),
+        n("universe", integer=True).alias("customers"),
+        n("surveyed", integer=True).alias("surveys_offered"),
+        n("respondents", integer=True).alias("respondents"),
         pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
     )
 
@@ -356,15 +386,16 @@ def parse_v1_questions(src: SourceFile) -> pl.DataFrame:
     if unknown.height:
         raise SourceFileError(f"{path}: row {unknown['source_row'][0]}, column question: {unknown['question'][0]!r} is not one "
                               f"of the seven A-11 drivers ({unknown.height} such rows); add it to warehouse/reference/a11_drivers.csv")
-    return df.select(
-        pl.lit("dashboard").alias("layout"), *_period(df, path),
+    n = _Numbers(df, path)
+    return n.select(
+        pl.lit("dashboard").alias("layout"), *n.period(),
         "service_provider_id", "service_provider_name", "agency_code",
         pl.col("service_provider_id").alias("service_id"), pl.lit(None, pl.String).alias("channel"),
         q.replace_strict(labels).alias("driver"),
         _opt_text(df, "description").alias("question_text"),
-        _mean(df, path, "average_score").alias("mean_score"),
-        _opt_number(df, path, "responses", integer=True).alias("responses"),
-        *[_opt_number(df, path, f"count_{k}", integer=True).alias(f"count_{k}") for k in range(1, 6)],
+        n.mean("average_score").alias("mean_score"),
+        n.opt("responses", integer=True).alias("responses"),
+        *[n.opt(f"count_{k}", integer=True).alias(f"count_{k}") for k in range(1, 6)],
         pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
     )
 
@@ -379,15 +410,16 @@ def _v1_wide(src: SourceFile) -> pl.DataFrame:
     if missing_id.height:
         raise SourceFileError(f"{path}: row {missing_id['source_row'][0]}, column hisp_service_id/service_provider_slug: "
                               "no service provider named")
-    return df.select(
-        pl.lit("a11_v1").alias("era"), pl.lit("wide").alias("layout"), *_period(df, path),
+    n = _Numbers(df, path)
+    return n.select(
+        pl.lit("a11_v1").alias("era"), pl.lit("wide").alias("layout"), *n.period(),
         "service_provider_id", "service_provider_name", "agency_code",
         pl.coalesce(_opt_text(df, "service_provided"), pl.col("service_provider_id")).alias("service_id"),
         _opt_text(df, "touchpoint", "channel").alias("channel"),
-        _opt_number(df, path, "total_volume", integer=True).alias("customers"),
-        _opt_number(df, path, "surveys_offered_count", integer=True).alias("surveys_offered"),
-        _number(df, path, "response_count", integer=True).alias("respondents"),
-        *[(_mean(df, path, c) if c in df.columns else pl.lit(None, pl.Float64)).alias(f"mean_{d}") for c, d in WIDE_COLUMNS.items()],
+        n.opt("total_volume", integer=True).alias("customers"),
+        n.opt("surveys_offered_count", integer=True).alias("surveys_offered"),
+        n("response_count", integer=True).alias("respondents"),
+        *[(n.mean(c) if c in df.columns else pl.lit(None, pl.Float64)).alias(f"mean_{d}") for c, d in WIDE_COLUMNS.items()],
         pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
     )
 
@@ -423,16 +455,20 @@ def parse_v1_tp_questions(src: SourceFile) -> tuple[pl.DataFrame, pl.DataFrame]:
     _require(df, path, ["service_provider_id", "year", "quarter", "standardized_question_number", "response_volume"])
     df = resolve_providers(df, "service_provider_id", "service_provider_name" if "service_provider_name" in df.columns else None)
     order = dict(enumerate(V1_DRIVERS, start=1))
-    qn = _number(df, path, "standardized_question_number", integer=True)
+    n = _Numbers(df, path)
+    qn = n("standardized_question_number", integer=True)
+    n.check()
     bad = df.filter(~qn.is_in(list(order))).select("source_row", "standardized_question_number")
     if bad.height:
         raise SourceFileError(f"{path}: row {bad['source_row'][0]}, column standardized_question_number: "
                               f"{bad['standardized_question_number'][0]!r} is not one of the seven standard questions 1-7")
-    counts = [_number(df, path, f"likert_scale_{k}", integer=True).alias(f"count_{k}") for k in range(1, 6)]
-    df = df.with_columns(qn.replace_strict(order, return_dtype=pl.String).alias("driver"), *counts,
-                         _number(df, path, "response_volume", integer=True).alias("responses"),
-                         _opt_text(df, "service_name", "service_id", "service_provided").alias("_service"),
-                         _opt_text(df, "channel").alias("channel"), *_period(df, path))
+    counts = [n(f"likert_scale_{k}", integer=True).alias(f"count_{k}") for k in range(1, 6)]
+    columns = [qn.replace_strict(order, return_dtype=pl.String).alias("driver"), *counts,
+               n("response_volume", integer=True).alias("responses"),
+               _opt_text(df, "service_name", "service_id", "service_provided").alias("_service"),
+               _opt_text(df, "channel").alias("channel"), *n.period()]
+    n.check()
+    df = df.with_columns(*columns)
     drv = df.select(pl.lit("touchpoints_questions").alias("layout"), "fiscal_year", "quarter", "service_provider_id",
                     "service_provider_name", "agency_code",
                     pl.coalesce("_service", "service_provider_id").alias("service_id"), "channel", "driver",
@@ -468,8 +504,9 @@ def parse_v2_collections(src: SourceFile) -> pl.DataFrame:
     there; the provider is named by `service_provider_name` when present."""
     path = src.path
     df = _read(path, src.sha256)
-    return df.select(
-        pl.col("id").str.strip_chars().alias("collection_id"), *_period(df, path, "fiscal_year"),
+    n = _Numbers(df, path)
+    return n.select(
+        pl.col("id").str.strip_chars().alias("collection_id"), *n.period("fiscal_year"),
         pl.col("service_provider_id").cast(pl.String).str.strip_chars().alias("tp_service_provider_id"),
         _opt_text(df, "service_provider_name").alias("collection_provider_name"),
         _opt_text(df, "service_id").alias("collection_service_id"),
@@ -492,20 +529,21 @@ def parse_v2_details(src: SourceFile) -> pl.DataFrame:
     if bad.height:
         raise SourceFileError(f"{path}: row {bad['source_row'][0]}, column survey_type: {bad['survey_type'][0]!r} is not "
                               f"one of {', '.join(SURVEY_TYPES)}")
-    return df.select(
+    n = _Numbers(df, path)
+    return n.select(
         pl.col("id").str.strip_chars().alias("detail_id"),
         pl.col("cx_collection_id").str.strip_chars().alias("collection_id"),
-        _opt_number(df, path, "cx_collection_fiscal_year", integer=True).cast(pl.Int16).alias("detail_fiscal_year"),
-        _opt_number(df, path, "cx_collection_quarter", integer=True).cast(pl.Int8).alias("detail_quarter"),
+        n.opt("cx_collection_fiscal_year", integer=True).cast(pl.Int16).alias("detail_fiscal_year"),
+        n.opt("cx_collection_quarter", integer=True).cast(pl.Int8).alias("detail_quarter"),
         _opt_text(df, "cx_collection_service_provider_slug").alias("provider_slug"),
         _opt_text(df, "cx_collection_service_provider_name", "service_provider_name").alias("provider_name"),
         _opt_text(df, "service_name", "service_id").alias("detail_service"),
         _opt_text(df, "channel").alias("channel"),
         _opt_text(df, "transaction_point").alias("transaction_point"),
         _opt_text(df, "service_stage_name").alias("service_stage"),
-        _opt_number(df, path, "volume_of_customers", integer=True).alias("customers"),
-        _number(df, path, offered, integer=True).alias("surveys_offered"),
-        _opt_number(df, path, "volume_of_respondents", integer=True).alias("respondents"),
+        n.opt("volume_of_customers", integer=True).alias("customers"),
+        n(offered, integer=True).alias("surveys_offered"),
+        n.opt("volume_of_respondents", integer=True).alias("respondents"),
         st.alias("survey_type"), _opt_text(df, "trust_question_text").alias("trust_question_text"),
         pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
     )
@@ -552,11 +590,12 @@ def parse_v2_responses(src: SourceFile) -> pl.DataFrame:
             if bad.height:
                 raise SourceFileError(f"{path}: row {bad['source_row'][0]}, column {col}: {bad['v'][0]!r} is not 0/1 or null")
             flags.append(typed.alias(col))
-    q1 = _number(df, path, "question_1", integer=True)
+    n = _Numbers(df, path)
+    q1 = n("question_1", integer=True)
     comment = (pl.col("question_4").str.strip_chars().fill_null("").str.to_lowercase().is_in(["", "null"]).not_()) \
         if "question_4" in df.columns else pl.lit(False)
     # question_4 (free text) is deliberately not selected: it never leaves the landing folder
-    return df.select(detail.alias("detail_id"), _opt_text(df, "external_id").alias("external_id"),
+    return n.select(detail.alias("detail_id"), _opt_text(df, "external_id").alias("external_id"),
                      q1.cast(pl.Int8).alias("question_1"), *flags, comment.alias("has_comment"),
                      pl.col("source_row"), pl.lit(src.relative).alias("source_file"))
 
@@ -591,11 +630,20 @@ def _best_v1_layout(df: pl.DataFrame | None) -> pl.DataFrame | None:
 
 
 def a11_quarter_frames(files: A11Files, fy: int, q: int) -> dict[str, pl.DataFrame | None]:
-    """Every A-11 row of one fiscal quarter, both eras: {a11_volumes, a11_driver_results, a11_responses}.
+    """Every A-11 row of one fiscal quarter, both eras: {a11_volumes, a11_driver_results, a11_responses}."""
+    return a11_range_frames(files, [(fy, q)])[(fy, q)]
+
+
+def a11_range_frames(files: A11Files, quarters: list[tuple[int, int]]) -> dict[tuple[int, int], dict[str, pl.DataFrame | None]]:
+    """Every A-11 row of each of `quarters` (fiscal year, quarter), both eras, as a11_quarter_frames gives one
+    quarter's: the files are read and combined once for all of them, then the rows split by quarter (a
+    run's 24 sample quarters took 1,300 small filters one quarter at a time). Every step groups or joins
+    within a fiscal year and quarter, so a quarter's rows are the same either way.
 
     Era 2: responses belong to a collection *detail* (`cx_collection_detail_id`), details to a collection;
     details and collections are made unique by id before any join, so no join multiplies rows."""
-    in_q = (pl.col("fiscal_year") == fy) & (pl.col("quarter") == q)
+    codes = sorted({y * 10 + q for y, q in quarters})
+    in_q = (pl.col("fiscal_year").cast(pl.Int32) * 10 + pl.col("quarter").cast(pl.Int32)).is_in(codes)
     vols, drvs = [], []
     for kind in V1_KINDS:
         for f in getattr(files, kind):
@@ -652,11 +700,25 @@ def a11_quarter_frames(files: A11Files, fy: int, q: int) -> dict[str, pl.DataFra
             if resp is not None:
                 responses = resp.join(d.select("detail_id", "collection_id", "fiscal_year", "quarter", "service_provider_id",
                                                "service_id", "agency_code", "channel", "survey_type", "trust_question_text"),
-                                      on="detail_id", how="inner")  # details are unique: one row per response
+                                      on="detail_id", how="inner", maintain_order="left")  # details are unique: one row per response
     volumes = concat_frames([v1_vol, v2_vol])
-    if volumes is None and v1_drv is None:
-        raise SourceFileError(f"no A-11 data for FY{fy}Q{q} in landing/cx/a11_v1 or a11_v2 (or the sample)")
-    return {"a11_volumes": volumes, "a11_driver_results": v1_drv, "a11_responses": responses}
+    split = {name: _by_quarter(df) for name, df in (("a11_volumes", volumes), ("a11_driver_results", v1_drv),
+                                                    ("a11_responses", responses))}
+    out = {}
+    for fy, q in quarters:
+        frames = {name: parts.get((fy, q)) for name, parts in split.items()}
+        if frames["a11_volumes"] is None and frames["a11_driver_results"] is None:
+            raise SourceFileError(f"no A-11 data for FY{fy}Q{q} in landing/cx/a11_v1 or a11_v2 (or the sample)")
+        out[(fy, q)] = frames
+    return out
+
+
+def _by_quarter(df: pl.DataFrame | None) -> dict[tuple[int, int], pl.DataFrame]:
+    """A frame's rows by (fiscal year, quarter), in their order; a quarter with no rows is absent."""
+    if df is None or not df.height:
+        return {}
+    return {(int(fy), int(q)): part for (fy, q), part in df.partition_by("fiscal_year", "quarter", as_dict=True,
+                                                                         maintain_order=True).items()}
 
 
 def quarters_in(files: A11Files) -> set[tuple[int, int]]:
@@ -715,13 +777,14 @@ def file_quarters(path: Path, cx_landing: Path) -> set[tuple[int, int]]:
 def parse_css(src: SourceFile) -> pl.DataFrame:
     path = src.path
     df = _read(path, src.sha256)
-    return df.select(
-        _number(df, path, "fiscal_year", integer=True).cast(pl.Int16).alias("fiscal_year"),
+    n = _Numbers(df, path)
+    return n.select(
+        n("fiscal_year", integer=True).cast(pl.Int16).alias("fiscal_year"),
         pl.col("agency_code").str.strip_chars().alias("agency_code"),
         pl.col("function").str.strip_chars().str.to_lowercase().alias("function"),
-        _number(df, path, "respondents", integer=True).alias("respondents"),
-        _number(df, path, "mean_score").alias("mean_score"),
-        (_number(df, path, "score_sd") if "score_sd" in df.columns else pl.lit(None, pl.Float64)).alias("score_sd"),
+        n("respondents", integer=True).alias("respondents"),
+        n("mean_score").alias("mean_score"),
+        (n("score_sd") if "score_sd" in df.columns else pl.lit(None, pl.Float64)).alias("score_sd"),
         pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
     )
 
