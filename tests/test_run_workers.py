@@ -307,3 +307,66 @@ print("q:", json.dumps(bh_qvalues([0.01, None, 0.04, 0.03])))
     # Benjamini-Hochberg by hand: p sorted 0.01, 0.03, 0.04 (m = 3): q = min over later ranks of p * m / rank
     q = json.loads(out.stdout.split("q: ", 1)[1])
     assert q[1] is None and q[0] == pytest.approx(0.03) and q[2] == pytest.approx(0.04) and q[3] == pytest.approx(0.04)
+
+
+WARM = r'''
+import hashlib, json, os, sys
+from pathlib import Path
+from warehouse.layout import DataLayout
+from pipelines.run import _warm_samples, _join_samples
+
+def files(root):
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()} if root.exists() else {}
+
+root, chosen, policy = Path(sys.argv[1]), sys.argv[2].split(","), sys.argv[3]
+layout = DataLayout(root, policy)
+pid = _warm_samples(layout, chosen)
+status = os.waitpid(pid, 0)[1] if pid is not None else None
+print(json.dumps({"forked": pid is not None, "status": status, "samples": files(root / "samples")}))
+'''
+
+
+def _warm(root: Path, chosen: str, policy: str = "auto") -> dict:
+    out = subprocess.run([sys.executable, "-c", WARM, str(root), chosen, policy], capture_output=True, text=True,
+                         timeout=120, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_samples_a_run_reads_are_generated_beside_the_gx_import(tmp_path):
+    """`make run` forks a process that writes the sample files the chosen sources will read while it imports
+    GX (pipelines/run.py `_warm_samples`): the same bytes the sources' own readers write, only for sources
+    and years with nothing landed, and nothing under CXEX_USE_SAMPLE=never."""
+    from assets.sources import cx_files, fevs_prdf, workforce_files
+    from warehouse import reference
+    from warehouse.layout import DataLayout
+
+    warm = tmp_path / "warm"
+    landed = warm / "landing" / "fevs" / "2024" / "FEVS_2024_PRDF.csv"  # OPM's own name for the year's file
+    landed.parent.mkdir(parents=True)
+    landed.write_text("RANDOM,POSTWT\n")  # only its presence matters here: 2024's sample is not read
+    got = _warm(warm, "fevs,workforce,a11,css")
+    assert got["forked"] and got["status"] == 0
+    years = {p.split("/")[1] for p in got["samples"] if p.startswith("fevs/")}
+    assert years == {str(y) for y in reference.supported_years() if y != 2024}
+    assert any(p.startswith("workforce/") for p in got["samples"]) and any(p.startswith("cx/") for p in got["samples"])
+
+    # what the readers generate by themselves, one source after the other in this process: the same files
+    lazy = tmp_path / "lazy"
+    (lazy / "landing" / "fevs" / "2024").mkdir(parents=True)
+    (lazy / "landing" / "fevs" / "2024" / "FEVS_2024_PRDF.csv").write_text("RANDOM,POSTWT\n")
+    layout = DataLayout(lazy)
+    for year in fevs_prdf.available_years(layout):
+        fevs_prdf.find_fevs_file(layout, year)
+    workforce_files.month_files(layout, workforce_files.available_months(layout)[0][0])
+    cx_files.a11_files(layout)
+    lazy_files = {str(p.relative_to(lazy / "samples")) for p in (lazy / "samples").rglob("*") if p.is_file()}
+    assert set(got["samples"]) == lazy_files
+    for name, digest in got["samples"].items():
+        assert __import__("hashlib").sha256((lazy / "samples" / name).read_bytes()).hexdigest() == digest, name
+
+    only_fevs = _warm(tmp_path / "only_fevs", "fevs")
+    assert only_fevs["samples"] and all(p.startswith("fevs/") for p in only_fevs["samples"])
+    never = _warm(tmp_path / "never", "fevs,workforce,a11,css", "never")
+    assert not never["forked"] and never["samples"] == {}

@@ -145,6 +145,17 @@ def landed_months(layout) -> list[str]:
     return sorted(months)
 
 
+def ensure_used_samples(layout) -> None:
+    """Generate the sample's months and lookups if this data directory reads them (no month landed, or no
+    landed DTagy.txt: find_agency_lookup), ahead of the run's own reads (pipelines/run.py `_warm_samples`)."""
+    from .workforce_sample import ensure_samples
+
+    _, is_sample = available_months(layout)
+    lookup = any(p.name.lower() == "dtagy.txt" for p in landed_files(layout.landing("workforce", "lookups")))
+    if is_sample or not lookup:
+        ensure_samples(layout)
+
+
 def available_months(layout) -> tuple[list[str], bool]:
     """(months to process, whether they are the sample).
 
