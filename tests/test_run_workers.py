@@ -5,6 +5,7 @@ as when the sources run one after another, and the runs really overlap."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -364,7 +365,7 @@ def test_samples_a_run_reads_are_generated_beside_the_gx_import(tmp_path):
     lazy_files = {str(p.relative_to(lazy / "samples")) for p in (lazy / "samples").rglob("*") if p.is_file()}
     assert set(got["samples"]) == lazy_files
     for name, digest in got["samples"].items():
-        assert __import__("hashlib").sha256((lazy / "samples" / name).read_bytes()).hexdigest() == digest, name
+        assert hashlib.sha256((lazy / "samples" / name).read_bytes()).hexdigest() == digest, name
 
     only_fevs = _warm(tmp_path / "only_fevs", "fevs")
     assert only_fevs["samples"] and all(p.startswith("fevs/") for p in only_fevs["samples"])
