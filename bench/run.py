@@ -124,22 +124,25 @@ def target_verdicts(checks: dict, scale: float) -> dict:
 def main() -> int:
     data = OUT / "data"
     work = OUT / "work"
-    work.mkdir(parents=True, exist_ok=True)
     print(f"cxex bench: scale {SCALE} ({RESPONDENTS:,} FEVS respondents x 100 items x 5 years; "
           f"{EMPLOYEES:,} employees x 12 months) on {os.cpu_count()} cores")
-    # the generator keeps files that exist: inputs of another scale are removed first, not mixed in
-    stamp, scale_id = data / ".bench_scale", f"{RESPONDENTS} respondents, {EMPLOYEES} employees\n"
-    if data.exists() and (not stamp.exists() or stamp.read_text() != scale_id):
+    # The generator and the scaling stages keep files that exist: inputs (and the scaling stages' cut
+    # files) of another scale, or of a generation that did not finish, are removed first, not mixed in.
+    # The stamp is written only once the inputs are complete.
+    stamp, scale_id = OUT / ".bench_inputs", f"{RESPONDENTS} respondents, {EMPLOYEES} employees\n"
+    if not stamp.exists() or stamp.read_text() != scale_id:
         import shutil
 
-        shutil.rmtree(data)
-    data.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(scale_id)
+        stamp.unlink(missing_ok=True)
+        for folder in (data, work):
+            shutil.rmtree(folder, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     # in a child process, so this (measuring) process stays small: a child's peak RSS counts what
     # it inherits at fork
     subprocess.run([PY, "-m", "bench.generate", "--dir", str(data), "--respondents", str(RESPONDENTS),
                     "--employees", str(EMPLOYEES)], env=ENV, check=True)
+    stamp.write_text(scale_id)
     print(f"  (generation, not timed: {time.perf_counter() - t:.0f}s)")
     year, csv = 2024, data / "landing" / "fevs" / "2024" / "FEVS_2024_PRDF_synthetic.csv"
     raw, items, index = work / "raw.parquet", work / "items.parquet", work / "index.parquet"
@@ -157,9 +160,10 @@ def main() -> int:
     for k in (1, 2, 4):
         n = RESPONDENTS // 4 * k
         part = work / f"fevs_{k}x.csv"
-        if not part.exists():
-            subprocess.run([PY, "-c", f"import polars as pl; pl.read_csv({str(csv)!r}, infer_schema=False, n_rows={n})"
-                            f".write_csv({str(part)!r})"], env=ENV, check=True)
+        if not part.exists():  # written whole, then renamed: an interrupted cut is never reused
+            subprocess.run([PY, "-c", f"import os, polars as pl; pl.read_csv({str(csv)!r}, infer_schema=False, n_rows={n})"
+                            f".write_csv({str(part) + '.tmp'!r}); os.replace({str(part) + '.tmp'!r}, {str(part)!r})"],
+                           env=ENV, check=True)
         st.append(measure(f"fevs scaling {k}x ({n:,} respondents)", FEVS_PIPELINE_FROM_CSV.format(**{**fmt, "csv": str(part)})))
     print("Workforce, one month:")
     st.append(measure("workforce month parse + GX", WORKFORCE_MONTH.format(root=str(data), month="202409")))

@@ -344,7 +344,10 @@ def _warm_samples(layout, chosen: list[str]) -> int | None:
         return None
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to spare (EAGAIN, memory): each source generates its own, as without this
+        return None
     if pid:
         return pid
     code = 1
@@ -510,11 +513,12 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
     deferred = _defer_scipy_stats()
     if forking:
         samples = _warm_samples(layout, chosen)  # beside the import below, on the other core
-        # the workers inherit GX imported. Imported here, not on a thread beside Dagster's start: both
-        # are Python holding the interpreter lock, and the two taking turns reached the fork later
-        import great_expectations  # noqa: F401
-
-        _join_samples(samples)
+        try:
+            # the workers inherit GX imported. Imported here, not on a thread beside Dagster's start: both
+            # are Python holding the interpreter lock, and the two taking turns reached the fork later
+            import great_expectations  # noqa: F401
+        finally:
+            _join_samples(samples)
         forking = fork_safe()  # (the import started no thread of its own)
     else:
         _import_in_background("great_expectations")  # ~4 s of imports, overlapped with the sources' parsing

@@ -408,3 +408,46 @@ def test_a_bad_number_in_the_real_per_service_file_names_row_and_column(referenc
     with pytest.raises(SourceFileError, match=rf"va-vha\.csv: row 3, column {cell}: ") as e:
         cf.quarters_in(cf.a11_files(DataLayout(tmp_path)))
     assert says in str(e.value)
+
+
+def test_the_first_bad_column_in_reading_order_is_named_whatever_its_row(reference, tmp_path):
+    """Two bad cells in performance.gov's `va-vha.csv`: a mean on data row 1 (file row 2) and the response count on
+    data row 2 (file row 3). The reader checks the response count before the means, so that is the error, as when
+    each column had its own query."""
+    import csv
+
+    from assets.sources import cx_files as cf
+    from assets.sources.files import SourceFileError
+    from warehouse.layout import DataLayout
+
+    base = tmp_path / "landing" / "cx" / "a11_v1"
+    base.mkdir(parents=True)
+    with open(reference / "cx" / "a11_v1_real" / "va-vha.csv", newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    header = [h.strip().lower() for h in rows[0]]
+    rows[1][header.index("satisfied")] = "x"
+    rows[2][header.index("response_count")] = "1.5"
+    with open(base / "va-vha.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    with pytest.raises(SourceFileError, match=r"va-vha\.csv: row 3, column response_count: '1\.5' is not a whole number"):
+        cf.quarters_in(cf.a11_files(DataLayout(tmp_path)))
+
+
+def test_a_numeric_column_missing_from_the_question_report_is_named(tmp_path):
+    """Touchpoints' `hisp_service_questions` report (layout: GSA/touchpoints reporting_controller.rb) without its
+    `likert_scale_3` column: the file is still recognised (its kind needs only answers 1 and 5), and the error
+    names the file and the missing column instead of a polars ColumnNotFoundError."""
+    import csv
+
+    from assets.sources import cx_files as cf
+    from assets.sources.files import SourceFileError
+    from warehouse.layout import DataLayout
+
+    write_tp_report(tmp_path, 2024, 1)
+    path = tmp_path / "landing" / "cx" / "a11_v1" / "hisp_service_questions.csv"
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    drop = rows[0].index("likert_scale_3")
+    path.write_text("".join(",".join(r[:drop] + r[drop + 1:]) + "\n" for r in rows))
+    with pytest.raises(SourceFileError, match=r"hisp_service_questions\.csv: required column missing: likert_scale_3"):
+        cf.quarters_in(cf.a11_files(DataLayout(tmp_path)))

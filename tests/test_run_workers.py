@@ -335,6 +335,7 @@ def _warm(root: Path, chosen: str, policy: str = "auto") -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="make run forks only on Linux (pipelines/run.py fork_safe)")
 def test_samples_a_run_reads_are_generated_beside_the_gx_import(tmp_path):
     """`make run` forks a process that writes the sample files the chosen sources will read while it imports
     GX (pipelines/run.py `_warm_samples`): the same bytes the sources' own readers write, only for sources

@@ -85,9 +85,10 @@ V1_KINDS = ("v1_volumes", "v1_questions", "v1_wide", "v1_tp_questions")
 V2_KINDS = ("v2_collections", "v2_details", "v2_responses")
 
 
-# A run covers many quarters, and each quarter reads the small era-1 and era-2 files (volumes,
-# means, collections, details): parse each once per content (SourceFile carries the SHA-256), not
-# once per quarter. Response uploads (the large files) are read per quarter and never cached.
+# The small era-1 and era-2 files (volumes, means, collections, details) are parsed once per content
+# (SourceFile carries the SHA-256) and kept for the process: partition discovery and the raw step
+# both read them. Response uploads (the large files) are never cached: a run reads each once, for all
+# of its quarters (a11_range_frames), and holds the run's responses until they are written.
 per_file = lru_cache(maxsize=256)
 
 
@@ -253,6 +254,8 @@ class _Numbers:
             return
         exprs = []
         for i, (col, integer) in enumerate(noted.items()):
+            if col not in self.df.columns:
+                continue  # reported in its turn below
             _, missing, value = self._parts(col)
             bad = ~missing & value.is_null()
             frac = (~missing & value.is_not_null() & (value != value.floor())) if integer else pl.lit(False)
@@ -260,8 +263,10 @@ class _Numbers:
                       pl.col(col).cast(pl.String).filter(bad).first().alias(f"v{i}"),
                       pl.col("source_row").filter(frac).first().alias(f"frac_row{i}"),
                       pl.col(col).cast(pl.String).filter(frac).first().alias(f"frac_v{i}")]
-        found = self.df.select(exprs).row(0, named=True)
+        found = self.df.select(exprs).row(0, named=True) if exprs else {}
         for i, col in enumerate(noted):
+            if col not in self.df.columns:
+                raise SourceFileError(f"{self.path}: required column missing: {col} (header row 1)")
             if found[f"n{i}"]:
                 raise SourceFileError(f"{self.path}: row {found[f'row{i}']}, column {col}: {found[f'v{i}']!r} is not a number "
                                       f"({found[f'n{i}']} such rows)")
