@@ -795,7 +795,7 @@ def parse_css(src: SourceFile) -> pl.DataFrame:
         pl.col("function").str.strip_chars().str.to_lowercase().alias("function"),
         n("respondents", integer=True).alias("respondents"),
         n("mean_score").alias("mean_score"),
-        (n("score_sd") if "score_sd" in df.columns else pl.lit(None, pl.Float64)).alias("score_sd"),
+        n.opt("score_sd").alias("score_sd"),
         pl.col("source_row"), pl.lit(src.relative).alias("source_file"),
     )
 

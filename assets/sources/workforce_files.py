@@ -151,8 +151,7 @@ def ensure_used_samples(layout) -> None:
     from .workforce_sample import ensure_samples
 
     _, is_sample = available_months(layout)
-    lookup = any(p.name.lower() == "dtagy.txt" for p in landed_files(layout.landing("workforce", "lookups")))
-    if is_sample or not lookup:
+    if is_sample or landed_agency_lookup(layout) is None:
         ensure_samples(layout)
 
 
@@ -509,14 +508,18 @@ def empty_actions() -> pa.Table:
 
 # ---- lookup tables --------------------------------------------------------------------------
 
+def landed_agency_lookup(layout) -> Path | None:
+    """DTagy.txt in landing/workforce/lookups/ (any case), if one has landed."""
+    return next((p for p in landed_files(layout.landing("workforce", "lookups")) if p.name.lower() == "dtagy.txt"), None)
+
+
 def find_agency_lookup(layout) -> SourceFile:
     """DTagy.txt from landing/workforce/lookups/ (any case), else the sample's."""
     from .workforce_sample import ensure_samples
 
-    for folder, is_sample in ((layout.landing("workforce", "lookups"), False),):
-        for p in landed_files(folder):
-            if p.name.lower() == "dtagy.txt":
-                return SourceFile.from_path(p, layout.root, is_sample)
+    landed = landed_agency_lookup(layout)
+    if landed is not None:
+        return SourceFile.from_path(landed, layout.root, False)
     ensure_samples(layout)
     return SourceFile.from_path(layout.samples("workforce", "lookups") / "DTagy.txt", layout.root, True)
 
@@ -529,10 +532,7 @@ def agency_lookup(layout) -> pa.Table:
     """The DTagy lookup the metrics use for names: a landed DTagy.txt; the sample's when the sample is
     in use; else (real Federal Workforce Data, which ships no DTagy) an empty table, so names come
     from the files' own `agency`/`agency_subelement` columns."""
-    for p in landed_files(layout.landing("workforce", "lookups")):
-        if p.name.lower() == "dtagy.txt":
-            return parse_agency_lookup(SourceFile.from_path(p, layout.root, False))
-    if landed_months(layout):
+    if landed_agency_lookup(layout) is None and landed_months(layout):
         return AGENCY_SCHEMA.empty_table()
     return parse_agency_lookup(find_agency_lookup(layout))
 
