@@ -1,13 +1,14 @@
 """The analysts' DuckDB catalog over everything published."""
 
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from . import keys
+from .publication import publisher
 from .common import commit_snapshot
 
 
-@asset(key=keys.WAREHOUSE_CATALOG, deps=[keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
+@publisher(key=keys.WAREHOUSE_CATALOG, deps=[keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
                                         keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES,
                                         keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES,
                                         keys.PUBLISH_INTERNAL_CX_SCORES, keys.PUBLISH_AGENCY_CROSSWALK,

@@ -4,6 +4,7 @@ import hashlib
 import json
 import time
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -121,7 +122,14 @@ def publish_result(context: AssetExecutionContext, contract, table: pa.Table, pa
     on its own and rebuilds the catalog."""
     table = conform_facts(table, contract)  # star columns and explicit keys (warehouse/star.py)
     publication = publication_of(context)
-    pub = context.resources.cxex.store.stage(contract, table, context.run_id, built_from, publication)
+    store = context.resources.cxex.store
+    fingerprint = publication_fingerprint(context.resources.cxex, contract, table, built_from)
+    current = store.read_manifest()["tables"].get(contract.table)
+    if current and current.get("built_from") == fingerprint:  # the same inputs, code, settings and contract
+        context.log.info(f"{contract.table}: unchanged since version {current['version']}; kept")
+        return MaterializeResult(metadata={"dagster/row_count": current["rows"], "rows": current["rows"],
+                                           "version": current["version"], "sha256": current["sha256"], "unchanged": True})
+    pub = store.stage(contract, table, context.run_id, fingerprint, publication)
     if not commits_at_catalog(context) and publication == context.run_id:  # neither a catalog step nor a publication
         commit_snapshot(context)
     parts = sorted(set(table.column(partition_col).to_pylist()))
@@ -132,6 +140,42 @@ def publish_result(context: AssetExecutionContext, contract, table: pa.Table, pa
         partition_col + "s": MetadataValue.json(parts), "sample_" + partition_col + "s": MetadataValue.json(sample_parts),
         "path": MetadataValue.path(pub.path), "preview": preview(table),
     })
+
+
+CODE_SUFFIXES = (".py", ".sql", ".csv", ".yaml", ".json")
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 of the code and reference data a published table is computed with (assets/, warehouse/)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for folder in ("assets", "warehouse", "quality_checks"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def content_digest(table: pa.Table) -> str:
+    """SHA-256 of a table's rows and schema, its run_id column aside (a re-run of the same inputs)."""
+    import pyarrow.ipc as ipc
+
+    if "run_id" in table.column_names:
+        table = table.drop_columns(["run_id"])
+    sink = pa.BufferOutputStream()
+    with ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return hashlib.sha256(sink.getvalue()).hexdigest()
+
+
+def publication_fingerprint(cxex, contract, table: pa.Table, built_from: dict | None) -> dict:
+    """What a published version is a function of: its inputs (the source table versions it was built
+    from, else its own content), the code, the settings and the contract. A table whose fingerprint is
+    its current version's is kept, not written again (one rule, whoever starts the publication)."""
+    settings = json.dumps(cxex.model_dump(), sort_keys=True, default=str)
+    return {**(built_from or {"content": content_digest(table)}), "code": code_fingerprint(),
+            "settings": hashlib.sha256(settings.encode()).hexdigest(), "contract": str(contract.version)}
 
 
 PUBLICATION_TAG = "cxex/publication"

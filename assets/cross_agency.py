@@ -9,13 +9,14 @@ committed snapshot's. The manifest records, for each, the source table versions 
 import csv
 
 import pyarrow as pa
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from warehouse import compute
 from warehouse.contracts import load as load_contract
 from warehouse.reference import REFERENCE_DIR, fevs_fiscal_year_rows
 
 from . import keys
+from .publication import publisher
 from .common import add_provenance, preview, publication_of, publish_result
 from .sources.cx_files import registry_table
 
@@ -69,7 +70,7 @@ def _provenance(store, run_id: str, tables: tuple[str, ...] = SOURCE_TABLES) -> 
             "source_is_sample": sample, "source_retrieved_at": None}
 
 
-@asset(key=keys.PUBLISH_AGENCY_CROSSWALK, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
+@publisher(key=keys.PUBLISH_AGENCY_CROSSWALK, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
        deps=[keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES,
              keys.PUBLISH_CX_INDEX_SCORES, keys.PUBLISH_INTERNAL_CX_SCORES])
 def agency_crosswalk(context: AssetExecutionContext) -> MaterializeResult:
@@ -89,7 +90,7 @@ def agency_crosswalk(context: AssetExecutionContext) -> MaterializeResult:
     return result
 
 
-@asset(key=keys.PUBLISH_AGENCY_SCORECARD, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
+@publisher(key=keys.PUBLISH_AGENCY_SCORECARD, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
        deps=[keys.PUBLISH_AGENCY_CROSSWALK])
 def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
     """One row per agency × year: EX, CX and internal CX indices, components, contributions, ranks, deltas, coverage.
@@ -117,7 +118,7 @@ def compute_linkage(scorecard: pa.Table, min_n: int = 5) -> pa.Table:
     return compute.cx_ex_linkage(scorecard, min_n)
 
 
-@asset(key=keys.PUBLISH_CX_EX_LINKAGE, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
+@publisher(key=keys.PUBLISH_CX_EX_LINKAGE, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
        deps=[keys.PUBLISH_AGENCY_SCORECARD])
 def cx_ex_linkage(context: AssetExecutionContext) -> MaterializeResult:
     """Per year, the correlation of every EX measure with every CX measure across agencies (Pearson, Spearman, n, 95 % CI)."""

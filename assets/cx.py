@@ -14,11 +14,13 @@ from warehouse.publish import write_parquet_atomic
 from warehouse.star import cast_staged
 
 from . import keys
+from .publication import publisher
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
                      split_partitions, staged_partitions, write_stage)
 from .partitions import A11_QUARTERS, CSS_YEARS, is_a11_quarter, is_css_year, parse_fiscal_quarter
 from .sources import cx_files as cf
+from .spec import SourceSpec
 
 GROUP = "cx"
 QUARTER_COL, YEAR_COL = "fiscal_quarter", "fiscal_year"
@@ -144,7 +146,7 @@ def _internal_cx_scores(context, layout, year: str) -> dict:
     return {"rows": table.num_rows, "preview": preview(table)}
 
 
-@asset(key=keys.PUBLISH_CX_SERVICE_SCORES, deps=[keys.CX_SERVICE_SCORES], group_name="publish", kinds={"parquet"},
+@publisher(key=keys.PUBLISH_CX_SERVICE_SCORES, deps=[keys.CX_SERVICE_SCORES], group_name="publish", kinds={"parquet"},
        required_resource_keys={"cxex"})
 def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
     """cx_service_scores for every quarter that has data now, contract-checked and swapped in atomically."""
@@ -157,7 +159,7 @@ def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResu
     return publish_result(context, contract, table, "fiscal_quarter")
 
 
-@asset(key=keys.PUBLISH_CX_INDEX_SCORES, deps=[keys.CX_SERVICE_SCORES], group_name="publish", kinds={"duckdb", "parquet"},
+@publisher(key=keys.PUBLISH_CX_INDEX_SCORES, deps=[keys.CX_SERVICE_SCORES], group_name="publish", kinds={"duckdb", "parquet"},
        required_resource_keys={"cxex"})
 def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """CX indices per agency × fiscal year (drivers of era 1, trust across eras, era-2 mentions), with coverage."""
@@ -171,7 +173,7 @@ def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult
     return publish_result(context, load_contract("cx_index_scores"), table, "fiscal_year")
 
 
-@asset(key=keys.PUBLISH_INTERNAL_CX_SCORES, deps=[keys.INTERNAL_CX_SCORES], group_name="publish", kinds={"parquet"},
+@publisher(key=keys.PUBLISH_INTERNAL_CX_SCORES, deps=[keys.INTERNAL_CX_SCORES], group_name="publish", kinds={"parquet"},
        required_resource_keys={"cxex"})
 def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeResult:
     """internal_cx_scores for every fiscal year with GSA CSS data; an empty table when the source is absent."""
@@ -193,3 +195,15 @@ def available_css_years(layout) -> list[int]:
     for f in cf.css_files(layout):
         years |= set(cf.parse_css(f)["fiscal_year"].to_list())
     return sorted(y for y in years if is_css_year(str(y)))
+
+
+A11_SPEC = SourceSpec(
+    "a11", "A-11 CX", "a11_quarterly", A11_QUARTERS,
+    "One fiscal quarter of OMB A-11 Section 280 data (both eras): parse, validate (blocking), score.",
+    (keys.RAW_A11, keys.CX_SERVICE_SCORES), available_quarters,
+    (keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES))
+CSS_SPEC = SourceSpec(
+    "css", "GSA CSS", "css_yearly", CSS_YEARS,
+    "One fiscal year of GSA Mission-Support CSS results (optional source): parse, validate, score.",
+    (keys.RAW_GSA_CSS, keys.INTERNAL_CX_SCORES), lambda layout: [str(y) for y in available_css_years(layout)],
+    (keys.PUBLISH_INTERNAL_CX_SCORES,))

@@ -7,13 +7,14 @@ data that passed every blocking check. Compute is in warehouse/factors.py.
 """
 
 import pyarrow as pa
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue
 
 from warehouse import compute, factors
 from warehouse.contracts import load as load_contract
 from warehouse.reference import fevs_fiscal_year_rows
 
 from . import keys
+from .publication import publisher
 from .common import add_provenance, publication_of, publish_result
 from .cross_agency import GROUP, _provenance, _published, built_from, curated_agencies
 
@@ -57,7 +58,7 @@ SPECS = [AssetSpec(key, group_name=GROUP, kinds={"duckdb", "parquet"}, deps=PANE
      "(the two weakest focus areas)."))]
 
 
-@multi_asset(specs=SPECS, required_resource_keys={"cxex"}, name="factor_tables")
+@publisher(specs=SPECS)
 def factor_tables(context: AssetExecutionContext):
     """The three tables from one panel, computed once (the assessment reads the other two)."""
     store, seen = context.resources.cxex.store, publication_of(context)  # the tables as this run's publication sees them

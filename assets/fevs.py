@@ -11,9 +11,11 @@ from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave,
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
+from .publication import publisher
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
                      publish_from_staging, range_result, read_provenance, write_stage)
 from .partitions import FEVS_YEARS
+from .spec import SourceSpec
 from .sources.fevs_prdf import SOURCE, available_years, find_fevs_file, parse_prdf
 
 GROUP = "fevs"
@@ -142,21 +144,21 @@ def _fevs_intent_to_leave(context, layout, year: int) -> dict:
             "suppressed_cells": sum(table.column("suppressed").to_pylist())}
 
 
-@asset(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",
+@publisher(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_item_scores for every staged survey year, checked against its contract and swapped in atomically."""
     return _publish(context, "fevs_item_scores")
 
 
-@asset(key=keys.PUBLISH_EX_INDEX_SCORES, deps=[keys.EX_INDEX_SCORES], group_name="publish",
+@publisher(key=keys.PUBLISH_EX_INDEX_SCORES, deps=[keys.EX_INDEX_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """ex_index_scores for every staged survey year, checked against its contract and swapped in atomically."""
     return _publish(context, "ex_index_scores")
 
 
-@asset(key=keys.PUBLISH_FEVS_INTENT_TO_LEAVE, deps=[keys.FEVS_INTENT_TO_LEAVE], group_name="publish",
+@publisher(key=keys.PUBLISH_FEVS_INTENT_TO_LEAVE, deps=[keys.FEVS_INTENT_TO_LEAVE], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_intent_to_leave for every staged survey year, checked against its contract and swapped in atomically."""
@@ -165,3 +167,11 @@ def publish_fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeR
 
 def _publish(context, table: str) -> MaterializeResult:
     return publish_from_staging(context, table, PARTITION_COL, [str(y) for y in available_years(layout_of(context))])
+
+
+SPEC = SourceSpec(
+    "fevs", "FEVS", "fevs_yearly", FEVS_YEARS,
+    "One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores and intent to leave.",
+    (keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES, keys.FEVS_INTENT_TO_LEAVE),
+    lambda layout: [str(y) for y in available_years(layout)],
+    (keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE))

@@ -72,3 +72,15 @@ def partition_keys_now(partitions_def, instance) -> list[str]:
 
 def parse_fiscal_quarter(key: str) -> tuple[int, int]:
     return int(key[2:6]), int(key[7])
+
+
+def contiguous_ranges(keys: list[str], all_keys: list[str]) -> list[tuple[str, str]]:
+    """`keys` as runs of consecutive partitions of the definition: one Dagster run each."""
+    index = {k: i for i, k in enumerate(all_keys)}
+    ranges: list[list[str]] = []
+    for k in sorted(keys, key=index.__getitem__):
+        if ranges and index[k] == index[ranges[-1][-1]] + 1:
+            ranges[-1].append(k)
+        else:
+            ranges.append([k])
+    return [(r[0], r[-1]) for r in ranges]

@@ -27,7 +27,7 @@ warnings.filterwarnings("ignore", message=".*observable_source_asset.*beta", cat
                          description="The published source files listed in warehouse/reference/remote_sources.csv "
                                      "(or $CXEX_REMOTE_SOURCES), observed by their ETag / Last-Modified without downloading.")
 def remote_files(context) -> ObserveResult:
-    http = context.resources.http  # pipelines.resources.HttpResource
+    http = context.resources.http  # assets.resources.HttpResource
     client = http.client(context.resources.cxex.layout)
     versions = {}
     for src in http.sources():

@@ -1,17 +1,18 @@
 """The report site (issue 15): a static scorecard beside the published tables, rebuilt with every publication."""
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
 
 from warehouse.report import publish_report
 
 from . import keys
+from .publication import publisher
 
 # Every published table (so the site follows each publication); the report reads the ones it shows.
 PUBLISHED = sorted((k for k in vars(keys).values() if isinstance(k, AssetKey) and k.path[0] == "publish"
                     and k != keys.PUBLISH_REPORT), key=lambda k: k.to_user_string())
 
 
-@asset(key=keys.PUBLISH_REPORT, deps=[*PUBLISHED, keys.WAREHOUSE_CATALOG],  # after the snapshot's commit
+@publisher(key=keys.PUBLISH_REPORT, deps=[*PUBLISHED, keys.WAREHOUSE_CATALOG],  # after the snapshot's commit
        group_name="publish", kinds={"html"}, required_resource_keys={"cxex"})
 def report(context: AssetExecutionContext) -> MaterializeResult:
     """<publish>/report/index.html: overview (EX vs CX scatter, sortable scorecard, robust factors), one page per

@@ -6,13 +6,14 @@ so each fact joins each dimension on its key with its row count unchanged.
 
 import hashlib
 
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, AssetSpec, MaterializeResult
 
 from warehouse.contracts import all_contracts, load as load_contract
 from warehouse.reference import REFERENCE_DIR
 from warehouse.star import DIMENSIONS, build_dimensions, is_fact
 
 from . import keys
+from .publication import publisher
 from .common import add_provenance, publication_of, publish_result
 
 GROUP = "cross_agency"
@@ -46,9 +47,8 @@ def _provenance(store, facts: dict, run_id: str | None = None) -> dict:
             "source_is_sample": sample, "source_retrieved_at": None}
 
 
-@multi_asset(specs=[AssetSpec(keys.DIMENSION_KEYS[d], group_name=GROUP, kinds={"duckdb", "parquet"}, deps=FACT_DEPS,
-                              description=DESCRIPTIONS[d]) for d in DIMENSIONS],
-             required_resource_keys={"cxex"})
+@publisher(specs=[AssetSpec(keys.DIMENSION_KEYS[d], group_name=GROUP, kinds={"duckdb", "parquet"}, deps=FACT_DEPS,
+                              description=DESCRIPTIONS[d]) for d in DIMENSIONS])
 def star_dimensions(context: AssetExecutionContext):
     """The five conformed dimensions, published together (warehouse/star.py)."""
     store, seen = context.resources.cxex.store, publication_of(context)  # the tables as this run's publication sees them

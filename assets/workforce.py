@@ -10,10 +10,12 @@ from warehouse import compute
 from warehouse.contracts import load as load_contract
 
 from . import keys
+from .publication import publisher
 from .common import (BATCH_ROWS, PROVENANCE_META, SINGLE_RUN, add_provenance, batches_by_rows, layout_of, map_partitions,
                      merge_provenance, nothing_to_publish, partition_keys, partition_threads, preview, provenance_record,
                      publish_result, range_result, read_provenance, split_partitions, staged_partitions, write_stage)
 from .partitions import WORKFORCE_MONTHS
+from .spec import SourceSpec
 from .sources.workforce_files import (
     SOURCE,
     agency_lookup,
@@ -164,7 +166,7 @@ def _staged_provenance(layout, months: list[str]) -> dict:
     return merged
 
 
-@asset(key=keys.PUBLISH_WORKFORCE_METRICS, deps=[keys.WORKFORCE_MONTHLY], group_name="publish",
+@publisher(key=keys.PUBLISH_WORKFORCE_METRICS, deps=[keys.WORKFORCE_MONTHLY], group_name="publish",
        kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"})
 def publish_workforce_metrics(context: AssetExecutionContext) -> MaterializeResult:
     """Workforce health per fiscal year × organisation, with every numerator and denominator.
@@ -185,10 +187,18 @@ def publish_workforce_metrics(context: AssetExecutionContext) -> MaterializeResu
     return publish_result(context, load_contract("workforce_metrics"), table, "fiscal_year")
 
 
-@asset(key=keys.PUBLISH_WORKFORCE_AGENCIES, group_name="publish", kinds={"parquet"}, required_resource_keys={"cxex"})
+@publisher(key=keys.PUBLISH_WORKFORCE_AGENCIES, group_name="publish", kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_workforce_agencies(context: AssetExecutionContext) -> MaterializeResult:
     """OPM's agency and sub-element codes and names (FedScope DTagy lookup), as the metrics use them."""
     layout = layout_of(context)
     src = find_agency_lookup(layout)
     table = add_provenance(parse_agency_lookup(src), provenance_record(SOURCE, [src]), context.run_id)
     return publish_result(context, load_contract("workforce_agencies"), table, "agency_code")
+
+
+SPEC = SourceSpec(
+    "workforce", "workforce", "workforce_monthly", WORKFORCE_MONTHS,
+    "One month of OPM workforce data: parse, validate (blocking GX checks, non-blocking warnings), aggregate.",
+    (keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS, keys.WORKFORCE_MONTHLY),
+    lambda layout: available_months(layout)[0],
+    (keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES))

@@ -21,18 +21,17 @@ WIDTHS = (1280, 375)
 
 
 def rebuild(defs, instance) -> dict:
-    """Materialize publish/report; returns its materialization's metadata (`path`: the site's index, `url`, ...)."""
+    """Run the publication (assets/publication.py; tables whose inputs did not change are kept as they are)
+    and return the report site's materialization metadata (`path`: the site's index, `url`, ...)."""
     from assets import keys
     from pipelines.jobs import PUBLISH_JOB
-    from pipelines.run import QUIET
+    from pipelines.run import execute
+    from quality_checks.messages import failure_messages
 
-    result = defs.resolve_job_def(PUBLISH_JOB).execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET, asset_selection=[keys.PUBLISH_REPORT])
+    result = execute(PUBLISH_JOB, instance, {})
     if not result.success:
-        from pipelines.alerts import failure_messages
-
         raise RuntimeError("the report site was not built: " + "; ".join(failure_messages(result.all_events)))
-    return result.asset_materializations_for_node("publish__report")[-1].metadata
+    return next(m.metadata for m in result.asset_materializations_for_node("publication") if m.asset_key == keys.PUBLISH_REPORT)
 
 
 def screenshots(index: Path, out: Path, agency: str | None = None) -> list[Path]:

@@ -103,7 +103,7 @@ def data_dir(tmp_path: Path, monkeypatch) -> Path:
 
 def make_defs(data_dir: Path, **settings):
     from pipelines.definitions import build_definitions
-    from pipelines.resources import CxexResource
+    from assets.resources import CxexResource
 
     return build_definitions(CxexResource.from_env(data_dir=str(data_dir), **settings))
 
@@ -121,16 +121,13 @@ def run_year(defs, year: int | str, instance=None):
                                   raise_on_error=False, run_config=QUIET)
 
 
-def run_publish(defs, instance=None, report: bool = False):
-    """The publish job; without the report site unless `report` (its tests use `make run`'s: tests/report_site.py)."""
-    from dagster import AssetKey, AssetSelection, DagsterInstance
+def run_publish(defs, instance=None, report: bool = True):
+    """The publish job: the whole publication (one asset that cannot be subset, assets/publication.py)."""
+    from dagster import DagsterInstance
 
-    selection = AssetSelection.groups("publish", "cross_agency")
-    if not report:
-        selection = selection - AssetSelection.keys(AssetKey(["publish", "report"]))
+    assert report, "the publication always builds the report site"
     return defs.resolve_job_def("publish").execute_in_process(
-        instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=QUIET,
-        asset_selection=list(selection.resolve(defs.resolve_asset_graph())))
+        instance=instance or DagsterInstance.ephemeral(), raise_on_error=False, run_config=QUIET)
 
 
 def write_prdf(path: Path, rows: list[dict], columns: list[str] | None = None) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.resources import CxexResource
+from assets.resources import CxexResource
 from tests import hand_data
 from tests.conftest import free_port, land, run_publish, run_year, write_prdf
 

@@ -15,7 +15,7 @@ from dagster import (AssetSelection, DagsterInstance, build_run_status_sensor_co
 
 from assets import keys
 from assets.partitions import A11_QUARTERS, CSS_YEARS, register
-from pipelines.resources import CxexResource, HttpResource
+from assets.resources import CxexResource, HttpResource
 from tests import cx_data, hand_data
 from tests.conftest import QUIET, land, write_prdf
 

@@ -79,7 +79,7 @@ def test_missing_index_item_is_caught(good_table):
 
 def test_row_count_bounds(good_table, monkeypatch):
     # the bound comes from the settings (CXEX_FEVS_MIN_RESPONDENTS=100), as the check passes it
-    from pipelines.resources import CxexResource
+    from assets.resources import CxexResource
 
     monkeypatch.setenv("CXEX_FEVS_MIN_RESPONDENTS", "100")
     out = _validate(good_table, bounds=CxexResource.from_env().fevs_respondent_bounds)

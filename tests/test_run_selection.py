@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from pipelines.run import contiguous_ranges, main, select_partitions
+from assets.partitions import contiguous_ranges
+from pipelines.run import main, select_partitions
 from tests.conftest import REPO
 
 MONTHS = [f"2023{m:02d}" for m in range(1, 13)]

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from pipelines import run as run_module
-from pipelines.resources import CxexResource
+from assets.resources import CxexResource
 
 
 @pytest.mark.parametrize("var, value, words", [

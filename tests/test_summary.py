@@ -1,4 +1,4 @@
-"""What `make run` prints at the end (pipelines/summary.py), on the session's real run of the embedded
+"""What `make run` prints at the end (warehouse/summary.py), on the session's real run of the embedded
 default, and the per-year sample/landed label on a hand-made table."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.summary import source_label
+from warehouse.summary import source_label
 
 
 def test_summary_counts_checks_names_agencies_and_says_each_correlation_once(default_run):

@@ -21,7 +21,8 @@ from tests.conftest import QUIET, make_defs, run_publish
 
 def run_months(defs, months, instance=None):
     """The months as `make run` runs them: one run per run of consecutive months (a range run)."""
-    from pipelines.run import contiguous_ranges, run_range
+    from assets.partitions import contiguous_ranges
+    from pipelines.run import run_range
 
     job = defs.resolve_job_def("workforce_monthly")
     instance = instance or DagsterInstance.ephemeral()

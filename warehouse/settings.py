@@ -1,7 +1,7 @@
 """cxex's settings: the one place that reads them from the environment, and validates them.
 
 Every setting has a name, an environment variable, a default and a range. `read_env()` returns the
-values the environment sets (validated); pipelines/resources.py turns them into the typed
+values the environment sets (validated); assets/resources.py turns them into the typed
 `CxexResource` the Dagster UI's launchpad shows. A bad value is refused before any work, with the
 variable's name, the value and what is allowed. Secrets (publish credentials, the alert webhook, a
 Touchpoints API key) are read here when used, never stored in a resource field, logged or published.

@@ -168,7 +168,7 @@ def test_css_ragged_row_and_duplicate_header_are_refused(tmp_path):
 # ---- landing: two versions of one quarter, a symlinked landing folder ------------------------------
 
 def _v2_landed(tmp_path):
-    from pipelines.resources import CxexResource
+    from assets.resources import CxexResource
 
     cx_data.v2(tmp_path)  # FY2024 Q3: collection 101, detail 201, 80 responses (Touchpoints to_csv layouts)
     return CxexResource(data_dir=str(tmp_path)).layout, tmp_path / "landing" / "cx" / "a11_v2"
@@ -188,7 +188,7 @@ def test_two_versions_of_one_quarter_same_records_are_read_once_different_ones_a
 
 
 def test_a11_landing_folder_symlinked_out_of_the_data_dir_is_refused(tmp_path):
-    from pipelines.resources import CxexResource
+    from assets.resources import CxexResource
 
     _, base = _v2_landed(tmp_path / "elsewhere")
     data = tmp_path / "data"

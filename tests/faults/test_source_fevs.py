@@ -19,11 +19,11 @@ from dagster import AssetSelection, DagsterInstance, materialize
 from assets import keys
 from assets.sources.fevs_prdf import find_fevs_file, parse_prdf
 from assets.sources.files import SourceFileError
-from pipelines.resources import CxexResource
+from assets.resources import CxexResource
 from quality_checks.fevs_suite import MIN_WEIGHT, fevs_expectations, fevs_warning_expectations, plausible_floor
 from quality_checks.gx_runner import run_suite
 from tests import hand_data
-from tests.conftest import land, make_defs, run_year, write_prdf
+from tests.conftest import run_publish, land, make_defs, run_year, write_prdf
 from tests.faults.conftest import publication_hashes, zip_bytes
 from warehouse.contracts import TEXT_DICTIONARY
 from warehouse.fevs_scores import scored_item_columns
@@ -321,10 +321,7 @@ def published(tmp_path_factory, good):
         land(data_dir, 2018).parent.mkdir(parents=True)
         land(data_dir, 2018).write_bytes(good)
         assert run_year(defs, 2018).success
-        fevs_publication = AssetSelection.keys(keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES,
-                                               keys.PUBLISH_FEVS_INTENT_TO_LEAVE, keys.WAREHOUSE_CATALOG)
-        assert materialize([*defs.assets, *defs.asset_checks], selection=fevs_publication, resources=defs.resources,
-                           instance=DagsterInstance.ephemeral(), raise_on_error=False).success
+        assert run_publish(defs).success  # the whole publication (assets/publication.py)
         yield data_dir, defs, publication_hashes(data_dir), mp
 
 

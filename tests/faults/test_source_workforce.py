@@ -17,7 +17,7 @@ import pytest
 from assets.sources.files import SourceFileError
 from assets.sources.workforce_files import month_files, parse_actions, unknown_columns
 from assets.sources.workforce_sample import fwd_columns
-from pipelines.resources import CxexResource
+from assets.resources import CxexResource
 from tests.faults.conftest import source
 
 MONTH = "202409"

@@ -51,7 +51,7 @@ def summary(cxex, checks=()) -> str:
             if view in views:
                 lines += headline(con, names)
         if "agency_assessment" in views:
-            from pipelines.factor_summary import factor_summary
+            from warehouse.factor_summary import factor_summary
 
             lines += factor_summary(con)
     finally:
