@@ -108,3 +108,24 @@ def test_a_composite_and_its_parts_are_one_finding(rows):
     assert [r["item"] for r in found] == ["fevs_index:eei"]
     assert found[0]["related_items"] == "EEI: Supervisors" and "one finding" in found[0]["sentence"]
     assert (found[0]["evidence_r"], found[0]["evidence_n_agencies"]) == (0.92, 5)
+
+
+def test_the_report_site_shows_breaks_peer_groups_and_evidence(default_run):
+    """The embedded default's site (built by `make run`) reads like the tables: a CX change across the
+    FY2024 era break is "not comparable (era)", never a number; focus areas name the group they are
+    compared with; advice shows the evidence it rests on."""
+    import duckdb
+
+    data_dir = default_run[0]
+    pub = data_dir / "publish"
+    con = duckdb.connect()
+    [(code,)] = con.execute(f"""SELECT min(agency_code) FROM read_parquet('{pub}/agency_scorecard/data.parquet')
+                                WHERE cx_break = 'era'""").fetchall()
+    page = (pub / "report" / "agency" / f"{code}.html").read_text()
+    assert "not comparable (era)" in page
+    assert "Compared with" in page
+    advice = con.execute(f"""SELECT count(*) FROM read_parquet('{pub}/agency_assessment/data.parquet')
+        WHERE agency_code = ? AND evidence_r IS NOT NULL
+          AND year = (SELECT max(year) FROM read_parquet('{pub}/agency_assessment/data.parquet') WHERE agency_code = ?)""",
+                         [code, code]).fetchone()[0]
+    assert page.count("Evidence: ") == advice > 0

@@ -335,7 +335,7 @@ def _focus(found: list[dict] | None) -> dict | None:
         return {"year": None, "rows": [], "figure": None}
     labels = [r["focus_area_label"] or r["focus_area"] for r in found]
     fig = charts.bars(labels, [r["percentile_in_size_group"] for r in found],
-                      "percentile within the size group (50 = the group's median)", reference=50)
+                      "percentile among peers (50 = the peers' median)", reference=50)
     return {"year": found[0]["year"], "size_group": found[0]["size_group"], "rows": found, "figure": fig}
 
 
