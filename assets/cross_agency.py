@@ -100,7 +100,7 @@ def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
     imputed. Method: docs/methodology.md.
     """
     store, seen = context.resources.cxex.store, publication_of(context)
-    table = compute_scorecard(_sources(store, seen), context.resources.cxex.min_coverage)
+    table = compute_scorecard(_sources(store, seen), context.resources.cxex.min_coverage, context.resources.cxex.min_peers)
     table = add_provenance(table, _provenance(store, seen), context.run_id)
     result = publish_result(context, load_contract("agency_scorecard"), table, "year", built_from(store, seen))
     result.metadata["preview"] = preview(table.select(["year", "agency_code", "ex_index", "ex_rank", "cx_index", "cx_rank"])
@@ -108,10 +108,10 @@ def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
     return result
 
 
-def compute_scorecard(sources: dict[str, pa.Table], coverage: float) -> pa.Table:
+def compute_scorecard(sources: dict[str, pa.Table], coverage: float, min_peers: int = 3) -> pa.Table:
     """warehouse.compute.agency_scorecard with the curated reference tables."""
     return compute.agency_scorecard(sources, curated_agencies(), composite_weights(),
-                                    pa.Table.from_pylist(fevs_fiscal_year_rows()), coverage)
+                                    pa.Table.from_pylist(fevs_fiscal_year_rows()), coverage, min_peers)
 
 
 def compute_linkage(scorecard: pa.Table, min_n: int = 5) -> pa.Table:

@@ -23,7 +23,7 @@ class CxexResource(ConfigurableResource):
     Each field's environment variable is in warehouse/settings.py (CXEX_DATA_DIR, CXEX_MIN_RESPONDENTS,
     CXEX_CX_MIN_RESPONSES, CXEX_MIN_COVERAGE, CXEX_USE_SAMPLE, CXEX_FEVS_MIN_RESPONDENTS, CXEX_FEVS_MAX_RESPONDENTS,
     CXEX_PUBLISH_URL, CXEX_LANDING_SETTLE_SECONDS, CXEX_FEVS_MIN_SHARE, CXEX_KEEP_VERSIONS,
-    CXEX_KEEP_VALIDATION_RUNS); docs in the README's Configuration section.
+    CXEX_KEEP_VALIDATION_RUNS, CXEX_MIN_PEERS, CXEX_FIRST_YEAR_MIN_AT_RISK); docs in the README's Configuration section.
     """
 
     data_dir: str = Field(default="./data", description="The data directory (CXEX_DATA_DIR).")
@@ -46,6 +46,12 @@ class CxexResource(ConfigurableResource):
                                                       "publish/.versions (at least 1; CXEX_KEEP_VERSIONS).")
     keep_validation_runs: int = Field(default=5, description="Validation runs kept per asset and partition under "
                                                              "quality/validation_results (at least 1; CXEX_KEEP_VALIDATION_RUNS).")
+    min_peers: int = Field(default=3, description="Fewest agencies a comparison group (size group) needs for a percentile, "
+                                                  "rank or quartile; below it the comparison is over all agencies "
+                                                  "(at least 2; CXEX_MIN_PEERS).")
+    first_year_min_at_risk: int = Field(default=20, description="Fewest people at risk (average on board with under a year "
+                                                                "of service) behind a published first-year attrition rate "
+                                                                "(CXEX_FIRST_YEAR_MIN_AT_RISK).")
 
     @model_validator(mode="before")
     @classmethod

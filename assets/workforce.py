@@ -182,7 +182,7 @@ def publish_workforce_metrics(context: AssetExecutionContext) -> MaterializeResu
     emp = [str(layout.staging("workforce_employment_monthly", PARTITION_COL, m)) for m in months]
     act = [str(layout.staging("workforce_actions_monthly", PARTITION_COL, m)) for m in months]
     agencies = agency_lookup(layout)  # DTagy if landed; FWD names come from the files
-    table = compute.workforce_metrics(emp, act, agencies)
+    table = compute.workforce_metrics(emp, act, agencies, context.resources.cxex.first_year_min_at_risk)
     table = add_provenance(table, _staged_provenance(layout, months), context.run_id)
     return publish_result(context, load_contract("workforce_metrics"), table, "fiscal_year")
 

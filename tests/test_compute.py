@@ -12,19 +12,31 @@ from warehouse import compute
 
 
 def test_internal_cx_rescales_suppresses_and_pools_only_published_cells(tmp_path):
-    """GSA CSS (1-7): score_100 = (mean - 1) / 6 * 100; cells under min_n are null and stay out of `all`."""
-    css = pa.table({"fiscal_year": pa.array([2024] * 3, pa.int16()), "agency_code": ["VA"] * 3,
-                    "function": ["hr", "it", "acquisition"], "respondents": pa.array([40, 60, 12], pa.int64()),
-                    "mean_score": [4.0, 5.5, 7.0], "score_sd": [1.2, None, 0.5],
-                    "source_row": pa.array([2, 3, 4], pa.int32()), "source_file": ["css.csv"] * 3})
+    """GSA CSS (1-7): score_100 = (mean - 1) / 6 * 100; cells under min_n are null. `all` (issue #30):
+    the unweighted mean of the functions asked that year, null when one is suppressed (VA's acquisition)
+    or missing; the same staff rate several functions, so its half-width is the mean of the functions'
+    half-widths (the bound whatever their correlation), and it counts ratings, not respondents."""
+    funcs = ["hr", "it", "acquisition", "financial_management"]
+    css = pa.table({"fiscal_year": pa.array([2024] * 7, pa.int16()), "agency_code": ["VA"] * 3 + ["AG"] * 4,
+                    "function": funcs[:3] + funcs, "respondents": pa.array([40, 60, 12, 330, 214, 310, 88], pa.int64()),
+                    "mean_score": [4.0, 5.5, 7.0, 5.0, 4.5, 5.5, 6.0], "score_sd": [1.2, None, 0.5, 1.0, 1.5, 1.2, 0.9],
+                    "source_row": pa.array(range(2, 9), pa.int32()), "source_file": ["css.csv"] * 7})
     path = tmp_path / "css.parquet"
     pq.write_table(css, path)
-    rows = {r["function"]: r for r in compute.internal_cx_scores(path, 30).to_pylist()}
-    assert rows["hr"]["score_100"] == pytest.approx(50.0)  # (4 - 1) / 6 * 100
-    assert rows["hr"]["ci_low"] == pytest.approx(4.0 - 1.96 * 1.2 / math.sqrt(40))
-    assert rows["acquisition"]["suppressed"] and rows["acquisition"]["mean_score"] is None
-    pooled = (40 * 4.0 + 60 * 5.5) / 100  # respondent-weighted over hr and it only
-    assert rows["all"]["mean_score"] == pytest.approx(pooled) and rows["all"]["respondents"] == 100
+    rows = {(r["agency_code"], r["function"]): r for r in compute.internal_cx_scores(path, 30).to_pylist()}
+    assert rows[("VA", "hr")]["score_100"] == pytest.approx(50.0)  # (4 - 1) / 6 * 100
+    assert rows[("VA", "hr")]["ci_low"] == pytest.approx(4.0 - 1.96 * 1.2 / math.sqrt(40))
+    assert rows[("VA", "acquisition")]["suppressed"] and rows[("VA", "acquisition")]["mean_score"] is None
+    va = rows[("VA", "all")]  # acquisition suppressed, financial management not rated: no all-function score
+    assert va["suppressed"] and va["mean_score"] is None and va["ci_low"] is None and va["ratings"] == 112
+    ag = rows[("AG", "all")]
+    assert ag["mean_score"] == pytest.approx((5.0 + 4.5 + 5.5 + 6.0) / 4)  # not weighted by 330/214/310/88
+    halves = [1.96 * sd / math.sqrt(n) for sd, n in ((1.0, 330), (1.5, 214), (1.2, 310), (0.9, 88))]
+    assert ag["ci_high"] - ag["mean_score"] == pytest.approx(sum(halves) / 4)
+    assert ag["respondents"] is None and ag["ratings"] == 942 and ag["functions"] == 4  # 942 ratings, not people
+    # the interval is never narrower than every one of its functions' (before #30: respondent-weighted
+    # as if independent, narrower than all four)
+    assert ag["ci_high"] - ag["ci_low"] >= min(rows[("AG", f)]["ci_high"] - rows[("AG", f)]["ci_low"] for f in funcs)
 
 
 def test_linkage_pearson_spearman_and_fisher_interval_by_hand():
@@ -39,7 +51,7 @@ def test_linkage_pearson_spearman_and_fisher_interval_by_hand():
     rho = sum((a - 3.5) * (b - mr) for a, b in zip(range(1, 7), ranks_cx)) / math.sqrt(
         sum((a - 3.5) ** 2 for a in range(1, 7)) * sum((b - mr) ** 2 for b in ranks_cx))
     measures = ["ex_index", "eei", "global_satisfaction", "quit_rate", "first_year_attrition_rate", "supervisor_ratio",
-                "retirement_eligible_share_est", "cx_index", "cx_trust", "internal_cx_index", "internal_cx"]
+                "retirement_eligible_share_est", "cx_index", "cx_trust", "internal_cx_index"]
     cols = {"year": pa.array([2024] * n, pa.int16()), "cx_era": ["a11_v2"] * n, "agency_code": list("ABCDEF")}
     cols |= {m: pa.array([None] * n, pa.float64()) for m in measures}
     cols["ex_index"], cols["cx_index"] = pa.array(ex), pa.array(cx)

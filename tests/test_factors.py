@@ -172,50 +172,41 @@ def test_focus_area_rank_percentile_and_change(focus):
     for ag in "ABC":
         row = focus[(2024, ag, "leadership")]
         assert row["rank_in_size_group"] == order.index(ag) + 1 and row["size_group_agencies"] == 3
+        assert (row["comparison_group"], row["comparison_group_agencies"]) == ("small", 3)
         assert row["percentile_in_size_group"] == pytest.approx(100 * sum(v <= scores[ag] for v in scores.values()) / 3)
-    assert focus[(2024, "D", "leadership")]["rank_in_size_group"] == 1
-    assert focus[(2024, "D", "leadership")]["percentile_in_size_group"] == 100
-    prior_a = (10 - 20) / 10  # 2023: a = 10, 20, 30 -> z -1, 0, 1 (b absent: the score is z of a)
-    assert focus[(2024, "A", "leadership")]["change_from_prior"] == pytest.approx(focus[(2024, "A", "leadership")]["score"] - prior_a)
-    assert focus[(2024, "D", "leadership")]["change_from_prior"] is None
+    # D is alone in its size group: under the 3-agency minimum it is compared with all four agencies
+    # (before #30: "rank 1, percentile 100 in its size group" of one)
+    d = focus[(2024, "D", "leadership")]
+    everyone = sorted([*scores.values(), d["score"]], reverse=True)
+    assert (d["comparison_group"], d["comparison_group_agencies"], d["size_group_agencies"]) == ("all", 4, 1)
+    assert d["rank_in_size_group"] == everyone.index(d["score"]) + 1
+    assert d["percentile_in_size_group"] == pytest.approx(100 * sum(v <= d["score"] for v in everyone) / 4)
     assert focus[(2024, "A", "leadership")]["agency_name"] == "Agency A" and focus[(2024, "B", "leadership")]["agency_name"] is None
 
 
-def test_assessment_reads_top_to_bottom():
-    """Where we stand, then the robust factors (internal CX first, by rank), then the two weakest areas."""
-    agencies = "ABCDE"
-    panel = [_row(2024, ag, "internal_cx", v) for ag, v in zip(agencies, (50, 60, 70, 80, 90))]
-    panel += [_row(2023, "A", "internal_cx", 45)]
-    panel += [_row(2024, ag, "workforce:quit_rate", v) for ag, v in zip(agencies, (9, 7, 5, 3, 1))]
-    panel += [_row(2024, ag, "fevs_item:x", v) for ag, v in zip(agencies, (10, 20, 30, 40, 50))]
-    factor = dict(period="pooled", q_value=0.001)
-    screen = [{**factor, "outcome": "internal_cx", "candidate": "fevs_item:x", "candidate_label": "X", "pearson_r": 0.6, "rank": 2, "robust": True},
-              {**factor, "outcome": "internal_cx", "candidate": "workforce:quit_rate", "candidate_label": "Quit rate", "pearson_r": -0.8, "rank": 1, "robust": True},
-              {**factor, "outcome": "internal_cx", "candidate": "fevs_item:noise", "candidate_label": "N", "pearson_r": 0.1, "rank": 3, "robust": False},
-              {**factor, "outcome": "cx_index", "candidate": "fevs_item:x", "candidate_label": "X", "pearson_r": 0.5, "rank": 1, "robust": True}]
-    focus_rows = [{"year": 2024, "agency_code": "A", "focus_area": a, "focus_area_label": a.replace("_", " ").title(), "score": s, "coverage": 1.0,
-                   "size_group": "small", "percentile_in_size_group": 50.0, "change_from_prior": None}
-                  for a, s in (("leadership", -0.5), ("shared_services", 0.4), ("recruitment_retention", -1.2), ("employee_leader_ratio", None))]
-    focus_rows += [{**r, "agency_code": ag, "score": (r["score"] or 0) + k} for k, ag in enumerate("BCDE", start=1) for r in focus_rows[:3]]
-    groups = {(2024, ag): "small" for ag in agencies}
-    rows = [r for r in factors.agency_assessment(screen, focus_rows, panel, groups, {"A": "Agency A"}) if r["agency_code"] == "A"]
-    assert [(r["section_order"], r["section"], r["item_order"], r["item"]) for r in rows] == [
-        (1, "where_we_stand", 1, "internal_cx"),
-        (2, "what_goes_with_better_cx", 1, "workforce:quit_rate"),
-        (2, "what_goes_with_better_cx", 2, "fevs_item:x"),
-        (2, "what_goes_with_better_cx", 3, "fevs_item:x"),
-        (3, "where_to_start", 1, "recruitment_retention"),
-        (3, "where_to_start", 2, "leadership")]
-    stand, quit_, x_int, x_pub, start1, _ = rows
-    assert stand["value"] == 50 and stand["change_from_prior"] == 5 and stand["percentile_in_size_group"] == 20
-    assert stand["distance_to_top_quartile"] == pytest.approx(np.percentile([50, 60, 70, 80, 90], 75) - 50)  # 30
-    # lower quit rate goes with better CX: A's 9 is the worst; the top quartile (lowest) starts at 3
-    assert quit_["direction"] == -1 and quit_["percentile_in_size_group"] == 20
-    assert quit_["distance_to_top_quartile"] == pytest.approx(9 - 3)
-    assert x_int["outcome"] == "internal_cx" and x_pub["outcome"] == "cx_index" and "q = 0.001" in x_int["sentence"]
-    assert start1["value"] == -1.2 and start1["outcome"] is None and start1["sentence"].startswith("Start with recruitment retention: score -1.20")
-    assert start1["distance_to_top_quartile"] == pytest.approx(1.8 - -1.2)  # area scores -1.2, -0.2, 0.8, 1.8, 2.8
-    assert all(r["sentence"] and r["comparison_group"] == "small" for r in rows)
+def test_focus_area_change_is_like_for_like(focus):
+    """2023 scores leadership from indicator a alone, 2024 from a and b: a change of indicators, so no
+    change (change_break `indicators`; before #30 A's change was published). With a and b in both
+    years the change is score − score; an A-11 indicator from the other era is a break too."""
+    a = focus[(2024, "A", "leadership")]
+    assert a["score"] is not None and focus[(2023, "A", "leadership")]["score"] is not None
+    assert a["change_from_prior"] is None and a["change_break"] == "indicators"
+    assert focus[(2024, "D", "leadership")]["change_from_prior"] is None  # no 2023 score
+    panel = [_row(y, ag, v, x + (y - 2023) * (k - 1)) for y in (2023, 2024) for k, ag in enumerate("ABC")
+             for v, x in (("a", 10 * (k + 1)), ("b", k + 1))]
+    same = {(r["year"], r["agency_code"]): r for r in factors.focus_area_scores(panel, FOCUS_DEFS, {}, {}) if r["focus_area"] == "leadership"}
+    assert same[(2024, "C")]["change_break"] is None
+    assert same[(2024, "C")]["change_from_prior"] == pytest.approx(same[(2024, "C")]["score"] - same[(2023, "C")]["score"])
+    era = [{**r, "basis": "a11_v1||" if r["year"] == 2023 else "a11_v2||"} if r["variable"] == "a" else r for r in panel]
+    broke = {(r["year"], r["agency_code"]): r for r in factors.focus_area_scores(era, FOCUS_DEFS, {}, {}) if r["focus_area"] == "leadership"}
+    assert broke[(2024, "C")]["change_from_prior"] is None and broke[(2024, "C")]["change_break"] == "era"
+
+
+def test_a_context_indicator_is_shown_not_scored():
+    defs = [{"focus_area": "employee_leader_ratio", "focus_area_label": "Ratios", "indicator": "r", "direction": "0", "weight": "1"}]
+    rows = factors.focus_area_scores([_row(2024, ag, "r", v) for ag, v in zip("ABC", (5, 8, 12))], defs, {}, {})
+    assert all(r["score"] is None and r["coverage"] == 0 and r["rank_in_size_group"] is None for r in rows)
+    assert [json.loads(r["indicators"])[0]["value"] for r in rows] == [5, 8, 12]
 
 
 def test_item_keys_follow_the_item_map_and_the_wording():
@@ -254,5 +245,5 @@ def test_a_bad_focus_area_row_is_named_by_file_row_and_column(tmp_path):
     text = (REFERENCE_DIR / "focus_areas.csv").read_text().splitlines()
     text[2] = text[2].replace(",-1,1,", ",down,1,", 1)  # row 3: direction `down`
     path.write_text("\n".join(text) + "\n")
-    with pytest.raises(ReferenceError, match=r"focus_areas.csv: row 3, column direction: 'down' is not 1 or -1"):
+    with pytest.raises(ReferenceError, match=r"focus_areas.csv: row 3, column direction: 'down' is not 1, -1 or 0"):
         factors.focus_area_definitions(path)

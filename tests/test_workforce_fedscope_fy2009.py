@@ -86,7 +86,8 @@ def _publish(layout: DataLayout, months: list[str]) -> dict:
                 (emp_paths if name == "emp" else act_paths).append(str(staged))
         con.register("agencies", agency_lookup(layout))
         rows = con.sql(sql.load("workforce_metrics"),
-                       params={"employment_glob": emp_paths, "actions_glob": act_paths}).to_arrow_table().to_pylist()
+                       params={"employment_glob": emp_paths, "actions_glob": act_paths,
+                               "first_year_min_at_risk": 20}).to_arrow_table().to_pylist()
     return {(r["fiscal_year"], r["org_level"], r["agency_code"], r["agency_subelement_code"]): r for r in rows}
 
 

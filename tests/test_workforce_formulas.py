@@ -58,11 +58,15 @@ def test_annual_rates_use_average_on_board_headcount(metrics):
     assert aa["suppressed_cells"] == 1
 
 
-def test_first_year_attrition_needs_the_prior_year(metrics):
+def test_first_year_attrition_needs_people_at_risk(metrics):
+    """12 first-year quits, but nobody on board in any snapshot has under a year of service: no one is
+    at risk, so no rate (before #30: 12 / FY2023's 24 new hires = 50 %). tests/test_first_year_attrition.py
+    has a cohort that is."""
     m, _ = metrics
     aa24, aa23 = m[(2024, "agency", "AA", "ALL")], m[(2023, "agency", "AA", "ALL")]
-    assert aa24["first_year_separations"] == 12 and aa24["prior_year_new_hires"] == 24
-    assert aa24["first_year_attrition_rate"] == pytest.approx(50.0)
+    assert aa24["first_year_separations"] == 12 and aa24["first_year_quits_removals"] == 12
+    assert aa24["prior_year_new_hires"] == 24 and aa24["first_year_at_risk"] == 0
+    assert aa24["first_year_attrition_rate"] is None
     assert aa23["first_year_attrition_rate"] is None and aa23["prior_year_new_hires"] is None  # FY2022 not in the data
     assert aa23["quits"] == 1  # effective 2023-09, filed in October
     assert aa23["avg_headcount"] == 120

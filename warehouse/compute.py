@@ -58,9 +58,11 @@ def workforce_month(employment_path: PathOrPaths, actions_path: PathOrPaths, cod
     return emp, acts
 
 
-def workforce_metrics(employment_paths: Sequence[str], actions_paths: Sequence[str], agencies: pa.Table) -> pa.Table:
+def workforce_metrics(employment_paths: Sequence[str], actions_paths: Sequence[str], agencies: pa.Table,
+                      first_year_min_at_risk: int = 20) -> pa.Table:
     """Fiscal-year metrics per organisation from the staged months (docs/methodology.md, Workforce)."""
-    return run_sql("workforce_metrics", {"employment_glob": list(employment_paths), "actions_glob": list(actions_paths)},
+    return run_sql("workforce_metrics", {"employment_glob": list(employment_paths), "actions_glob": list(actions_paths),
+                                         "first_year_min_at_risk": first_year_min_at_risk},
                    {"agencies": agencies})
 
 
@@ -91,8 +93,8 @@ def agency_crosswalk(agencies: pa.Table, registry: pa.Table, sources: Mapping[st
 
 
 def agency_scorecard(sources: Mapping[str, pa.Table], agencies: pa.Table, weights: pa.Table, fevs_years: pa.Table,
-                     min_coverage: float) -> pa.Table:
-    return run_sql("agency_scorecard", {"min_coverage": min_coverage},
+                     min_coverage: float, min_peers: int = 3) -> pa.Table:
+    return run_sql("agency_scorecard", {"min_coverage": min_coverage, "min_peers": min_peers},
                    {"agencies": agencies, "weights": weights, "fevs_years": fevs_years, **sources})
 
 

@@ -13,9 +13,10 @@ def factor_summary(con, top: int = 3) -> list[str]:
                  + (" (SAMPLE data: the planted structure)" if sample else "") + ":")
     for outcome in FEATURED_OUTCOMES:
         rows = con.execute("""SELECT candidate, pearson_r, q_value, n_agencies, count(*) OVER () FROM ex_cx_factors
-                              WHERE period = 'pooled' AND outcome = ? AND robust ORDER BY rank LIMIT ?""", [outcome, top]).fetchall()
-        tested = con.execute("SELECT count(*) FROM ex_cx_factors WHERE period = 'pooled' AND outcome = ? AND pearson_r IS NOT NULL",
-                             [outcome]).fetchone()[0]
+                              WHERE period = 'pooled' AND outcome = ? AND robust AND candidate_kind <> 'focus_area'
+                              ORDER BY rank LIMIT ?""", [outcome, top]).fetchall()
+        tested = con.execute("SELECT count(*) FROM ex_cx_factors WHERE period = 'pooled' AND outcome = ? AND pearson_r IS NOT NULL "
+                             "AND candidate_kind <> 'focus_area'", [outcome]).fetchone()[0]  # focus areas: the advice's evidence
         if not tested:
             continue
         found = ", ".join(f"{c} (r {r:+.2f}, q {q:.1g})" for c, r, q, _, _ in rows) or "none"

@@ -14,7 +14,6 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -28,7 +27,7 @@ OUTCOMES: dict[str, str] = {
     "internal_cx_financial_management": "Internal CX, financial management (GSA CSS, 0-100)",
     "internal_cx_it": "Internal CX, IT (GSA CSS, 0-100)",
     "cx_index": "Public CX index (A-11, z across agencies)",
-    "cx_trust": "Public trust (A-11, % favourable)",
+    "cx_trust": "Public trust (A-11, 0-100: era 1 rescaled 1-5 mean, era 2 % favourable)",
 }
 MIN_N = 5            # agencies a correlation needs (per year, and per year to enter the pooled estimate)
 ALPHA = 0.05         # q-value and partial-correlation bar of the robust flag
@@ -105,7 +104,8 @@ def factor_screen(correlations: Iterable[Mapping]) -> list[dict]:
 
     Adds Fisher intervals and t-test p-values (n_test), the partial correlation controlling for log
     headcount (from r_xy, r_xs, r_ys over the rows with a headcount), Benjamini-Hochberg q-values per
-    period × outcome, sign stability, the robust flag and the rank.
+    family (`fdr_family`: one outcome in one period; the focus areas a family apart), sign stability,
+    the robust flag and the rank.
     """
     rows = []
     for c in correlations:
@@ -131,9 +131,12 @@ def factor_screen(correlations: Iterable[Mapping]) -> list[dict]:
         stab = float(np.mean([s == np.sign(pooled) for s in signs])) if pooled is not None and signs else None
         for row in grp:
             row["sign_stability"], row["years_tested"] = stab, len(signs)
-    groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    # the false-discovery family (docs/methodology.md): one outcome in one period; the focus areas,
+    # screened for the advice, form a family of their own so they leave the candidates' q-values as they were
+    groups: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
-        groups[(row["period"], row["outcome"])].append(row)
+        row["fdr_family"] = f"{row['outcome']} {row['period']}" + (" focus areas" if row["candidate_kind"] == "focus_area" else "")
+        groups[row["fdr_family"]].append(row)
     for grp in groups.values():
         for row, q in zip(grp, bh_qvalues([r["p_value"] for r in grp])):
             row["q_value"] = q
@@ -151,7 +154,7 @@ def factor_screen(correlations: Iterable[Mapping]) -> list[dict]:
     return rows
 
 
-# ---- focus areas ---------------------------------------------------------------------------
+# ---- focus areas ----------------------------------------------------------------------------
 
 def _percentile_rank(values: dict, higher_better: bool = True) -> tuple[dict, dict]:
     """Rank (1 = best) and percentile 100 × share of values at or below (direction-adjusted) per key."""
@@ -163,23 +166,47 @@ def _percentile_rank(values: dict, higher_better: bool = True) -> tuple[dict, di
     return rank, pct
 
 
+def comparison_group(group: str, by_group: Mapping[str, Sequence], min_peers: int) -> str:
+    """The one peer rule (CXEX_MIN_PEERS): the size group when at least `min_peers` of its agencies have a
+    value, else `all` (every agency with a value)."""
+    return group if len(by_group.get(group, ())) >= min_peers else "all"
+
+
+BREAK_WORDS = {"era": "A-11 changed its questions", "scale": "measured on another response scale",
+               "components": "built from other components", "indicators": "built from other indicators"}
+
+
+def basis_break(now: str | None, before: str | None) -> str | None:
+    """Why two years of one variable are not like for like, from the panel's `basis` (`era|scale|parts`):
+    `era`, `scale` or `components`; None when the bases match."""
+    if (now or "") == (before or ""):
+        return None
+    n, b = ((now or "").split("|") + ["", "", ""])[:3], ((before or "").split("|") + ["", "", ""])[:3]
+    return "era" if n[0] != b[0] else "scale" if n[1] != b[1] else "components"
+
+
 def focus_area_scores(panel: Iterable[Mapping], definitions: Sequence[Mapping], agencies: Mapping[str, str],
-                      size_groups: Mapping[tuple[int, str], str]) -> list[dict]:
+                      size_groups: Mapping[tuple[int, str], str], min_peers: int = 3) -> list[dict]:
     """focus_area_scores rows: per agency × year × focus area, the coverage-aware weighted mean of
     direction-adjusted within-year z-scores of the area's indicators (docs/methodology.md).
 
-    `definitions`: rows of focus_areas.csv; `agencies`: agency_code → name (pooled groups left out by
-    the panel); `size_groups`: (year, agency_code) → size group (`unknown` when absent).
+    `definitions`: rows of focus_areas.csv (direction 0: context, shown but not scored); `agencies`:
+    agency_code → name (pooled groups left out by the panel); `size_groups`: (year, agency_code) → size
+    group (`unknown` when absent). Rank and percentile are taken in the comparison group (the size
+    group, or all agencies when it has fewer than `min_peers` scores). The change from the prior year
+    is null, with `change_break`, when the indicators present or their bases differ between the years.
     """
     panel = list(panel)
     values: dict[str, dict[tuple[int, str], float]] = defaultdict(dict)
+    basis: dict[tuple[str, int, str], str] = {}
     for r in panel:
         values[r["variable"]][(int(r["year"]), r["agency_code"])] = float(r["value"])
+        basis[(r["variable"], int(r["year"]), r["agency_code"])] = r.get("basis") or ""
     agency_years = sorted({(int(r["year"]), r["agency_code"]) for r in panel})
     areas: dict[str, list[Mapping]] = defaultdict(list)
     for d in definitions:
         areas[d["focus_area"]].append(d)
-    # within-year z of each indicator, times its direction
+    # within-year z of each scored indicator, times its direction
     z: dict[str, dict[tuple[int, str], float]] = {}
     for d in definitions:
         ind, direction = d["indicator"], int(d["direction"])
@@ -189,157 +216,56 @@ def focus_area_scores(panel: Iterable[Mapping], definitions: Sequence[Mapping], 
             by_year[k[0]].append((k, v))
         for yr, kv in by_year.items():
             vs = np.array([v for _, v in kv])
-            if len(vs) >= 3 and np.std(vs, ddof=1) > 0:
+            if direction and len(vs) >= 3 and np.std(vs, ddof=1) > 0:
                 for (k, v) in kv:
                     z[ind][k] = direction * (v - vs.mean()) / np.std(vs, ddof=1)
     rows = []
     for (yr, ag) in agency_years:
         for area, defs in areas.items():
-            total = sum(float(d["weight"]) for d in defs)
-            present = sum(float(d["weight"]) for d in defs if (yr, ag) in z[d["indicator"]])
-            score = (sum(float(d["weight"]) * z[d["indicator"]][(yr, ag)] for d in defs if (yr, ag) in z[d["indicator"]])
-                     / present) if present else None
+            scored = [d for d in defs if int(d["direction"])]
+            total = sum(float(d["weight"]) for d in scored)
+            here = [d for d in scored if (yr, ag) in z[d["indicator"]]]
+            present = sum(float(d["weight"]) for d in here)
+            score = sum(float(d["weight"]) * z[d["indicator"]][(yr, ag)] for d in here) / present if present else None
             inds = [{"indicator": d["indicator"], "value": values.get(d["indicator"], {}).get((yr, ag)),
-                     "z": z[d["indicator"]].get((yr, ag)), "weight": float(d["weight"]),
+                     "z": z[d["indicator"]].get((yr, ag)), "weight": float(d["weight"]) if int(d["direction"]) else 0.0,
                      "contribution": (float(d["weight"]) * z[d["indicator"]][(yr, ag)] / present)
                      if (yr, ag) in z[d["indicator"]] else None} for d in defs]
             rows.append({"agency_code": ag, "agency_name": agencies.get(ag), "year": yr, "focus_area": area,
                          "focus_area_label": defs[0]["focus_area_label"], "size_group": size_groups.get((yr, ag), "unknown"),
-                         "score": score, "coverage": present / total if total else 0.0, "indicators_present": sum(
-                             i["z"] is not None for i in inds), "indicators_declared": len(inds),
-                         "indicators": json.dumps(inds)})
+                         "score": score, "coverage": present / total if total else 0.0,
+                         "indicators_present": len(here), "indicators_declared": len(defs), "indicators": json.dumps(inds),
+                         "_basis": tuple(sorted((d["indicator"], basis.get((d["indicator"], yr, ag), "")) for d in here))})
     groups: dict[tuple, dict] = defaultdict(dict)
     for i, row in enumerate(rows):
         if row["score"] is not None:
-            groups[(row["year"], row["size_group"], row["focus_area"])][i] = row["score"]
-    for vals in groups.values():
-        rank, pct = _percentile_rank(vals)
-        for i in vals:
-            rows[i]["rank_in_size_group"], rows[i]["percentile_in_size_group"] = rank[i], pct[i]
-            rows[i]["size_group_agencies"] = len(vals)
-    prior = {(r["agency_code"], r["year"], r["focus_area"]): r["score"] for r in rows}
+            groups[(row["year"], row["focus_area"])].setdefault(row["size_group"], {})[i] = row["score"]
+    for (yr, area), by_group in groups.items():
+        everyone = {i: v for g in by_group.values() for i, v in g.items()}
+        for grp, members in by_group.items():
+            cg = comparison_group(grp, by_group, min_peers)
+            pool = members if cg != "all" else everyone
+            rank, pct = _percentile_rank(pool)
+            for i in members:
+                rows[i].update(rank_in_size_group=rank[i], percentile_in_size_group=pct[i], size_group_agencies=len(members),
+                               comparison_group=cg, comparison_group_agencies=len(pool))
+    prior = {(r["agency_code"], r["year"], r["focus_area"]): r for r in rows}
     for row in rows:
-        row.setdefault("rank_in_size_group", None)
-        row.setdefault("percentile_in_size_group", None)
-        row.setdefault("size_group_agencies", None)
+        for col in ("rank_in_size_group", "percentile_in_size_group", "size_group_agencies", "comparison_group",
+                    "comparison_group_agencies"):
+            row.setdefault(col, None)
         p = prior.get((row["agency_code"], row["year"] - 1, row["focus_area"]))
-        row["change_from_prior"] = row["score"] - p if row["score"] is not None and p is not None else None
+        both = row["score"] is not None and p is not None and p["score"] is not None
+        brk = None
+        if both and row["_basis"] != p["_basis"]:
+            same = [i for i, _ in row["_basis"]] == [i for i, _ in p["_basis"]]
+            brk = next((basis_break(a[1], b[1]) for a, b in zip(row["_basis"], p["_basis"]) if a != b), None) if same else "indicators"
+        row["change_break"] = brk
+        row["change_from_prior"] = row["score"] - p["score"] if both and brk is None else None
+    for row in rows:
+        row.pop("_basis")
     order = {a: i for i, a in enumerate(areas)}
     rows.sort(key=lambda r: (r["year"], r["agency_code"], order[r["focus_area"]]))
-    return rows
-
-
-# ---- the assessment ------------------------------------------------------------------------
-
-def _standing(value: float | None, peers: Sequence[float], sign: int) -> tuple[float | None, float | None]:
-    """Percentile among peers (100 × share at or below, direction-adjusted by `sign`) and the distance
-    to the peers' top quartile (0 when already in it), in the measure's own units."""
-    if value is None or not peers:
-        return None, None
-    adj = tuple(sign * p for p in peers)
-    v = sign * value
-    pct = 100.0 * sum(p <= v for p in adj) / len(adj)
-    return pct, max(0.0, _top_quartile(adj) - v)
-
-
-@lru_cache(maxsize=4096)
-def _top_quartile(values: tuple[float, ...]) -> float:
-    """The 75th percentile (numpy's linear interpolation): one per peer group and year, shared by its agencies."""
-    return float(np.percentile(values, 75))
-
-
-def _fmt(v: float | None, digits: int = 2) -> str:
-    return "n/a" if v is None else f"{v:.{digits}f}"
-
-
-def agency_assessment(factors: Sequence[Mapping], focus: Sequence[Mapping], panel: Iterable[Mapping],
-                      size_groups: Mapping[tuple[int, str], str], agencies: Mapping[str, str],
-                      min_peers: int = 3) -> list[dict]:
-    """agency_assessment rows, in reading order per agency × year: where we stand (outcomes), what goes
-    with better CX (the pooled robust factors of internal and public CX, the agency's value on each),
-    where to start (the two weakest focus areas). Peers: the agencies of the same size group that
-    year with a value, or every agency when fewer than `min_peers` of them have one."""
-    values: dict[str, dict[tuple[int, str], float]] = defaultdict(dict)
-    labels: dict[str, str] = {}
-    for r in panel:
-        values[r["variable"]][(int(r["year"]), r["agency_code"])] = float(r["value"])
-        labels.setdefault(r["variable"], r["label"])
-    robust = {o: sorted((f for f in factors if f["period"] == POOLED and f["outcome"] == o and f["robust"]),
-                        key=lambda f: f["rank"])[:FACTORS_PER_OUTCOME] for o, _ in ASSESSED_OUTCOMES}
-
-    by_year: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)  # (variable, year) -> (size group, value)
-    for var, vals in values.items():
-        for (y, a), v in vals.items():
-            by_year[(var, y)].append((size_groups.get((y, a), "unknown"), v))
-    for f in focus:
-        if f["score"] is not None:
-            by_year[("focus:" + f["focus_area"], f["year"])].append((f["size_group"], f["score"]))
-
-    def peers(var: str, yr: int, ag: str) -> tuple[list[float], str]:
-        grp = size_groups.get((yr, ag), "unknown")
-        same = [v for g, v in by_year[(var, yr)] if g == grp]
-        if len(same) >= min_peers:
-            return same, grp
-        return [v for _, v in by_year[(var, yr)]], "all"
-
-    def change(var: str, yr: int, ag: str) -> float | None:
-        now, before = values[var].get((yr, ag)), values[var].get((yr - 1, ag))
-        return now - before if now is not None and before is not None else None
-
-    focus_by = defaultdict(list)
-    for f in focus:
-        focus_by[(f["year"], f["agency_code"])].append(f)
-    rows = []
-    for (yr, ag), areas in sorted(focus_by.items()):
-        name = agencies.get(ag) or ag
-        head = {"agency_code": ag, "agency_name": agencies.get(ag), "year": yr}
-        out = []
-        for i, o in enumerate([o for o in STANDING_OUTCOMES if (yr, ag) in values.get(o, {})], start=1):
-            v = values[o][(yr, ag)]
-            pv, grp = peers(o, yr, ag)
-            pct, dist = _standing(v, pv, 1)
-            ch = change(o, yr, ag)
-            out.append({**head, "section_order": 1, "section": "where_we_stand", "item_order": i, "outcome": o, "item": o,
-                        "item_label": OUTCOMES[o], "direction": 1, "value": v, "percentile_in_size_group": pct,
-                        "change_from_prior": ch, "distance_to_top_quartile": dist, "comparison_group": grp,
-                        "sentence": f"{name}'s {OUTCOMES[o]} was {_fmt(v)} in {yr}: percentile {_fmt(pct, 0)} among "
-                                    f"{'agencies of its size' if grp != 'all' else 'all agencies'}"
-                                    f"{'' if ch is None else f', {ch:+.2f} on the year before'}"
-                                    f"{'; in the top quartile' if dist == 0 else f'; {dist:.2f} below the top quartile'}."})
-        k = 0
-        for o, o_words in ASSESSED_OUTCOMES:
-            for f in robust[o]:
-                k += 1
-                var, sign = f["candidate"], 1 if f["pearson_r"] > 0 else -1
-                v = values.get(var, {}).get((yr, ag))
-                pv, grp = peers(var, yr, ag) if var in values else ([], "all")
-                pct, dist = _standing(v, pv, sign)
-                ch = change(var, yr, ag) if var in values else None
-                better = "higher" if sign > 0 else "lower"
-                text = (f"Across agencies, {better} '{f['candidate_label']}' goes with better {o_words} "
-                        f"(pooled r = {f['pearson_r']:.2f}, q = {f['q_value']:.3g}); ")
-                text += (f"{name} had no value in {yr}." if v is None else
-                         f"{name} stands at {v:.2f} (percentile {pct:.0f}, counting {better} as better"
-                         f"{'' if ch is None else f'; {ch:+.2f} on the year before'}; "
-                         f"{'in the top quartile' if dist == 0 else f'{dist:.2f} from the top quartile'}).")
-                out.append({**head, "section_order": 2, "section": "what_goes_with_better_cx", "item_order": k, "outcome": o,
-                            "item": var, "item_label": f["candidate_label"], "direction": sign, "value": v,
-                            "percentile_in_size_group": pct, "change_from_prior": ch, "distance_to_top_quartile": dist,
-                            "comparison_group": grp, "sentence": text})
-        scored = sorted((a for a in areas if a["score"] is not None), key=lambda a: (a["score"], a["focus_area"]))
-        for i, a in enumerate(scored[:WEAKEST_AREAS], start=1):
-            peer, grp = peers("focus:" + a["focus_area"], yr, ag)
-            _, dist = _standing(a["score"], peer, 1)
-            ch = a["change_from_prior"]
-            out.append({**head, "section_order": 3, "section": "where_to_start", "item_order": i, "outcome": None,
-                        "item": a["focus_area"], "item_label": a["focus_area_label"], "direction": 1, "value": a["score"],
-                        "percentile_in_size_group": a["percentile_in_size_group"], "change_from_prior": ch,
-                        "distance_to_top_quartile": dist, "comparison_group": grp,
-                        "sentence": f"Start with {a['focus_area_label'].lower()}: score {a['score']:+.2f} (z, 0 = average agency; "
-                                    f"coverage {a['coverage']:.0%}), percentile {_fmt(a['percentile_in_size_group'], 0)} "
-                                    f"in its size group{'' if ch is None else f', {ch:+.2f} on the year before'}; "
-                                    f"{'in the top quartile' if dist == 0 else f'{dist:.2f} below the top quartile'}."})
-        rows += out
     return rows
 
 
@@ -361,7 +287,7 @@ FOCUS_AREA_CODES = ("recruitment_retention", "standardized_expectations", "emplo
 
 
 def focus_area_definitions(path=None) -> list[dict]:
-    """warehouse/reference/focus_areas.csv, checked: the seven codes, direction ±1, positive weights."""
+    """warehouse/reference/focus_areas.csv, checked: the seven codes, direction ±1 (0: context only), positive weights."""
     import csv
 
     from .reference import REFERENCE_DIR, ReferenceError
@@ -373,8 +299,8 @@ def focus_area_definitions(path=None) -> list[dict]:
         where = f"{path.name}: row {i}"
         if r["focus_area"] not in FOCUS_AREA_CODES:
             raise ReferenceError(f"{where}, column focus_area: unknown focus area {r['focus_area']!r}")
-        if r["direction"] not in ("1", "-1"):
-            raise ReferenceError(f"{where}, column direction: {r['direction']!r} is not 1 or -1")
+        if r["direction"] not in ("1", "-1", "0"):
+            raise ReferenceError(f"{where}, column direction: {r['direction']!r} is not 1, -1 or 0 (context, not scored)")
         try:
             ok = float(r["weight"]) > 0
         except ValueError:

@@ -31,6 +31,8 @@ SETTINGS = {
     "fevs_min_share": ("CXEX_FEVS_MIN_SHARE", 0.5),
     "keep_versions": ("CXEX_KEEP_VERSIONS", 3),
     "keep_validation_runs": ("CXEX_KEEP_VALIDATION_RUNS", 5),
+    "min_peers": ("CXEX_MIN_PEERS", 3),
+    "first_year_min_at_risk": ("CXEX_FIRST_YEAR_MIN_AT_RISK", 20),
 }
 SECRETS = {"publish_options": "CXEX_PUBLISH_OPTIONS", "alert_webhook": "CXEX_ALERT_WEBHOOK",
            "touchpoints_api_key": "CXEX_TOUCHPOINTS_API_KEY"}
@@ -107,6 +109,10 @@ def validate(values: dict) -> dict:
         "fevs_min_share": number("fevs_min_share", v["fevs_min_share"], 0.0, 1.0),
         "keep_versions": whole("keep_versions", v["keep_versions"], 1),
         "keep_validation_runs": whole("keep_validation_runs", v["keep_validation_runs"], 1),
+        # a percentile, rank or quartile needs this many agencies in its comparison group (else: all agencies)
+        "min_peers": whole("min_peers", v["min_peers"], 2),
+        # first-year attrition is published only on this many people at risk (average on board under 1 year)
+        "first_year_min_at_risk": whole("first_year_min_at_risk", v["first_year_min_at_risk"], 1),
     }
     if out["fevs_min_respondents"] > out["fevs_max_respondents"]:
         raise SettingError(f"{var('fevs_min_respondents')}={out['fevs_min_respondents']} is above "

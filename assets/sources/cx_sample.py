@@ -35,7 +35,12 @@ from .planted import (CSS_MISSING_AGENCIES, CSS_MISSING_AGENCY_YEARS, INTERNAL_C
                       INTERNAL_CX_FUNCTION_SD, INTERNAL_CX_LOADING, management)
 from .files import ensure_sample_dir
 
-SAMPLE_VERSION = 3
+SAMPLE_VERSION = 4
+RNG_VERSION = 3  # the random stream of version 3: version 4 only adds the planted instrument offset
+# Planted: the two FY2024 trust instruments differ. A respondent who would answer 3 ("neither") of 5
+# gives a thumbs up with this probability, so a thumbs-up share runs above the 4-5-of-5 share of the
+# same people (docs/methodology.md, "One instrument at a time"; tests/test_trust_instruments.py).
+THUMBS_UP_NEUTRAL_SHARE = 0.6
 DASHBOARD_QUARTERS = [(2019, 1), (2019, 2), (2019, 3), (2019, 4), (2020, 1)]
 WIDE_QUARTERS = [(2020, 2), (2020, 3), (2020, 4)]
 TP_QUARTERS = [(y, q) for y in (2021, 2022, 2023) for q in (1, 2, 3, 4)] + [(2024, 1)]
@@ -83,7 +88,7 @@ def _mean(counts: np.ndarray) -> float:
 
 
 def _write(folder: Path) -> None:
-    rng = np.random.default_rng(_seed("cx-sample", SAMPLE_VERSION))
+    rng = np.random.default_rng(_seed("cx-sample", RNG_VERSION))
     services = [s for s in registry() if s["agency_code"]]  # Recreation.gov (multi-agency) has no agency to score
     for sub in ("a11_v1", "a11_v2", "gsa_css"):
         (folder / sub).mkdir(parents=True)
@@ -169,6 +174,9 @@ def _write(folder: Path) -> None:
                     "trust_question_text": f"I trust {s['service_provider_name']} to fulfill its duty to the public"}})
                 likert = _likert(rng, n, level[s["service_provider_id"]])
                 good = likert >= 4
+                if survey_type == "thumbs_up_down":  # the instrument offset, on a stream of its own
+                    lean = np.random.default_rng(_seed("thumbs", did)).random(n) < THUMBS_UP_NEUTRAL_SHARE
+                    good = good | ((likert == 3) & lean)
                 q1 = likert if survey_type == "likert_scale" else good.astype(int)
                 for i in range(n):
                     row = {"cx_collection_detail_id": did, "cx_collection_detail_upload_id": "1", "question_1": str(int(q1[i]))}

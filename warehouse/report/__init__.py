@@ -46,7 +46,7 @@ MEASURES = (
     ("intent_to_leave", "Considering leaving within a year", "% of respondents", ("intent_to_leave",), "intent_to_leave"),
     ("quit_rate", "Quit rate", "quits per 100 on board", ("quit_rate",), "quit_rate"),
     ("separation_rate", "Separation rate", "separations per 100 on board", ("separation_rate",), "separation_rate"),
-    ("first_year_attrition_rate", "First-year attrition", "% of the prior year's new hires", ("first_year_attrition_rate",),
+    ("first_year_attrition_rate", "First-year attrition", "quits and removals per 100 on board under a year", ("first_year_attrition_rate",),
      "first_year_attrition_rate"),
     ("cx_trust", "CX trust (OMB A-11)", "% favourable or rescaled mean (0-100)", ("cx_trust",), "cx_trust"),
     ("internal_cx", "Internal CX (GSA Mission-Support CSS, all functions)", "score (0-100)", ("internal_cx",), "internal_cx"),
@@ -335,7 +335,7 @@ def _focus(found: list[dict] | None) -> dict | None:
         return {"year": None, "rows": [], "figure": None}
     labels = [r["focus_area_label"] or r["focus_area"] for r in found]
     fig = charts.bars(labels, [r["percentile_in_size_group"] for r in found],
-                      "percentile within the size group (50 = the group's median)", reference=50)
+                      "percentile among peers (50 = the peers' median)", reference=50)
     return {"year": found[0]["year"], "size_group": found[0]["size_group"], "rows": found, "figure": fig}
 
 

@@ -10,6 +10,11 @@
 --   cx_drivers_v1:  era 1: the `composite` of the six drivers other than trust (trust is counted once,
 --                   in cx_trust), rescaled to 0-100; interval from the no-independence bound.
 --   cx_mentions_v2: era 2: `net_mentions`, the per-respondent went-well minus didn't score, -100..100.
+-- score_within_scale_z: the same response-weighted mean over the agency's service-quarters, of each
+-- service-quarter's z-score among every service-quarter of that fiscal year, era, index and scale
+-- (unweighted mean and SD; null when the scale has fewer than 2 or no spread). Thumbs-up shares and
+-- 4-5-of-5 shares are not comparable (an instrument offset would move agencies by their mix), so the
+-- scorecard z-scores this, never a `mixed` score; for one scale it is an affine map of `score`.
 -- scale_break marks a row whose scale differs from the same agency's previous row of the same index
 -- (ordered by fiscal year and era): the series must not be read across it. `headline` marks the rows
 -- of each fiscal year's main era (the era with most quarters that year; ties go to the later era): the
@@ -32,16 +37,22 @@ est AS (
            responses, net_mention, net_mention_se, 'went_well_didnt', 'per_respondent'
     FROM s WHERE era = 'a11_v2' AND driver = 'net_mentions' AND net_mention IS NOT NULL
 ),
+std AS (
+    SELECT *, (score - avg(score) OVER k) / nullif(stddev_samp(score) OVER k, 0) AS z
+    FROM est WINDOW k AS (PARTITION BY fiscal_year, era, index_code, scale)
+),
 agg AS (
     SELECT agency_code, fiscal_year, era, index_code,
            -- summed in a fixed order, so that a re-run gives bit-identical numbers
            list_sum(list(w * score ORDER BY service_provider_id, service_id, fiscal_quarter, scale)) / sum(w) AS score,
            sqrt(list_sum(list(w ^ 2 * se ^ 2 ORDER BY service_provider_id, service_id, fiscal_quarter, scale))) / sum(w) AS se,
+           list_sum(list(w * z ORDER BY service_provider_id, service_id, fiscal_quarter, scale) FILTER (WHERE z IS NOT NULL))
+               / sum(w) FILTER (WHERE z IS NOT NULL) AS score_within_scale_z,
            count(DISTINCT service_provider_id || '/' || service_id) AS services,
            count(DISTINCT service_provider_id || '/' || service_id || '/' || fiscal_quarter) AS service_quarters,
            CASE WHEN count(DISTINCT scale) > 1 THEN 'mixed' ELSE any_value(scale) END AS scale,
            string_agg(DISTINCT ci_method, ',' ORDER BY ci_method) AS ci_method
-    FROM est GROUP BY ALL
+    FROM std GROUP BY ALL
 ),
 resp AS (  -- per service-quarter and scale (different respondents) the largest count behind any one estimate, summed
     SELECT agency_code, fiscal_year, era, index_code, sum(max_w)::BIGINT AS responses
@@ -63,6 +74,7 @@ rows AS (
 SELECT fiscal_year::SMALLINT AS fiscal_year, agency_code, index_code, era, scale, scale_break, headline,
        CASE WHEN responses >= $min_n THEN score END AS score,
        CASE WHEN responses >= $min_n THEN se END AS se,
+       CASE WHEN responses >= $min_n THEN score_within_scale_z END AS score_within_scale_z,
        CASE WHEN responses >= $min_n THEN score - 1.96 * se END AS ci_low,
        CASE WHEN responses >= $min_n THEN score + 1.96 * se END AS ci_high,
        ci_method, services, service_quarters, responses,

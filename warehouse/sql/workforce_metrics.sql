@@ -6,6 +6,10 @@
 -- employment cubes are quarterly); headcount_basis says which. Annual rates are published only for a
 -- year with all 12 monthly snapshots or all 4 quarter-end ones. Actions count in the fiscal year of
 -- their effective date; a year with actions but no snapshot still publishes its counts (rates null).
+-- First-year attrition (docs/methodology.md): quits (SC) and removals (SI) of employees with under one
+-- year of service, per 100 of the average on board with under one year of service over the year's
+-- snapshots (the population at risk, `first_year_at_risk`); transfers out, expired appointments,
+-- retirements and deaths are not attrition. Null below $first_year_min_at_risk people at risk.
 WITH emp AS (
     SELECT *, (snapshot_yyyymm // 100 + CASE WHEN snapshot_yyyymm % 100 >= 10 THEN 1 ELSE 0 END)::SMALLINT AS fiscal_year
     FROM read_parquet($employment_glob, union_by_name = true)
@@ -15,6 +19,7 @@ heads AS (
            count(DISTINCT snapshot_yyyymm)::SMALLINT                AS months_observed,
            count(DISTINCT snapshot_yyyymm) FILTER (WHERE snapshot_yyyymm % 100 IN (3, 6, 9, 12))::SMALLINT AS quarter_ends,
            avg(headcount)                                           AS avg_headcount,
+           avg(first_year_headcount)                                AS first_year_at_risk,
            arg_max(headcount, snapshot_yyyymm)                      AS end_headcount,
            arg_max(supervisors, snapshot_yyyymm)                    AS supervisors,
            arg_max(leaders, snapshot_yyyymm)                        AS leaders,
@@ -38,6 +43,8 @@ acts AS (
            sum(actions) FILTER (WHERE action = 'separation' AND category = 'transfer_out') AS transfers_out,
            sum(actions) FILTER (WHERE action = 'separation' AND category = 'termination') AS terminations,
            sum(first_year_actions) FILTER (WHERE action = 'separation')               AS first_year_separations,
+           sum(first_year_actions) FILTER (WHERE action = 'separation' AND category IN ('quit', 'termination'))
+                                                                                      AS first_year_quits_removals,
            sum(actions) FILTER (WHERE action = 'accession' AND category = 'new_hire') AS new_hires,
            sum(actions) FILTER (WHERE action = 'accession' AND category = 'transfer_in') AS transfers_in,
            max(agency_name) AS file_agency_name, max(agency_subelement_name) AS file_subelement_name,
@@ -60,6 +67,7 @@ joined AS (
            coalesce(a.retirements, 0) AS retirements, coalesce(a.transfers_out, 0) AS transfers_out,
            coalesce(a.terminations, 0) AS terminations,
            coalesce(a.first_year_separations, 0) AS first_year_separations,
+           coalesce(a.first_year_quits_removals, 0) AS first_year_quits_removals, h.first_year_at_risk,
            coalesce(a.new_hires, 0) AS new_hires, coalesce(a.transfers_in, 0) AS transfers_in,
            coalesce(h.emp_suppressed, 0) + coalesce(a.act_suppressed, 0) AS suppressed_cells,
            p.new_hires AS prior_year_new_hires,
@@ -98,8 +106,10 @@ SELECT j.fiscal_year, j.org_level, j.agency_code, nullif(j.sub, '') AS agency_su
        CASE WHEN j.complete THEN 100 * j.new_hires / j.avg_headcount END     AS new_hire_rate,
        j.first_year_separations::BIGINT AS first_year_separations,
        CASE WHEN j.prior_complete THEN j.prior_year_new_hires END::BIGINT AS prior_year_new_hires,
-       CASE WHEN j.complete AND j.prior_complete AND j.prior_year_new_hires > 0
-            THEN 100 * j.first_year_separations / j.prior_year_new_hires END AS first_year_attrition_rate,
+       j.first_year_quits_removals::BIGINT AS first_year_quits_removals,
+       CASE WHEN j.complete THEN j.first_year_at_risk END AS first_year_at_risk,
+       CASE WHEN j.complete AND j.first_year_at_risk >= $first_year_min_at_risk
+            THEN 100 * j.first_year_quits_removals / j.first_year_at_risk END AS first_year_attrition_rate,
        j.supervisors::BIGINT AS supervisors, j.leaders::BIGINT AS leaders, j.non_supervisors::BIGINT AS non_supervisors,
        CASE WHEN j.supervisors > 0 THEN (j.non_supervisors + j.leaders) / j.supervisors END AS supervisor_ratio,
        j.retirement_eligible_est::BIGINT AS retirement_eligible_est,

@@ -68,6 +68,8 @@ totals AS (
            CASE WHEN grouping(agency_code) = 0 THEN max(agency_name) END        AS agency_name,
            CASE WHEN grouping(agency_subelement_code) = 0 THEN max(agency_subelement_name) END AS agency_subelement_name,
            coalesce(sum(count), 0)                                               AS headcount,
+           -- on board with under one year of service (OPM LOS bracket A): first-year attrition's population at risk
+           coalesce(sum(count) FILTER (WHERE los_bracket = 'A'), 0)              AS first_year_headcount,
            coalesce(sum(count) FILTER (WHERE supervisory_category = 'supervisor'), 0)     AS supervisors,
            coalesce(sum(count) FILTER (WHERE supervisory_category = 'leader'), 0)         AS leaders,
            coalesce(sum(count) FILTER (WHERE supervisory_category = 'non_supervisor'), 0) AS non_supervisors,
@@ -81,7 +83,7 @@ totals AS (
 )
 SELECT t.snapshot_yyyymm, t.org_level, t.agency AS agency_code, nullif(t.subelement, '') AS agency_subelement_code,
        t.agency_name, t.agency_subelement_name,
-       t.headcount::BIGINT AS headcount, t.supervisors::BIGINT AS supervisors, t.leaders::BIGINT AS leaders,
+       t.headcount::BIGINT AS headcount, t.first_year_headcount::BIGINT AS first_year_headcount, t.supervisors::BIGINT AS supervisors, t.leaders::BIGINT AS leaders,
        t.non_supervisors::BIGINT AS non_supervisors, t.retirement_eligible_est::BIGINT AS retirement_eligible_est,
        t.eligibility_from_scd, m.median_los_years, t.suppressed_cells::BIGINT AS suppressed_cells
 FROM totals t
