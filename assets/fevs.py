@@ -7,13 +7,14 @@ from functools import partial
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave, compute_item_scores
+from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave, compute_item_scores, compute_item_shares
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
 from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
                      publish_from_staging, range_result, read_provenance, write_stage)
 from .partitions import FEVS_YEARS
+from .fevs_attrition import intent_vs_attrition  # noqa: F401 (an asset of this module: load_assets_from_modules)
 from .sources.fevs_prdf import SOURCE, available_years, find_fevs_file, parse_prdf
 
 GROUP = "fevs"
@@ -142,6 +143,27 @@ def _fevs_intent_to_leave(context, layout, year: int) -> dict:
             "suppressed_cells": sum(table.column("suppressed").to_pylist())}
 
 
+@yearly_sql_asset(key=keys.FEVS_ITEM_SHARES, deps=[keys.RAW_FEVS_RESPONSES])
+def fevs_item_shares(context: AssetExecutionContext) -> MaterializeResult:
+    """Answer shares of the category and yes/no items (never percent positive), governmentwide and by agency.
+
+    POSTWT-weighted over the respondents who answered the item; cells of fewer respondents than the
+    suppression threshold are published as null, flagged.
+    """
+    layout = layout_of(context)
+    return range_result({key: _fevs_item_shares(context, layout, int(key)) for key in partition_keys(context)})
+
+
+def _fevs_item_shares(context, layout, year: int) -> dict:
+    raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
+    table = add_provenance(compute_item_shares(raw, year, context.resources.cxex.min_respondents),
+                           read_provenance(raw), context.run_id)
+    out = layout.staging("fevs_item_shares", PARTITION_COL, str(year))
+    write_parquet_atomic(table, out)
+    return {"rows": table.num_rows, "path": MetadataValue.path(str(out)),
+            "suppressed_cells": sum(table.column("suppressed").to_pylist())}
+
+
 @asset(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
@@ -161,6 +183,13 @@ def publish_ex_index_scores(context: AssetExecutionContext) -> MaterializeResult
 def publish_fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_intent_to_leave for every staged survey year, checked against its contract and swapped in atomically."""
     return _publish(context, "fevs_intent_to_leave")
+
+
+@asset(key=keys.PUBLISH_FEVS_ITEM_SHARES, deps=[keys.FEVS_ITEM_SHARES], group_name="publish",
+       kinds={"parquet"}, required_resource_keys={"cxex"})
+def publish_fevs_item_shares(context: AssetExecutionContext) -> MaterializeResult:
+    """fevs_item_shares for every staged survey year, checked against its contract and swapped in atomically."""
+    return _publish(context, "fevs_item_shares")
 
 
 def _publish(context, table: str) -> MaterializeResult:

@@ -28,7 +28,8 @@ def _partition_job(name: str, asset_keys: tuple, partitions_def, description: st
 
 
 fevs_yearly = _partition_job(
-    FEVS_YEARLY_JOB, (keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES, keys.FEVS_INTENT_TO_LEAVE),
+    FEVS_YEARLY_JOB, (keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES, keys.FEVS_INTENT_TO_LEAVE,
+                      keys.FEVS_ITEM_SHARES),
     FEVS_YEARS,
     "One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores and intent to leave.")
 workforce_monthly = _partition_job(

@@ -43,7 +43,8 @@ def _sources():
 
     return {
         "fevs": (FEVS_YEARLY_JOB, "FEVS", lambda layout: [str(y) for y in available_years(layout)], "raw__fevs_responses",
-                 [keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE]),
+                 [keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
+                  keys.PUBLISH_FEVS_ITEM_SHARES]),
         "workforce": (WORKFORCE_MONTHLY_JOB, "workforce", lambda layout: available_months(layout)[0], "raw__workforce_employment",
                       [keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES]),
         "a11": (A11_QUARTERLY_JOB, "A-11 CX", available_quarters, "raw__a11_cx",
