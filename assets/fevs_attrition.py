@@ -18,8 +18,7 @@ from .cross_agency import _provenance, _published, built_from
 
 INPUTS = ("fevs_intent_to_leave", "workforce_metrics")
 MIN_AGENCIES = 5  # as cx_ex_linkage: fewer agencies give n with null coefficients
-TABLES = {"intent_vs_attrition": keys.PUBLISH_INTENT_VS_ATTRITION,
-          "intent_vs_attrition_correlations": keys.PUBLISH_INTENT_VS_ATTRITION_CORRELATIONS}
+TABLES = {k.path[-1]: k for k in keys.INTENT_VS_ATTRITION_KEYS}
 
 
 def compute_intent_vs_attrition(intent: pa.Table, workforce: pa.Table, min_n: int = MIN_AGENCIES) -> dict[str, pa.Table]:

@@ -13,8 +13,9 @@ FEVS_ITEM_SHARES = AssetKey(["warehouse", "fevs_item_shares"])
 PUBLISH_FEVS_ITEM_SHARES = AssetKey(["publish", "fevs_item_shares"])
 PUBLISH_INTENT_VS_ATTRITION = AssetKey(["publish", "intent_vs_attrition"])
 PUBLISH_INTENT_VS_ATTRITION_CORRELATIONS = AssetKey(["publish", "intent_vs_attrition_correlations"])
+INTENT_VS_ATTRITION_KEYS = [PUBLISH_INTENT_VS_ATTRITION, PUBLISH_INTENT_VS_ATTRITION_CORRELATIONS]  # cross-source (FEVS, workforce)
 # the FEVS tables #31 added, for the places that list published tables (catalog, star)
-FEVS_EXTRA_PUBLISHED = [PUBLISH_FEVS_ITEM_SHARES, PUBLISH_INTENT_VS_ATTRITION, PUBLISH_INTENT_VS_ATTRITION_CORRELATIONS]
+FEVS_EXTRA_PUBLISHED = [PUBLISH_FEVS_ITEM_SHARES, *INTENT_VS_ATTRITION_KEYS]
 WAREHOUSE_CATALOG = AssetKey(["warehouse", "catalog"])
 
 RAW_WORKFORCE_EMPLOYMENT = AssetKey(["raw", "workforce_employment"])

@@ -557,7 +557,7 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
     if not failed:
         selection += [keys.PUBLISH_AGENCY_CROSSWALK, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
                       keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT,
-                      *keys.DIMENSION_KEYS.values()]
+                      *keys.DIMENSION_KEYS.values(), *keys.INTENT_VS_ATTRITION_KEYS]
     result = _publish_run(defs, instance, publication, selection)
     after = cxex.store.read_manifest()
     changed, kept = _changes(before, after)
