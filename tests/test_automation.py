@@ -14,7 +14,7 @@ PUBLISHED = AssetSelection.groups("publish", "cross_agency")
 CROSS = {keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT, keys.PUBLISH_AGENCY_CROSSWALK,
          keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE, keys.WAREHOUSE_CATALOG,
          keys.PUBLISH_REPORT,  # the report site is rebuilt with every publication
-         *keys.DIMENSION_KEYS.values()}
+         *keys.DIMENSION_KEYS.values(), *keys.INTENT_VS_ATTRITION_KEYS}
 ALL = {getattr(keys, k) for k in dir(keys) if k.startswith(("PUBLISH_", "WAREHOUSE_CATALOG"))}
 
 
@@ -34,7 +34,7 @@ def test_publication_follows_successful_partitions_and_a_failure_blocks_only_its
                                                     cursor=first.cursor)
         # FEVS's tables, and what is built from published tables (in the same tick), not the other sources'
         assert _requested(after_fevs) == {keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES,
-                                          keys.PUBLISH_FEVS_INTENT_TO_LEAVE, *CROSS}
+                                          keys.PUBLISH_FEVS_INTENT_TO_LEAVE, keys.PUBLISH_FEVS_ITEM_SHARES, *CROSS}
 
         # a corrupt 2019 (its blocking check fails) and a good workforce month land together
         rows = hand_data.rows()
@@ -47,4 +47,5 @@ def test_publication_follows_successful_partitions_and_a_failure_blocks_only_its
                                                    cursor=after_fevs.cursor)
         requested = _requested(after_bad)
         assert keys.PUBLISH_WORKFORCE_METRICS in requested
-        assert not requested & {keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE}
+        assert not requested & {keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
+                                keys.PUBLISH_FEVS_ITEM_SHARES}
