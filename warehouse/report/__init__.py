@@ -133,9 +133,10 @@ def build_site(out: Path, store, validation_glob: str | None = None, methodology
     pages = {"index.html": env.get_template("overview.html").render(root="", page="overview", agencies=agencies,
                                                                    intent=fevs_pages.intent_block(con, present),
                                                                    **_overview(con, present), **common)}
+    trends = fevs_pages.item_trends(con, present) or {}
     for a in agencies:
         pages[agency_file(a["agency_code"])] = env.get_template("agency.html").render(
-            root="../", page="agency", agency=a, item_trends=fevs_pages.item_trends(con, present, a["agency_code"]),
+            root="../", page="agency", agency=a, item_trends=trends.get(a["agency_code"]),
             **_agency(a["agency_code"], series, per_agency), **common)
     pages["quality.html"] = env.get_template("quality.html").render(
         root="", page="quality", manifest=_freshness(manifest, built_at), validations=_validations(con, present),

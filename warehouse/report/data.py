@@ -26,7 +26,8 @@ def open_published(store, validation_glob: str | None) -> tuple[duckdb.DuckDBPyC
     for name in TABLES:
         if name in store.read_manifest().get("tables", {}) and store.exists(name):
             arrow = store.read_table(name)  # noqa: F841  (DuckDB reads the local variable by name)
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow')
+            where = " WHERE org_level = 'agency'" if name == "fevs_item_scores" else ""  # the site shows agencies' items only
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow{where}')
             present.add(name)
     # each partition's latest validation run only (the site shows no older one): a fifth of the files
     # at the default retention of 5 runs (CXEX_KEEP_VALIDATION_RUNS)

@@ -42,23 +42,31 @@ def intent_block(con, present: set[str]) -> dict | None:
         p["size_group"] = "unknown"  # one trace: the chart compares agencies, not size groups
     figure = charts.scatter(pts, "pct_intent_any", "quit_rate", f"Considering leaving, FEVS {year} (%)",
                             f"Quit rate, fiscal {fy} (per 100 on board)") if pts else None
+    if figure:
+        figure["layout"]["showlegend"] = False  # one trace of agencies (size groups are not compared here)
     return {"year": year, "fiscal_year": fy, "points": pts, "sentence": sentence, "figure": figure}
 
 
-def item_trends(con, present: set[str], code: str) -> list[dict] | None:
-    """Per index: the agency's percent positive of each question behind it, over the survey years (one line
-    per question, followed across OPM's renumbering by question_id)."""
+def item_trends(con, present: set[str]) -> dict[str, list[dict]] | None:
+    """{agency: per index, the agency's percent positive of each question behind it over the survey years (one
+    line per question, followed across OPM's renumbering by question_id)}, read in one query for every agency."""
     if not {"fevs_item_scores", "dim_fevs_item"} <= present:
         return None
-    found = rows(con, """WITH members AS (
+    by_agency: dict[str, list[dict]] = {}
+    for r in rows(con, """WITH members AS (
                              SELECT DISTINCT trim(ix) AS index_code, question_id FROM dim_fevs_item,
                                     unnest(string_split(index_codes, ',')) AS t(ix) WHERE question_id IS NOT NULL)
-                         SELECT m.index_code, s.question_id, s.survey_year, s.item, s.pct_positive, s.suppressed,
-                                d.wording
+                         SELECT s.agency_code, m.index_code, s.question_id, s.survey_year, s.item, s.pct_positive,
+                                s.suppressed, d.wording
                          FROM fevs_item_scores s JOIN members m USING (question_id)
                          JOIN dim_fevs_item d ON d.survey_year = s.survey_year AND d.item = s.item
-                         WHERE s.org_level = 'agency' AND s.agency_code = ?
-                         ORDER BY m.index_code, s.question_id, s.survey_year""", [code])
+                         WHERE s.org_level = 'agency'
+                         ORDER BY s.agency_code, m.index_code, s.question_id, s.survey_year"""):
+        by_agency.setdefault(r["agency_code"], []).append(r)
+    return {code: _trends(found) for code, found in by_agency.items()}
+
+
+def _trends(found: list[dict]) -> list[dict]:
     out = []
     for index_code, title in TREND_INDICES:
         mine = [r for r in found if r["index_code"] == index_code]
