@@ -14,7 +14,7 @@ from .common import commit_snapshot
                                         keys.PUBLISH_INTERNAL_CX_SCORES, keys.PUBLISH_AGENCY_CROSSWALK,
                                         keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
                                         keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT,
-                                        *keys.DIMENSION_KEYS.values()],
+                                        *keys.DIMENSION_KEYS.values(), *keys.FEVS_EXTRA_PUBLISHED],
        group_name="publish", kinds={"duckdb"}, required_resource_keys={"cxex"})
 def warehouse_catalog(context: AssetExecutionContext) -> MaterializeResult:
     """Commit the run's tables as one snapshot, then $CXEX_DATA_DIR/warehouse.duckdb: a view per table of

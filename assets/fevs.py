@@ -7,7 +7,7 @@ from functools import partial
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave, compute_item_scores
+from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave, compute_item_scores, compute_item_shares
 from warehouse.publish import write_parquet_atomic
 
 from . import keys
@@ -144,6 +144,27 @@ def _fevs_intent_to_leave(context, layout, year: int) -> dict:
             "suppressed_cells": sum(table.column("suppressed").to_pylist())}
 
 
+@yearly_sql_asset(key=keys.FEVS_ITEM_SHARES, deps=[keys.RAW_FEVS_RESPONSES])
+def fevs_item_shares(context: AssetExecutionContext) -> MaterializeResult:
+    """Answer shares of the category and yes/no items (never percent positive), governmentwide and by agency.
+
+    POSTWT-weighted over the respondents who answered the item; cells of fewer respondents than the
+    suppression threshold are published as null, flagged.
+    """
+    layout = layout_of(context)
+    return range_result({key: _fevs_item_shares(context, layout, int(key)) for key in partition_keys(context)})
+
+
+def _fevs_item_shares(context, layout, year: int) -> dict:
+    raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
+    table = add_provenance(compute_item_shares(raw, year, context.resources.cxex.min_respondents),
+                           read_provenance(raw), context.run_id)
+    out = layout.staging("fevs_item_shares", PARTITION_COL, str(year))
+    write_parquet_atomic(table, out)
+    return {"rows": table.num_rows, "path": MetadataValue.path(str(out)),
+            "suppressed_cells": sum(table.column("suppressed").to_pylist())}
+
+
 @publisher(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
@@ -165,6 +186,13 @@ def publish_fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeR
     return _publish(context, "fevs_intent_to_leave")
 
 
+@publisher(key=keys.PUBLISH_FEVS_ITEM_SHARES, deps=[keys.FEVS_ITEM_SHARES], group_name="publish",
+       kinds={"parquet"}, required_resource_keys={"cxex"})
+def publish_fevs_item_shares(context: AssetExecutionContext) -> MaterializeResult:
+    """fevs_item_shares for every staged survey year, checked against its contract and swapped in atomically."""
+    return _publish(context, "fevs_item_shares")
+
+
 def _publish(context, table: str) -> MaterializeResult:
     return publish_from_staging(context, table, PARTITION_COL, [str(y) for y in available_years(layout_of(context))])
 
@@ -172,6 +200,6 @@ def _publish(context, table: str) -> MaterializeResult:
 SPEC = SourceSpec(
     "fevs", "FEVS", "fevs_yearly", FEVS_YEARS,
     "One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores and intent to leave.",
-    (keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES, keys.FEVS_INTENT_TO_LEAVE),
+    (keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES, keys.FEVS_INTENT_TO_LEAVE, keys.FEVS_ITEM_SHARES),
     lambda layout: [str(y) for y in available_years(layout)],
     (keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE))

@@ -9,6 +9,13 @@ FEVS_INTENT_TO_LEAVE = AssetKey(["warehouse", "fevs_intent_to_leave"])
 PUBLISH_FEVS_ITEM_SCORES = AssetKey(["publish", "fevs_item_scores"])
 PUBLISH_EX_INDEX_SCORES = AssetKey(["publish", "ex_index_scores"])
 PUBLISH_FEVS_INTENT_TO_LEAVE = AssetKey(["publish", "fevs_intent_to_leave"])
+FEVS_ITEM_SHARES = AssetKey(["warehouse", "fevs_item_shares"])
+PUBLISH_FEVS_ITEM_SHARES = AssetKey(["publish", "fevs_item_shares"])
+PUBLISH_INTENT_VS_ATTRITION = AssetKey(["publish", "intent_vs_attrition"])
+PUBLISH_INTENT_VS_ATTRITION_CORRELATIONS = AssetKey(["publish", "intent_vs_attrition_correlations"])
+INTENT_VS_ATTRITION_KEYS = [PUBLISH_INTENT_VS_ATTRITION, PUBLISH_INTENT_VS_ATTRITION_CORRELATIONS]  # cross-source (FEVS, workforce)
+# the FEVS tables #31 added, for the places that list published tables (catalog, star)
+FEVS_EXTRA_PUBLISHED = [PUBLISH_FEVS_ITEM_SHARES, *INTENT_VS_ATTRITION_KEYS]
 WAREHOUSE_CATALOG = AssetKey(["warehouse", "catalog"])
 
 RAW_WORKFORCE_EMPLOYMENT = AssetKey(["raw", "workforce_employment"])
@@ -45,5 +52,6 @@ PUBLISH_DIM_PERIOD = AssetKey(["publish", "dim_period"])
 PUBLISH_DIM_LEVEL1 = AssetKey(["publish", "dim_level1"])
 PUBLISH_DIM_FEVS_ITEM = AssetKey(["publish", "dim_fevs_item"])
 PUBLISH_DIM_CX_SERVICE = AssetKey(["publish", "dim_cx_service"])
+PUBLISH_DIM_FEVS_QUESTION = AssetKey(["publish", "dim_fevs_question"])
 DIMENSION_KEYS = {k.path[-1]: k for k in (PUBLISH_DIM_AGENCY, PUBLISH_DIM_PERIOD, PUBLISH_DIM_LEVEL1, PUBLISH_DIM_FEVS_ITEM,
-                                          PUBLISH_DIM_CX_SERVICE)}
+                                          PUBLISH_DIM_CX_SERVICE, PUBLISH_DIM_FEVS_QUESTION)}

@@ -72,7 +72,7 @@ def ordered(publishers: list[Publisher]) -> list[Publisher]:
 @lru_cache(maxsize=1)
 def publication_asset():
     """The one publication asset over every declared publisher (their modules imported first)."""
-    from . import catalog, cross_agency, cx, factors, fevs, report, star, workforce  # noqa: F401 (they declare publishers)
+    from . import catalog, cross_agency, cx, factors, fevs, fevs_attrition, report, star, workforce  # noqa: F401 (publishers)
 
     return build_publication(PUBLISHERS)
 

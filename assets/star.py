@@ -1,4 +1,4 @@
-"""The BI star's conformed dimensions: dim_agency, dim_period, dim_level1, dim_fevs_item, dim_cx_service.
+"""The BI star's conformed dimensions: dim_agency, dim_period, dim_level1, dim_fevs_item, dim_cx_service, dim_fevs_question.
 
 Built from the curated reference files and every key the published facts use (warehouse/star.py),
 so each fact joins each dimension on its key with its row count unchanged.
@@ -17,12 +17,13 @@ from .publication import publisher
 from .common import add_provenance, publication_of, publish_result
 
 GROUP = "cross_agency"
-REFERENCE_FILES = ("agency_crosswalk.csv", "agency_short_names.csv", "fevs_level1.csv", "fevs_items.csv",
+REFERENCE_FILES = ("agency_crosswalk.csv", "agency_short_names.csv", "fevs_level1.csv", "fevs_items.csv", "fevs_item_keys.csv",
+                   "fevs_wording_fixes.csv",
                    "fevs_item_map.csv", "fevs_survey_years.csv", "a11_service_registry.csv")
 FACT_DEPS = [keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
              keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES,
              keys.PUBLISH_INTERNAL_CX_SCORES, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
-             keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT]
+             keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT, *keys.FEVS_EXTRA_PUBLISHED]
 DESCRIPTIONS = {d: load_contract(d).description for d in DIMENSIONS}
 
 
@@ -50,7 +51,7 @@ def _provenance(store, facts: dict, run_id: str | None = None) -> dict:
 @publisher(specs=[AssetSpec(keys.DIMENSION_KEYS[d], group_name=GROUP, kinds={"duckdb", "parquet"}, deps=FACT_DEPS,
                               description=DESCRIPTIONS[d]) for d in DIMENSIONS])
 def star_dimensions(context: AssetExecutionContext):
-    """The five conformed dimensions, published together (warehouse/star.py)."""
+    """The six conformed dimensions, published together (warehouse/star.py)."""
     store, seen = context.resources.cxex.store, publication_of(context)  # the tables as this run's publication sees them
     facts = published_facts(store, seen)
     record = _provenance(store, facts, seen)

@@ -8,7 +8,7 @@ from warehouse import reference
 
 from .gx_runner import ExpectationSpec as E
 
-ITEM_COLUMN = re.compile(r"Q[1-9][0-9]*")
+ITEM_COLUMN = reference.SCORABLE_RE  # Q12, V7, V17_01, Q15_1
 ALLOWED_ANSWERS = [0, 1, 2, 3, 4, 5]  # 0 = X (do not know / no basis to judge); blanks are null
 AGENCY_CODE_PATTERN = r"^[A-Z]{2}$"
 MAX_WEIGHT = 100_000.0  # POSTWT is respondents-to-population; no agency is that large per respondent

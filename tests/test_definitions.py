@@ -15,7 +15,7 @@ def test_definitions_load_with_every_asset_check_and_job():
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    assert len(graph.get_all_asset_keys()) == 34  # 25 + the report site, ex_cx_factors, focus_area_scores, agency_assessment, the star's five dimensions
+    assert len(graph.get_all_asset_keys()) == 39  # 25 + the report site, ex_cx_factors, focus_area_scores, agency_assessment, the star's six dimensions, fevs_item_shares (staged, published), intent_vs_attrition (+ correlations)
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description and node.group_name in ("fevs", "workforce", "cx", "publish", "cross_agency", "sources"), key

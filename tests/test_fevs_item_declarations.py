@@ -6,6 +6,7 @@ PRDF codebook (../shared/reference/fevs/fevs2018_prdf_codebook.xlsx: Q1-Q71 on 5
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -17,14 +18,22 @@ from warehouse import reference
 def test_declarations_follow_opm():
     d = reference.item_declarations()
     assert set(d[2018]) == {f"Q{i}" for i in range(1, 72)}
-    assert set(d[2019]) == {f"Q{i}" for i in range(1, 72)} - {"Q34"}  # redacted in the re-issue
+    # every column of OPM's codebooks (../shared/reference/fevs/fevs_items_2019_2024.csv: 621 rows)
+    assert [len(d[y]) for y in range(2019, 2025)] == [91, 131, 76, 113, 105, 105]
+    assert [sum(x.scored for x in d[y].values()) for y in range(2019, 2025)] == [72, 63, 52, 93, 89, 89]
+    assert d[2019]["Q34"].in_file == "removed"  # redacted in the re-issue: declared, absent, not missing
     assert d[2018]["Q40"].wording == "I recommend my organization as a good place to work."
     assert {i for i, x in d[2022].items() if x.polarity == "negative"} == {"Q12", "Q34"}
-    assert {i: x.kind for i, x in d[2022].items() if not x.scored} == {"Q90": "category", "Q91": "category",
-                                                                       "Q95": "category", "Q92": "yes_no"}
-    assert not set(d[2022]) & {f"Q{i}" for i in range(71, 85)} and not set(d[2023]) & {f"Q{i}" for i in range(73, 86)}
-    # required = what an index needs, nothing more: 2019's missing Q34 is not missing
+    assert {i: x.kind for i, x in d[2022].items() if x.shared and not i.startswith("Q15_")} == {
+        "Q90": "category", "Q91": "category", "Q93": "category", "Q95": "category", "Q92": "yes_no"}
+    assert {i for i, x in d[2022].items() if x.in_file == "removed"} == {f"Q{i}" for i in range(71, 85)}
+    assert {i for i, x in d[2023].items() if x.in_file == "removed"} == {f"Q{i}" for i in range(73, 86)}
+    assert d[2020]["V17_01"].scored and not d[2020]["DLEAVINGB"].scored
+    # the codebook's X option: 2018 Q1-Q8 have none, Q9 has "Do Not Know" (OPM's 2018 codebook, sheet 1)
+    assert not d[2018]["Q8"].has_x and d[2018]["Q9"].has_x and not d[2023]["Q9"].has_x and d[2023]["Q8"].has_x
+    # required = what an index needs, nothing more: 2019's missing Q34 and 2022's DEIA items are not missing
     assert "Q34" not in reference.required_items(2019) and len(reference.required_items(2019)) == 19
+    assert len(reference.required_items(2022)) == 28
 
 
 def test_survey_years_hold_the_published_layouts():
@@ -64,8 +73,10 @@ def _reload(monkeypatch, tmp_path, edit):
 @pytest.mark.parametrize("edit, message", [
     (lambda t: t.replace("2022,Q90,category,,", "2022,Q90,likert,,"), "kind 'likert'"),
     (lambda t: t.replace("2022,Q12,scale_5,negative", "2022,Q12,scale_5,"), "polarity"),
-    (lambda t: t.replace("2020,Q2,scale_5,positive", "2020,Q2,category,"), "index item Q2 of 2020"),
-    (lambda t: t + "2019,Q34,scale_5,positive,,\n", "declares redacted items"),
+    (lambda t: re.sub(r"(?m)^2020,Q2,scale_5,positive,([^,]*),1-5,4 5,", r"2020,Q2,category,,\1,,,", t), "index item Q2 of 2020"),
+    (lambda t: t.replace(",global_satisfaction,yes,", ",,yes,", 1), "index item Q40 of 2018"),
+    (lambda t: t.replace(",removed,", ",yes,", 1), "removed by the re-issue"),
+    (lambda t: t.replace(",4 5,", ",,", 1), "positive_codes"),
 ])
 def test_malformed_declarations_fail_loudly(monkeypatch, tmp_path, edit, message):
     _reload(monkeypatch, tmp_path, edit)

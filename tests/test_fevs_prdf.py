@@ -92,25 +92,26 @@ def test_not_a_csv(tmp_path):
 
 
 def test_only_declared_items_are_scored_category_and_unknown_are_kept_as_text(tmp_path):
-    """2022 layout (reference README): Q90, Q91, Q95 are four-category items and Q92 yes/no, declared in
-    fevs_items.csv and never scored; a Q column the map does not declare (here Q96, answered 1-5) is kept
+    """2022 layout (reference README; OPM's 2022 codebook): Q90, Q91, Q93, Q95 are category items and Q92 yes/no, declared in
+    fevs_items.csv and never scored; a Q column the map does not declare (here Q120, answered 1-5) is kept
     as text and listed, not scored: the old rule "1-5/X/blank means scored" is gone."""
     df = generate_sample(2022, respondents=40)
-    df = df.with_columns(Q96=df["Q2"])
+    df = df.with_columns(Q120=df["Q2"])
     p = tmp_path / "p.csv"
     df.write_csv(p)
     parsed = parse_prdf(p, 2022)
-    assert parsed.unscored_items == ("Q90", "Q91", "Q92", "Q95")
-    assert parsed.unknown_items == ("Q96",)
+    # the 2022 codebook (fevs_items.csv): check-all Q15_1-Q15_6 and Q90, Q91, Q93, Q95 category, Q92 yes/no
+    assert parsed.unscored_items == (*(f"Q15_{i}" for i in range(1, 7)), "Q90", "Q91", "Q92", "Q93", "Q95")
+    assert parsed.unknown_items == ("Q120",)
     scored = scored_item_columns(parsed.table.schema)
-    assert "Q96" not in scored and "Q90" not in scored and {"Q12", "Q34", "Q2"} <= set(scored)
+    assert "Q120" not in scored and "Q90" not in scored and {"Q12", "Q34", "Q2"} <= set(scored)
     # text: dictionary-encoded in memory (its few answers), plain `string` in the staged file
-    assert parsed.table.schema.field("Q96").type == TEXT_DICTIONARY
-    assert parsed.table.column("Q96").to_pylist() == df["Q96"].to_list()
+    assert parsed.table.schema.field("Q120").type == TEXT_DICTIONARY
+    assert parsed.table.column("Q120").to_pylist() == df["Q120"].to_list()
     staged = tmp_path / "raw.parquet"
     write_stage(parsed.table, "fevs_responses", staged, {PROVENANCE_META: "{}"})
     back = pq.read_table(staged)
-    assert back.schema.field("Q96").type == pa.string() and back.column("Q96").to_pylist() == df["Q96"].to_list()
+    assert back.schema.field("Q120").type == pa.string() and back.column("Q120").to_pylist() == df["Q120"].to_list()
 
 
 @pytest.mark.parametrize("bad", ["Y", "3.0"])
@@ -184,8 +185,8 @@ def test_an_answer_outside_the_enum_sends_the_file_down_the_general_path(tmp_pat
     makes the Enum read fail; the file is read again with categoricals and parsed as before: 6 is typed for
     the validation suite to report, ' 3' is 3, an unknown item keeps its text. A lowercase x is the Enum's
     (X = 0 either way)."""
-    df = generate_sample(2022, respondents=40).with_columns(Q96=pl.col("Q2"))
-    col = "Q96" if odd == "0x" else "Q12"
+    df = generate_sample(2022, respondents=40).with_columns(Q120=pl.col("Q2"))
+    col = "Q120" if odd == "0x" else "Q12"
     df = df.with_columns(pl.when(pl.int_range(pl.len()) == 5).then(pl.lit(odd)).otherwise(pl.col(col)).alias(col))
     p = tmp_path / "p.csv"
     df.write_csv(p)

@@ -19,6 +19,17 @@ SURVEY_YEARS_FILE = REFERENCE_DIR / "fevs_survey_years.csv"
 ITEMS_FILE = REFERENCE_DIR / "fevs_items.csv"
 
 ITEM_RE = re.compile(r"^Q([1-9][0-9]{0,2})$")
+# an answer column that can be scored: Q12, and the 2020 COVID items V7, V17_01 (safe to splice into SQL)
+SCORABLE_RE = re.compile(r"^[QV][1-9][0-9]{0,2}(_[0-9]{1,2})?$")
+# any column the codebooks declare: items, check-all options (Q15_1, V22_03), demographics (DLEAVINGB)
+DECLARED_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[0-9]{1,2})?$")
+IN_FILE = ("yes", "removed", "no")  # in OPM's file as published; removed by the re-issue; never a PRDF column
+
+
+def item_order(item: str) -> tuple:
+    """Sort key in codebook order: Q2 before Q10, Q15_1 after Q15, Q items before V items."""
+    m = re.match(r"^([A-Z]+)([0-9]*)(?:_([0-9]+))?", item)
+    return (m.group(1) != "Q", m.group(1), int(m.group(2) or 0), int(m.group(3) or 0), item)
 
 
 class ReferenceError(ValueError):
@@ -35,7 +46,7 @@ class IndexDefinition:
 
 
 LEAVING_CATEGORIES = ("no", "within_government", "outside_government", "other")
-ITEM_KINDS = ("scale_5", "category", "yes_no")
+ITEM_KINDS = ("scale_5", "category", "yes_no", "other")
 ITEM_POLARITIES = ("positive", "negative")
 
 
@@ -64,13 +75,28 @@ class ItemDeclaration:
 
     year: int
     item: str
-    kind: str      # scale_5 (1-5 agreement/satisfaction, X) | category | yes_no
-    polarity: str  # positive | negative (agreement is unfavourable) | '' for category and yes/no items
-    wording: str   # '' where no codebook was at hand
+    kind: str      # scale_5 (1-5 agreement/satisfaction, X) | category | yes_no | other (demographics)
+    polarity: str  # positive | negative (the wording: agreement is unfavourable) | '' for other kinds
+    wording: str   # as OPM's codebook gives it
+    response_codes: str = ""  # the codebook's codes (`1-5 X`, or `1=Strongly Agree;...` where labels are copied)
+    positive_codes: tuple[int, ...] = ()  # favourable answers of a scale_5 item, as the codebook codes them
+    indices: tuple[str, ...] = ()  # index codes the item feeds that year
+    in_file: str = "yes"  # yes | removed (by OPM's re-issue: absent, not missing) | no (never a PRDF column)
+    source: str = ""
 
     @property
     def scored(self) -> bool:
         return self.kind == "scale_5"
+
+    @property
+    def has_x(self) -> bool:
+        """The codebook offers X (do not know / no basis to judge)."""
+        return bool(re.search(r"(^|[ ;])X($|[ =;])", self.response_codes))
+
+    @property
+    def shared(self) -> bool:
+        """Published as answer shares (fevs_item_shares), never as percent positive."""
+        return self.kind in ("category", "yes_no")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -163,37 +189,56 @@ def survey_years() -> dict[int, SurveyYear]:
 
 @lru_cache(maxsize=1)
 def item_declarations() -> dict[int, dict[str, ItemDeclaration]]:
-    """{survey_year: {item: declaration}} from fevs_items.csv, checked against the index map and redactions.
+    """{survey_year: {item: declaration}} from fevs_items.csv (every column of OPM's codebooks), checked
+    against the index map and the re-issued files' redactions.
 
-    Only declared items are read as answers; a `scale_5` item is scored (percent positive, with its
-    polarity), category and yes/no items never are.
+    A `scale_5` item is scored (percent positive: its positive_codes); category and yes/no items are
+    published as answer shares; `other` columns (demographics) are kept as text. Items the re-issue removed
+    stay declared (in_file `removed`): absent, not missing, and scored when an original file carries them.
     """
     out: dict[int, dict[str, ItemDeclaration]] = {}
     for n, r in enumerate(_rows(ITEMS_FILE), start=2):
         where = f"{ITEMS_FILE.name} row {n}"
         y, item, kind, pol = int(r["survey_year"]), r["item"], r["kind"], r["polarity"]
-        if not ITEM_RE.match(item):
-            raise ReferenceError(f"{where}: item {item!r} is not like Q53")
+        if not DECLARED_RE.match(item) or (kind == "scale_5" and not SCORABLE_RE.match(item)):
+            raise ReferenceError(f"{where}, column item: {item!r} is not like Q53 (a scale item) or DLEAVING")
         if kind not in ITEM_KINDS:
             raise ReferenceError(f"{where}: kind {kind!r} is not one of {', '.join(ITEM_KINDS)}")
         if (kind == "scale_5") != (pol in ITEM_POLARITIES) or (kind != "scale_5" and pol):
             raise ReferenceError(f"{where}: a scale_5 item has polarity positive or negative; other kinds none")
+        positive = tuple(int(c) for c in r["positive_codes"].split() if c.isdigit())
+        if (kind == "scale_5") != bool(positive) or any(c not in range(1, 6) for c in positive):
+            raise ReferenceError(f"{where}, column positive_codes: {r['positive_codes']!r} (a scale_5 item lists its "
+                                 "favourable codes 1-5, other kinds none)")
+        if r["in_file"] not in IN_FILE:
+            raise ReferenceError(f"{where}, column in_file: {r['in_file']!r} is not one of {', '.join(IN_FILE)}")
         if item in out.setdefault(y, {}):
             raise ReferenceError(f"{where}: {item} declared twice for {y}")
-        out[y][item] = ItemDeclaration(y, item, kind, pol, r["wording"])
+        out[y][item] = ItemDeclaration(y, item, kind, pol, r["wording"], r["response_codes"], positive,
+                                       tuple(c for c in r["indices"].split(";") if c), r["in_file"], r["source"])
+    _check_declarations(out)
+    return out
+
+
+def _check_declarations(out: dict[int, dict[str, ItemDeclaration]]) -> None:
     years = survey_years()
     for y, leaf in item_map().items():
         decl = out.get(y, {})
-        redacted = set(years[y].redacted_items)
-        for item in sorted({i for its in leaf.values() for i in its}):
-            d = decl.get(item)
-            if d is None or d.kind != "scale_5" or d.polarity != "positive":
-                raise ReferenceError(f"{ITEMS_FILE.name}: index item {item} of {y} must be declared scale_5, positive")
-            if item in redacted:
-                raise ReferenceError(f"{SURVEY_YEARS_FILE.name}: {y} redacts {item}, which an index needs")
-        if redacted & set(decl):
-            raise ReferenceError(f"{ITEMS_FILE.name}: {y} declares redacted items {sorted(redacted & set(decl))}")
-    return out
+        for code, items in leaf.items():
+            for item in items:
+                d = decl.get(item)
+                if d is None or d.kind != "scale_5" or code not in d.indices:
+                    raise ReferenceError(f"{ITEMS_FILE.name}: index item {item} of {y} ({code}) must be declared "
+                                         "scale_5 with the index in its indices")
+        listed = {(code, i) for code, its in leaf.items() for i in its}
+        extra = sorted((d.item, c) for d in decl.values() for c in d.indices
+                       if (c, d.item) not in listed and c in index_definitions() and not index_definitions()[c].components)
+        if extra:
+            raise ReferenceError(f"{ITEMS_FILE.name}: {y} items {extra} name an index fevs_item_map.csv does not list them in")
+        removed = {i for i, d in decl.items() if d.in_file == "removed"}
+        if removed != set(years[y].redacted_items):
+            raise ReferenceError(f"{ITEMS_FILE.name}: {y} items removed by the re-issue {sorted(removed, key=item_order)} "
+                                 f"differ from {SURVEY_YEARS_FILE.name} redacted_items {list(years[y].redacted_items)}")
 
 
 def fevs_fiscal_year_rows() -> list[dict]:
@@ -227,9 +272,11 @@ def indices_for_year(year: int) -> dict[str, tuple[str, ...]]:
 
 
 def required_items(year: int) -> tuple[str, ...]:
-    """Items a file for `year` must carry: only those an index needs (redacted items are absent, not missing)."""
-    items = set(i for its in indices_for_year(year).values() for i in its)
-    return tuple(sorted(items, key=lambda s: int(s[1:])))
+    """Items a file for `year` must carry: those an index needs that OPM's file as published has (items the
+    re-issue removed, e.g. the DEIA items of 2022-2023, are absent, not missing: their indices are then not computed)."""
+    decl = declared_items(year)
+    items = set(i for its in indices_for_year(year).values() for i in its if decl.get(i) and decl[i].in_file == "yes")
+    return tuple(sorted(items, key=item_order))
 
 
 REMOTE_SOURCES_FILE = REFERENCE_DIR / "remote_sources.csv"

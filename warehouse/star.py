@@ -20,11 +20,12 @@ import pyarrow.csv as pacsv
 
 from . import sql
 from .db import cursor
+from .fevs_questions import question_rows
 from .reference import REFERENCE_DIR
 
 NOT_APPLICABLE = "ALL"  # the row covers every sub-agency / sub-element (or, as agency_code, every agency)
 UNMAPPED = "UNK"        # agency_code of a row whose provider the A-11 registry does not know
-DIMENSIONS = ("dim_agency", "dim_period", "dim_level1", "dim_fevs_item", "dim_cx_service")
+DIMENSIONS = ("dim_agency", "dim_period", "dim_level1", "dim_fevs_item", "dim_cx_service", "dim_fevs_question")
 
 # key column -> explicit value replacing a null (a published key is never null)
 KEY_FILLS = {"level1_code": NOT_APPLICABLE, "agency_subelement_code": NOT_APPLICABLE, "agency_code": UNMAPPED}
@@ -69,7 +70,8 @@ def reference_tables() -> dict[str, pa.Table]:
     """The curated files the dimensions read (warehouse/reference/)."""
     return {"agencies": _csv("agency_crosswalk.csv"), "short_names": _csv("agency_short_names.csv"),
             "level1_names": _csv("fevs_level1.csv"), "items": _csv("fevs_items.csv"), "item_map": _csv("fevs_item_map.csv"),
-            "survey_years": _csv("fevs_survey_years.csv"), "registry": _csv("a11_service_registry.csv")}
+            "survey_years": _csv("fevs_survey_years.csv"), "registry": _csv("a11_service_registry.csv"),
+            "questions": pa.Table.from_pylist(question_rows())}  # FEVS questions across years (warehouse/fevs_questions.py)
 
 
 def period_expression(columns: list[str]) -> str | None:
@@ -126,7 +128,7 @@ def _seen(facts: Mapping[str, pa.Table], con: duckdb.DuckDBPyConnection, needs: 
 
 
 def build_dimensions(facts: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
-    """The five dimensions from the reference files and the keys the published (conformed) facts use."""
+    """The six dimensions from the reference files and the keys the published (conformed) facts use."""
     with cursor() as con:
         for name, table in reference_tables().items():
             con.register(name, table)
@@ -142,14 +144,14 @@ def build_dimensions(facts: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
                      else pa.table({"year": pa.array([], pa.int16()), "agency_code": pa.array([], pa.string()),
                                     "size_group": pa.array([], pa.string())}))
         out = {}
-        for dim in ("dim_agency", "dim_period", "dim_level1", "dim_fevs_item", "dim_cx_service"):
+        for dim in DIMENSIONS:
             out[dim] = con.sql(sql.load(dim)).to_arrow_table()
             con.register(dim, out[dim])
         return out
 
 
 DIM_KEYS = {"agency_code": "dim_agency", "period_key": "dim_period", "level1_key": "dim_level1",
-            "item_key": "dim_fevs_item", "service_key": "dim_cx_service"}
+            "item_key": "dim_fevs_item", "service_key": "dim_cx_service", "question_id": "dim_fevs_question"}
 
 
 def star_markdown(contracts) -> list[str]:

@@ -37,7 +37,14 @@ from .integrity import check_structure, open_archive_member, verify_unchanged
 
 SOURCE = "opm_fevs_prdf"
 ANSWER_X = 0  # "do not know" / "no basis to judge"
-ITEM_COL = re.compile(r"^q([1-9][0-9]{0,2})$", re.IGNORECASE)
+# an item column: Q12, and 2020's COVID items V7, V17_01 (the check-all options Q15_1 too)
+ITEM_COL = re.compile(r"^([qv])([1-9][0-9]{0,2})(_[0-9]{1,2})?$", re.IGNORECASE)
+
+
+def item_name(col: str) -> str | None:
+    """The item a column holds, as fevs_items.csv names it (q12 -> Q12, v17_01 -> V17_01), or None."""
+    m = ITEM_COL.match(col.strip().lstrip("\ufeff"))
+    return f"{m.group(1).upper()}{int(m.group(2))}{m.group(3) or ''}" if m else None
 ALIASES = {
     "agency_code": ("agency",),
     "level1_code": ("level1",),
@@ -90,8 +97,8 @@ def _pick_csv(names: list[str]) -> list[str]:
 
 def _header_key(name: str) -> str:
     """A column's identity: Q02 and q2 are Q2; other names case-folded."""
-    m = ITEM_COL.match(name.strip()) or re.match(r"^q0*([1-9][0-9]{0,2})$", name.strip(), re.IGNORECASE)
-    return f"q{int(m.group(1))}" if m else name.strip().casefold()
+    m = re.match(r"^([qv])0*([1-9][0-9]{0,2})(_[0-9]{1,2})?$", name.strip(), re.IGNORECASE)
+    return f"{m.group(1).lower()}{int(m.group(2))}{m.group(3) or ''}" if m else name.strip().casefold()
 
 
 def _read_csv_strings(path: Path, sha256: str | None = None, as_answers=lambda col: True) -> pl.DataFrame:
@@ -134,8 +141,7 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
     declared = reference.declared_items(year)
 
     def as_answers(col: str) -> bool:  # declared category and yes/no items hold other codes
-        m = ITEM_COL.match(col.strip().lstrip("\ufeff"))
-        decl = declared.get(f"Q{int(m.group(1))}") if m else None
+        decl = declared.get(item_name(col) or "")
         return decl is None or decl.scored
 
     df = _read_csv_strings(path, source.sha256 if isinstance(source, SourceFile) else None, as_answers)
@@ -157,9 +163,8 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
 
     items: dict[str, str] = {}
     for c in df.columns:
-        m = ITEM_COL.match(c)
-        if m:
-            items[c] = f"Q{int(m.group(1))}"
+        if item_name(c):
+            items[c] = item_name(c)
     exprs: list[pl.Expr] = [pl.lit(year, dtype=pl.Int16).alias("survey_year"), pl.col("source_row")]
     for col, target in rename.items():
         s = pl.col(col).str.strip_chars()
@@ -176,7 +181,7 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
         raise SourceFileError(f"{path}: row {row}, column {wt_col}: weight {val!r} is not a number ({n_bad} such rows)")
 
     # one pass over every declared scale item: how many values are not whole numbers
-    ordered = sorted(items.items(), key=lambda kv: int(kv[1][1:]))
+    ordered = sorted(items.items(), key=lambda kv: reference.item_order(kv[1]))
 
     def text(col: str) -> pl.Expr:
         return pl.col(col).cast(pl.String)  # an answer column is read as a categorical

@@ -26,7 +26,7 @@ import polars as pl
 
 from warehouse import reference
 
-SAMPLE_VERSION = 3
+SAMPLE_VERSION = 4
 RESPONDENTS_PER_YEAR = 2600
 # (code, relative size, LEVEL1 suffixes): real OPM codes; sizes loosely follow agency headcounts
 AGENCIES: tuple[tuple[str, float, str], ...] = (
@@ -127,19 +127,22 @@ def generate_sample(year: int, respondents: int = RESPONDENTS_PER_YEAR) -> pl.Da
         cols[col] = np.array([code_of[c] for c in LEAVING_SHARES] + [""], dtype=object)[k]
     cols["POSTWT"] = np.round(weight_scale * rng.lognormal(0.0, 0.3, size=n), 10)
     thresholds = np.array([-1.6, -0.8, -0.1, 1.1])
-    for item, decl in sorted(declared.items(), key=lambda kv: int(kv[0][1:])):
-        j = int(item[1:])
+    in_file = [(i, d) for i, d in declared.items() if d.in_file == "yes" and d.kind != "other"]
+    for item, decl in sorted(in_file, key=lambda kv: reference.item_order(kv[0])):
+        j = int(item[1:]) if item[1:].isdigit() else item  # Q items keep their seed of earlier versions
         i_rng = np.random.default_rng(_seed("item", j))
         difficulty = i_rng.normal(0.3, 0.4)
         latent = agency_effect + level1_effect + 0.8 * person + difficulty + rng.normal(0, 0.8, size=n)
         latent += PLANTED_ITEMS.get(keyed.get(item), 0.0) * m_effect
         u = rng.random(n)
         if decl.kind == "scale_5":
-            if decl.polarity == "negative":
-                latent = -latent  # agreement is unfavourable: engaged people disagree
+            # a negatively worded item (2022 Q12, Q34) is coded 1 = Strongly Agree ... 5 = Strongly Disagree in
+            # OPM's file, so engaged people, who disagree, answer 4-5 there as on every other item
             answers = (np.searchsorted(thresholds, latent) + 1).astype(str).astype(object)
-            if j >= 9:
+            if decl.has_x:  # the codebook's X option
                 answers[u < 0.03] = "X"
+        elif decl.response_codes == "1=Selected":  # a check-all option: 1 or blank
+            answers = np.where(rng.random(n) < 0.3, "1", "").astype(object)
         else:  # category items 1-4, yes/no 1-2: not agreement scales
             answers = (rng.integers(1, 5 if decl.kind == "category" else 3, size=n)).astype(str).astype(object)
         answers[(u >= 0.03) & (u < 0.045)] = ""

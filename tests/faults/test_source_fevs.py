@@ -257,18 +257,19 @@ def test_non_answers_in_a_declared_item_stop_the_parse(tmp_path, value):
 
 
 def test_undeclared_item_is_kept_as_text_never_scored_and_named(tmp_path):
-    """2024's item map declares only its 28 index items (no 2024 codebook at hand): a non-index item answered `7`
-    is accepted with the documented meaning: kept as text, never scored, named by the warnings check."""
-    cols = ["RandomID", "agency", "level1", "POSTWT"] + sorted({i for r in _index_items(2024) for i in r}, key=lambda q: int(q[1:])) + ["Q1"]
+    """A Q column OPM's 2024 codebook does not have (Q120; the codebook ends at Q92) answered `7` is accepted with
+    the documented meaning: kept as text, never scored, named by the warnings check. (Q1, which the 2024
+    codebook declares a five-point item, now blocks on a 7: test_a_seven_in_any_five_point_item_blocks_that_year_only.)"""
+    cols = ["RandomID", "agency", "level1", "POSTWT"] + sorted({i for r in _index_items(2024) for i in r}, key=lambda q: int(q[1:])) + ["Q120"]
     rows = [{"RandomID": str(k), "agency": "AA", "level1": "AAAA", "POSTWT": "1.5", **{c: "4" for c in cols[4:]}} for k in range(12)]
-    rows[3]["Q1"] = "7"
+    rows[3]["Q120"] = "7"
     parsed = parse_prdf(write_prdf(tmp_path / "f.csv", rows, cols), 2024)
-    assert parsed.unknown_items == ("Q1",) and parsed.table.schema.field("Q1").type == TEXT_DICTIONARY  # text (its few answers encoded)
-    assert "Q1" not in scored_item_columns(parsed.table.schema)
+    assert parsed.unknown_items == ("Q120",) and parsed.table.schema.field("Q120").type == TEXT_DICTIONARY  # text (its few answers encoded)
+    assert "Q120" not in scored_item_columns(parsed.table.schema)
     assert _blocking(parsed.table, 2024).success
     warn = run_suite(parsed.table, "w", fevs_warning_expectations(2024, parsed.table.column_names))
     [cols_f] = [f for f in warn.failures if f.type == "expect_table_columns_to_match_set"]
-    assert "Q1" in cols_f.describe()
+    assert "Q120" in cols_f.describe()
 
 
 def _index_items(year):

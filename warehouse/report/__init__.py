@@ -29,7 +29,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..contracts import all_contracts
-from . import charts
+from . import charts, fevs_pages
 from .data import open_published, provenance, rows, sample_periods, validations
 
 HERE = Path(__file__).parent
@@ -131,10 +131,13 @@ def build_site(out: Path, store, validation_glob: str | None = None, methodology
     agencies = _agencies(con, present, series)
     per_agency = _per_agency(con, present)
     pages = {"index.html": env.get_template("overview.html").render(root="", page="overview", agencies=agencies,
+                                                                   intent=fevs_pages.intent_block(con, present),
                                                                    **_overview(con, present), **common)}
+    trends = fevs_pages.item_trends(con, present) or {}
     for a in agencies:
         pages[agency_file(a["agency_code"])] = env.get_template("agency.html").render(
-            root="../", page="agency", agency=a, **_agency(a["agency_code"], series, per_agency), **common)
+            root="../", page="agency", agency=a, item_trends=trends.get(a["agency_code"]),
+            **_agency(a["agency_code"], series, per_agency), **common)
     pages["quality.html"] = env.get_template("quality.html").render(
         root="", page="quality", manifest=_freshness(manifest, built_at), validations=_validations(con, present),
         provenance=prov, **common)

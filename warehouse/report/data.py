@@ -14,7 +14,8 @@ from ..publish import latest_run_files
 
 # Published tables the site reads (the three of issue 14 are optional: shown once published).
 TABLES = ("agency_scorecard", "cx_ex_linkage", "ex_index_scores", "fevs_intent_to_leave", "workforce_metrics",
-          "cx_index_scores", "internal_cx_scores", "ex_cx_factors", "focus_area_scores", "agency_assessment")
+          "cx_index_scores", "internal_cx_scores", "ex_cx_factors", "focus_area_scores", "agency_assessment",
+          "intent_vs_attrition", "intent_vs_attrition_correlations", "fevs_item_scores", "dim_fevs_item")  # the last four: fevs_pages.py
 PROVENANCE = ("source", "source_file", "source_sha256", "source_is_sample", "source_retrieved_at")
 
 
@@ -25,7 +26,8 @@ def open_published(store, validation_glob: str | None) -> tuple[duckdb.DuckDBPyC
     for name in TABLES:
         if name in store.read_manifest().get("tables", {}) and store.exists(name):
             arrow = store.read_table(name)  # noqa: F841  (DuckDB reads the local variable by name)
-            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow')
+            where = " WHERE org_level = 'agency'" if name == "fevs_item_scores" else ""  # the site shows agencies' items only
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow{where}')
             present.add(name)
     # each partition's latest validation run only (the site shows no older one): a fifth of the files
     # at the default retention of 5 runs (CXEX_KEEP_VALIDATION_RUNS)

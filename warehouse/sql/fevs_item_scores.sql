@@ -3,8 +3,9 @@
 -- The item column list and one struct of counts and weight sums per item are spliced
 -- in by warehouse/fevs_scores.py from the file's schema.
 -- OPM's convention: percent positive = 100 * sum(POSTWT | answer in 4,5) / sum(POSTWT | answer in 1..5);
--- for a negatively worded item (agreement is unfavourable; polarity 'negative', from fevs_items.csv)
--- positive is disagreement, answers 1,2, and 4,5 count as negative. {item_polarity} is spliced in.
+-- the favourable codes are each item's codebook codes (fevs_items.csv positive_codes: 4,5 for every item,
+-- 2022 Q12 and Q34 included, whose codes run 1 = Strongly Agree ... 5 = Strongly Disagree). polarity
+-- ('negative' for those two) describes the wording only; {item_polarity} is spliced in.
 -- X (do not know, coded 0) and blanks (NULL) are excluded from numerator and denominator.
 -- One pass over the respondents: counts and weight sums per agency × LEVEL1 for every item at once;
 -- they are additive, so agency and governmentwide cells are rolled up from them.
