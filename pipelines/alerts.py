@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
 
+from assets.sources.download import redact_url
 from warehouse.settings import secret
 
 from .resources import HttpResource
@@ -58,14 +59,17 @@ def describe_failure(job_name: str, run_id: str, partition: str | None, failures
     return "\n".join([head, *(f"- {m}" for m in failures or ["see the run's logs in the Dagster UI"])])
 
 
-def notify(message: str, payload: dict, http: HttpResource | None = None, webhook: str | None = None) -> bool:
-    """Log the message; POST it to the webhook when one is configured. Returns whether it was sent."""
+def notify(message: str, payload: dict, http: HttpResource | None = None, client=None) -> bool:
+    """Log the message; POST it to the webhook when one is configured. Returns whether it was sent.
+
+    The webhook's address is a secret (its path carries the token): read from the environment here, at
+    send time, never passed to Dagster (config, tags, cursors) and shown only as scheme://host/… ."""
     LOG.error(message)
-    url = webhook if webhook is not None else secret("alert_webhook")
+    url = secret("alert_webhook")
     if not url:
         return False
-    client = (http or HttpResource()).client()
-    client.post_json(url, {"text": message, **payload})
+    (client or (http or HttpResource()).client()).post_json(url, {"text": message, **payload})
+    LOG.info("alert sent to the webhook %s", redact_url(url))
     return True
 
 
