@@ -197,6 +197,8 @@ def _changes(before: dict, after: dict) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from warehouse.lease import NotOurs
+
     args = parse_args(argv)
     started = time.perf_counter()
     try:
@@ -207,13 +209,17 @@ def main(argv: list[str] | None = None) -> int:
         cxex = defs.resources["cxex"]
         layout = cxex.layout
         check_data_dir(layout.root)
-    except (SettingError, OSError) as e:
+        from warehouse.preflight import before_the_lock
+
+        chosen = [s.strip() for s in args.source.split(",") if s.strip()]
+        local_publish = before_the_lock(cxex, chosen, list(_sources()))  # every setting, the folders claimed
+    except (SettingError, OSError, NotOurs) as e:
         print(f"cxex: {e}", file=sys.stderr)
         return 2
     from warehouse.recovery import DataDirBusy, acquire_writer_lock
 
-    try:
-        lock = acquire_writer_lock(layout.root)  # one writer per data directory: a second run fails at once
+    try:  # one writer per data directory and publish location: a second run fails at once
+        lock = acquire_writer_lock(layout.root, publish_root=local_publish)
     except DataDirBusy as e:
         print(f"cxex: {e}", file=sys.stderr)
         return 3

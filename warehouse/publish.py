@@ -127,8 +127,17 @@ class _Store:
         if built_from:
             entry["built_from"] = dict(sorted(built_from.items()))
         self._put(f"{PENDING}/{publication or run_id}/{contract.table}.json", json.dumps(entry, indent=2, sort_keys=True) + "\n")
+        self._record_owner(publication or run_id)
         fault_point("pending_recorded")
         return pub
+
+    def _record_owner(self, pending_id: str) -> None:
+        """The writer lease that stages this publication (warehouse/lease.py): recovery discards it only
+        once that lease is provably gone."""
+        from .lease import current_token
+
+        if current_token() and not self._exists(f"{PENDING}/{pending_id}/.owner"):
+            self._put(f"{PENDING}/{pending_id}/.owner", json.dumps({"token": current_token()}) + "\n")
 
     def commit(self, run_id: str, publication: str | None = None) -> dict | None:
         """Make every table the run (or the `publication` it belongs to) staged current at once (one
