@@ -43,7 +43,7 @@ LEASE_TTL_SECONDS = 90.0
 # what cxex creates at the top of a data directory and of a publish location (pipelines/ and warehouse/)
 DATA_NAMES = {"landing", "samples", "raw", "staging", "quality", "publish", "cache", "dagster_home",
               "warehouse.duckdb", "warehouse.duckdb.wal", "warehouse.duckdb.lock", LOCK_NAME, OWNER_NAME}
-PUBLISH_NAMES = {"_manifest.json", ".manifest.lock", ".pending", ".snapshots", ".versions", "current", "report",
+PUBLISH_NAMES = {"_manifest.json", ".manifest.lock", ".pending", ".snapshots", ".versions", ".quarantine", "current", "report",
                  LOCK_NAME, OWNER_NAME}
 
 

@@ -98,12 +98,14 @@ def catalog_pins(warehouse_file: Path, store) -> bool:
 def recover(layout, store, older_than: float, dead_runs: list[str] = ()) -> list[str]:
     """Everything a start does after a kill; returns one line per thing done (empty: nothing to do)."""
     from .catalog import build_catalog
+    from .heal import heal
 
     done = []
     local_root = getattr(store, "root", None) if not store.remote else None
     removed = clean(layout.root, Path(local_root) if local_root else None, older_than)
     if removed:
         done.append(f"removed {len(removed)} temporary file(s)/folder(s) left by an interrupted run")
+    done += heal(store)  # state files that lie: named, repaired or quarantined
     for run in {*dead_runs, *_pending_runs(store, older_than)}:
         store.discard(run)
         done.append(f"discarded the unfinished publication of run {run[:8]}")
