@@ -33,6 +33,7 @@ worker opens its own connections: the engines it inherited are dropped without c
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
@@ -246,7 +247,8 @@ def ensure_instance_config(home: Path) -> Path:
     """$DAGSTER_HOME/dagster.yaml for cxex's local instance, written when there is none or an earlier cxex wrote it."""
     home.mkdir(parents=True, exist_ok=True)
     cfg = home / "dagster.yaml"
-    current = INSTANCE_YAML.format(base_dir=str((home / "history" / "runs").resolve()))
+    # quoted: a JSON string is a YAML double-quoted scalar, so no folder name can inject YAML (issue 34)
+    current = INSTANCE_YAML.format(base_dir=json.dumps(str((home / "history" / "runs").resolve())))
     old = cfg.read_text() if cfg.exists() else None
     if old is None or old == EARLIER_YAML or (old.startswith(WRITTEN_BY_CXEX) and old != current):
         cfg.write_text(current)  # cxex's own earlier files are brought up to date; anyone else's are left alone

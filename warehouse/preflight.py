@@ -11,6 +11,7 @@ the data directory and a local publish location claimed as cxex's (warehouse/lea
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -42,8 +43,13 @@ def check_dagster_home() -> None:
     if not path.is_absolute():
         raise SettingError(f"DAGSTER_HOME={home!r} is a relative path; Dagster needs an absolute folder")
     existing = next((p for p in (path, *path.parents) if p.exists()), None)
-    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise SettingError(f"DAGSTER_HOME={home!r} is not a writable folder ({existing} cannot be written)")
+    try:  # a real write (root passes os.access on a read-only folder; a read-only mount refuses even root)
+        if existing is None or not existing.is_dir():
+            raise OSError("not a folder")
+        tempfile.TemporaryFile(dir=existing).close()
+    except OSError as e:
+        raise SettingError(f"DAGSTER_HOME={home!r} is not a writable folder ({existing}: "
+                           f"{getattr(e, 'strerror', None) or e})") from None
 
 
 def _hide_secrets(text: str, options: dict) -> str:
