@@ -420,12 +420,19 @@ def _in_processes(workers: int, chosen: list[str], sources, args, defs, layout, 
 def _run_source(name: str, source, args, defs, layout, instance, publication: str | None = None) -> SourceOutcome:
     """Validate and compute one source: one Dagster run per contiguous range of its chosen partitions;
     with `publication`, then stage its published tables into it."""
+    from assets.sources.files import SourceFileError
     from pipelines import recovery
     from pipelines.alerts import warning_messages
+    from warehouse.lease import shown
 
     job_name, label, available, raw_node, published = source
     outcome = SourceOutcome(label, published)
-    partitions = select_partitions(available(layout), args.partitions)
+    try:  # a landed file that cannot even be dated (empty, unreadable) fails its own source only (#34)
+        partitions = select_partitions(available(layout), args.partitions)
+    except (SourceFileError, OSError) as e:
+        outcome.ok = False
+        outcome.err.append(f"cxex: {label} failed; {label} tables keep their last good version:\n  {shown(str(e))}")
+        return outcome
     if not partitions:
         outcome.out.append(f"cxex: {label}: no data (nothing landed, and no sample used)")
         if publication:  # its tables as the publish assets say for a source with no data (unchanged, or empty)
@@ -455,7 +462,7 @@ def _run_source(name: str, source, args, defs, layout, instance, publication: st
             files |= {f.rsplit("/", 2)[0] if f.count("/") > 1 else f for f in names}
     if outcome.ok:
         outcome.out.append(f"cxex: {label}: {len(partitions)} partitions ({partitions[0]}..{partitions[-1]}) validated and "
-                           f"computed in {time.perf_counter() - t:.1f}s from {', '.join(sorted(files)) or 'the landed files'}")
+                           f"computed in {time.perf_counter() - t:.1f}s from {shown(', '.join(sorted(files))) or 'the landed files'}")
         if publication:
             _stage_tables(outcome, defs, instance, publication)
     return outcome

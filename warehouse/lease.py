@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -55,9 +56,13 @@ class DataDirBusy(RuntimeError):
     """Another cxex run holds the writer lease of the data directory or of its publish location."""
 
 
-def shown(name: str) -> str:
-    """A file name as printed: escaped, so a newline or control character in it cannot forge output."""
-    return name.encode("unicode_escape", "backslashreplace").decode("ascii")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shown(text: str) -> str:
+    """A name (or a one-line message naming files) as printed: control characters escaped (\\n, \\x07),
+    so a newline in a file name cannot forge a line of output; other text, accents included, unchanged."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def claim(folder: Path, marker: str, own: set[str], setting: str) -> Path:
