@@ -198,3 +198,34 @@ def test_file_names_are_printed_escaped(line):
     from warehouse.lease import shown
 
     assert "\n" not in shown(line) and "\x07" not in shown(line) and "\t" not in shown(line)
+
+
+def test_a_commit_outside_make_run_takes_the_same_lease(tmp_path):
+    """A UI or daemon run's commit (assets/common.py commit_snapshot) goes through writer_lease: refused while
+    another run holds the data directory, a no-op inside the process that holds it."""
+    from warehouse.lease import DataDirBusy, claim_data_dir, writer_lease
+    from warehouse.recovery import acquire_writer_lock
+
+    data = tmp_path / "data"
+    claim_data_dir(data)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+                               "from warehouse.recovery import acquire_writer_lock\n"
+                               "lease = acquire_writer_lock(Path(sys.argv[1]))\nprint('held', flush=True)\ntime.sleep(60)",
+                               str(data)], cwd=REPO, stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(DataDirBusy, match=f"pid {holder.pid}"):
+            with writer_lease(data, wait_seconds=0.2):
+                pass
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    lease = acquire_writer_lock(data)
+    try:
+        with writer_lease(data) as inner:
+            assert inner is None  # held by this process already: not taken twice
+    finally:
+        lease.release()
+    with writer_lease(data) as own:
+        assert own is not None
