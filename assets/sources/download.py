@@ -23,10 +23,8 @@ SOURCE=... FROM=... TO=...`): every file of warehouse/reference/remote_sources.c
 $CXEX_REMOTE_SOURCES) for that source whose partition is in the range, through the same client
 (verified, cached, resumed). Federal Workforce Data rows are a URL pattern
 (`{type}_{yyyymm}_{version}.txt`): for each month and type, versions 1, 2, ... are probed (HEAD)
-until one is missing and only the highest is fetched. Only http and https URLs are fetched, and only
-http(s) redirects followed; a redirect to another origin (scheme, host, port) drops every header but
-the harmless ones (User-Agent, Accept, Range, If-Range, If-None-Match, If-Modified-Since), so an API
-key or Authorization never reaches a host it was not given for.
+until one is missing and only the highest is fetched. Only http and https URLs are fetched, and
+redirects keep their walls (assets/sources/redirects.py).
 """
 
 from __future__ import annotations
@@ -49,6 +47,8 @@ from typing import Callable
 from urllib.parse import unquote, urlparse
 
 from .files import PROVENANCE_SUFFIX
+from .redirects import OPENER as _OPENER
+from .redirects import redact_url  # noqa: F401  (re-exported: pipelines/alerts.py)
 
 USER_AGENT = "cxex/0.1 (open federal CX/EX pipeline)"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -68,43 +68,6 @@ class _ShortBody(Exception):
     pass
 
 
-# Headers a redirect to another origin (scheme, host, port) may carry: everything else (X-Api-Key,
-# Authorization, Cookie, any header a caller adds) stays with the origin it was given for.
-_SAFE_ACROSS_ORIGINS = {"user-agent", "accept", "range", "if-range", "if-none-match", "if-modified-since"}
-FOLLOWED_SCHEMES = ("http", "https")
-
-
-def _origin(url: str) -> tuple:
-    p = urlparse(url)
-    scheme = p.scheme.lower()
-    return scheme, (p.hostname or "").lower(), p.port or {"http": 80, "https": 443}.get(scheme)
-
-
-def redact_url(url: str) -> str:
-    """What of an address may be shown: scheme, host and port; never the user, path or query (tokens live there)."""
-    p = urlparse(url)
-    host = p.hostname or "?"
-    return f"{p.scheme}://{host}{f':{p.port}' if p.port else ''}/…" if p.scheme else "(an address, not shown)"
-
-
-class _RedirectWalls(urllib.request.HTTPRedirectHandler):
-    """urllib's redirects, minus two holes: a jump to ftp:// (or any scheme but http(s)) is refused, and
-    headers other than the harmless ones are dropped when the redirect leaves the origin."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        scheme = urlparse(newurl).scheme.lower()
-        if scheme not in FOLLOWED_SCHEMES:
-            raise DownloadError(f"{redact_url(req.full_url)}: HTTP {code} redirects to a {scheme or 'schemeless'}:// "
-                                "address; only http and https redirects are followed", code)
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and _origin(newurl) != _origin(req.full_url):
-            for name in list(new.headers):
-                if name.lower() not in _SAFE_ACROSS_ORIGINS:
-                    del new.headers[name]
-        return new
-
-
-_OPENER = urllib.request.build_opener(_RedirectWalls)
 
 
 @dataclass(frozen=True)
