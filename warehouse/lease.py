@@ -8,7 +8,7 @@
 - **The lease.** A writer holds an OS file lock (`.cxex.lock`, released by the kernel when its process
   dies) on the data directory and on a publish location outside it, and keeps a lease record
   (`.cxex.lock.owner`: token, pid, host, start, heartbeat) fresh every HEARTBEAT_SECONDS from a
-  thread. A start that gets the lock knows every earlier holder on this host is dead; a record from
+  small child process. A start that gets the lock knows every earlier holder on this host is dead; a record from
   another host whose heartbeat is younger than LEASE_TTL_SECONDS (a lock on a network filesystem that
   does not reach across hosts) is refused as live. Two data directories sharing one publish location
   therefore take turns: the second is refused while the first holds it.
@@ -24,7 +24,8 @@ import json
 import os
 import re
 import socket
-import threading
+import subprocess
+import sys
 import time
 import uuid
 from contextlib import contextmanager
@@ -118,21 +119,46 @@ def read_record(folder: Path) -> dict | None:
         return None
 
 
+_HEARTBEAT = """
+import json, os, sys, time, uuid
+rec, every, folders = json.loads(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+while True:
+    time.sleep(every)
+    if os.getppid() != rec["pid"]:
+        break  # the holder is gone (the kernel released its lock): stop vouching for it
+    rec["heartbeat"] = time.time()
+    for folder in folders:
+        tmp = os.path.join(folder, ".%s.%s.tmp" % (os.path.basename(rec["record"]), uuid.uuid4().hex))
+        try:
+            with open(tmp, "w") as f:
+                f.write(json.dumps(rec))
+            os.replace(tmp, os.path.join(folder, rec["record"]))
+        except OSError:
+            pass
+"""
+
+
 class Lease:
-    """The writer lease on one or two folders; `release()` (or the process's end) gives it up."""
+    """The writer lease on one or two folders; `release()` (or the process's end) gives it up.
+
+    The heartbeat is a small child process, not a thread: `make run` forks its source workers only from
+    a process without other threads (pipelines/run.py fork_safe). It holds no lock (close_fds) and stops
+    once its parent is gone."""
 
     def __init__(self, folders: list[Path], wait_seconds: float = 0.0):
         self.token = uuid.uuid4().hex
-        self.folders, self._locks = folders, []
-        self._stop = threading.Event()
+        self.folders, self._locks, self._beater = folders, [], None
         try:
             for folder in folders:
                 self._take(folder, wait_seconds)
+            rec = self._beat()
+            self._beater = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _HEARTBEAT, json.dumps(rec), str(HEARTBEAT_SECONDS),
+                 *map(str, folders)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                close_fds=True)
         except BaseException:
             self.release()
             raise
-        self._beat()
-        threading.Thread(target=self._heartbeat, name="cxex-lease", daemon=True).start()
         set_other("writer_lease", self.token)
 
     def _take(self, folder: Path, wait_seconds: float) -> None:
@@ -147,25 +173,20 @@ class Lease:
         if rec and rec.get("host") != socket.gethostname() and time.time() - rec.get("heartbeat", 0) < LEASE_TTL_SECONDS:
             raise DataDirBusy(_busy(folder, rec))  # a live writer on another host: its lock may not reach us
 
-    def _beat(self) -> None:
-        started = getattr(self, "_started", None) or _now()
-        self._started = started
-        rec = {"token": self.token, "pid": os.getpid(), "host": socket.gethostname(), "started_at": started,
-               "heartbeat": time.time()}
+    def _beat(self) -> dict:
+        rec = {"token": self.token, "pid": os.getpid(), "host": socket.gethostname(), "started_at": _now(),
+               "heartbeat": time.time(), "record": OWNER_NAME}
         for folder in self.folders:
             tmp = folder / f".{OWNER_NAME}.{uuid.uuid4().hex}.tmp"
             tmp.write_text(json.dumps(rec))
             os.replace(tmp, folder / OWNER_NAME)
-
-    def _heartbeat(self) -> None:
-        while not self._stop.wait(HEARTBEAT_SECONDS):
-            try:
-                self._beat()
-            except OSError:
-                pass
+        return rec
 
     def release(self) -> None:
-        self._stop.set()
+        if self._beater is not None:
+            self._beater.terminate()
+            self._beater.wait()
+            self._beater = None
         if current_token() == self.token:
             set_other("writer_lease", None)
         for lock in reversed(self._locks):

@@ -229,3 +229,26 @@ def test_a_commit_outside_make_run_takes_the_same_lease(tmp_path):
         lease.release()
     with writer_lease(data) as own:
         assert own is not None
+
+
+def test_the_lease_heartbeat_moves_while_held_and_stops_with_the_holder(tmp_path, monkeypatch):
+    import threading
+
+    from warehouse import lease as lease_module
+    from warehouse.lease import read_record
+
+    monkeypatch.setattr(lease_module, "HEARTBEAT_SECONDS", 0.2)
+    data = tmp_path / "data"
+    threads = threading.active_count()
+    held = lease_module.acquire(data)
+    try:
+        assert threading.active_count() == threads  # no thread: make run may still fork its workers
+        first = read_record(data)["heartbeat"]
+        deadline = time.time() + 10
+        while read_record(data)["heartbeat"] == first and time.time() < deadline:
+            time.sleep(0.1)
+        assert read_record(data)["heartbeat"] > first
+        beater = held._beater
+    finally:
+        held.release()
+    assert beater.poll() is not None  # the heartbeat process ended with the lease
