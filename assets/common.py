@@ -202,10 +202,19 @@ def commit_snapshot(context) -> tuple[dict | None, list[str]]:
     """Commit every table this run staged as one snapshot, then rebuild the catalog from the manifest."""
     from warehouse.catalog import build_catalog
 
+    from warehouse.lease import writer_lease
+    from warehouse.preflight import local_publish_root
+
     cxex = context.resources.cxex
-    manifest = cxex.store.commit(context.run_id, publication_of(context))
-    views = build_catalog(cxex.layout.warehouse_file, cxex.store, cxex.layout.validation_glob)
+    # the writer lease of every launch path (a no-op under `make run`, which holds it): a UI or daemon run
+    # commits only while no other cxex run writes the data directory or its publish location
+    with writer_lease(cxex.layout.root, local_publish_root(cxex.publish_url), wait_seconds=COMMIT_WAIT_SECONDS):
+        manifest = cxex.store.commit(context.run_id, publication_of(context))
+        views = build_catalog(cxex.layout.warehouse_file, cxex.store, cxex.layout.validation_glob)
     return manifest, views
+
+
+COMMIT_WAIT_SECONDS = 30.0  # how long a UI or daemon run's commit waits for another run's lease
 
 
 # Partitioned assets run a range of partitions in one run and one process (`make run`, backfills,

@@ -13,6 +13,7 @@ import logging
 
 from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
 
+from assets.sources.download import redact_url
 from quality_checks.messages import describe_failure, failure_messages, run_events
 from warehouse.settings import secret
 
@@ -21,14 +22,17 @@ from assets.resources import HttpResource
 LOG = logging.getLogger("cxex.alerts")
 
 
-def notify(message: str, payload: dict, http: HttpResource | None = None, webhook: str | None = None) -> bool:
-    """Log the message; POST it to the webhook when one is configured. Returns whether it was sent."""
+def notify(message: str, payload: dict, http: HttpResource | None = None, client=None) -> bool:
+    """Log the message; POST it to the webhook when one is configured. Returns whether it was sent.
+
+    The webhook's address is a secret (its path carries the token): read from the environment here, at
+    send time, never passed to Dagster (config, tags, cursors) and shown only as scheme://host/… ."""
     LOG.error(message)
-    url = webhook if webhook is not None else secret("alert_webhook")
+    url = secret("alert_webhook")
     if not url:
         return False
-    client = (http or HttpResource()).client()
-    client.post_json(url, {"text": message, **payload})
+    (client or (http or HttpResource()).client()).post_json(url, {"text": message, **payload})
+    LOG.info("alert sent to the webhook %s", redact_url(url))
     return True
 
 

@@ -117,11 +117,18 @@ class SourceOutcome:  # one source's runs: lines for stdout and stderr, check ve
 def run_source(spec, args, defs, layout, instance) -> SourceOutcome:
     """Validate and compute one source: one Dagster run per contiguous range of its chosen partitions."""
     from assets.partitions import contiguous_ranges, partition_keys_now, register
+    from assets.sources.files import SourceFileError
     from pipelines import recovery
     from quality_checks.messages import warning_messages
+    from warehouse.lease import shown
 
     outcome = SourceOutcome(spec.label)
-    partitions = select_partitions(spec.available(layout), args.partitions)
+    try:  # a landed file that cannot even be dated (empty, unreadable) fails its own source only
+        partitions = select_partitions(spec.available(layout), args.partitions)
+    except (SourceFileError, OSError) as e:
+        outcome.ok = False
+        outcome.err.append(f"cxex: {spec.label} failed; its tables keep their last good version:\n  {shown(str(e))}")
+        return outcome
     if not partitions:
         outcome.out.append(f"cxex: {spec.label}: no data (nothing landed, and no sample used)")
         return outcome
@@ -146,7 +153,7 @@ def run_source(spec, args, defs, layout, instance) -> SourceOutcome:
             files |= {f.rsplit("/", 2)[0] if f.count("/") > 1 else f for f in names}
     if outcome.ok:
         outcome.out.append(f"cxex: {spec.label}: {len(partitions)} partitions ({partitions[0]}..{partitions[-1]}) validated and "
-                           f"computed in {time.perf_counter() - t:.1f}s from {', '.join(sorted(files)) or 'the landed files'}")
+                           f"computed in {time.perf_counter() - t:.1f}s from {shown(', '.join(sorted(files))) or 'the landed files'}")
     return outcome
 
 
@@ -168,6 +175,8 @@ def _changes(before: dict, after: dict) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from warehouse.lease import NotOurs
+
     args = parse_args(argv)
     started = time.perf_counter()
     try:
@@ -182,13 +191,16 @@ def main(argv: list[str] | None = None) -> int:
         cxex = defs.resources["cxex"]
         layout = cxex.layout
         check_data_dir(layout.root)
-    except (SettingError, OSError) as e:
+        from warehouse.preflight import before_the_lock
+
+        local_publish = before_the_lock(cxex, chosen, list(SOURCES))  # every setting, the folders claimed
+    except (SettingError, OSError, NotOurs) as e:
         print(f"cxex: {e}", file=sys.stderr)
         return 2
     from warehouse.recovery import DataDirBusy, acquire_writer_lock
 
-    try:
-        lock = acquire_writer_lock(layout.root)  # one writer per data directory: a second run fails at once
+    try:  # one writer per data directory and publish location: a second run fails at once
+        lock = acquire_writer_lock(layout.root, publish_root=local_publish)
     except DataDirBusy as e:
         print(f"cxex: {e}", file=sys.stderr)
         return 3

@@ -4,6 +4,8 @@ Serves `files` by path with ETag / Last-Modified, answers conditional requests w
 requests with 206, HEAD, and records what it was asked. `plan[path]` lists misbehaviours to play
 before answering normally: an HTTP status, "short" (promise more bytes than sent, then hang up) or
 "cut" (send only the first half of a correct response, then hang up), "slow" (wait 1.5 s first).
+`redirects[path] = (status, location)` answers that path with a redirect instead. `host` picks the
+loopback address (127.0.0.2 is another host to a client, as on every Linux loopback).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Server:
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
+        self.redirects: dict[str, tuple[int, str]] = {}
         self.files: dict[str, bytes] = {}
         self.modified: dict[str, float] = {}
         self.plan: dict[str, list] = {}
@@ -43,6 +46,13 @@ class Server:
                 return body, etag, formatdate(outer.modified.get(self.path, 1_759_320_000), usegmt=True)
 
             def _misbehave(self) -> bool:
+                if self.path in outer.redirects:
+                    status, location = outer.redirects[self.path]
+                    self.send_response(status)
+                    self.send_header("Location", location)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return True
                 todo = outer.plan.get(self.path)
                 if not todo:
                     return False
@@ -68,6 +78,8 @@ class Server:
 
             def do_HEAD(self):
                 self._record("HEAD")
+                if self._misbehave_redirect():
+                    return
                 if not outer.head_allowed:
                     self.send_error(405)
                     return
@@ -121,8 +133,11 @@ class Server:
                 if not head:
                     self.wfile.write(chunk)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+            def _misbehave_redirect(self) -> bool:
+                return self.path in outer.redirects and self._misbehave()
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def gets(self, path: str) -> list[dict]:

@@ -39,6 +39,7 @@ from filelock import FileLock
 from . import PIPELINE_VERSION
 from .contracts import Contract, conform, is_text
 from .faults import fault_point
+from .heal import MANIFEST_KEYS, PENDING_KEYS, StateError, parse_record  # noqa: F401  (StateError re-exported)
 
 KEEP_VERSIONS = 3
 ROW_GROUP_ROWS = 122_880  # DuckDB scans row groups in parallel: one huge group would use one core
@@ -127,8 +128,17 @@ class _Store:
         if built_from:
             entry["built_from"] = dict(sorted(built_from.items()))
         self._put(f"{PENDING}/{publication or run_id}/{contract.table}.json", json.dumps(entry, indent=2, sort_keys=True) + "\n")
+        self._record_owner(publication or run_id)
         fault_point("pending_recorded")
         return pub
+
+    def _record_owner(self, pending_id: str) -> None:
+        """The writer lease that stages this publication (warehouse/lease.py): recovery discards it only
+        once that lease is provably gone."""
+        from .lease import current_token
+
+        if current_token() and not self._exists(f"{PENDING}/{pending_id}/.owner"):
+            self._put(f"{PENDING}/{pending_id}/.owner", json.dumps({"token": current_token()}) + "\n")
 
     def commit(self, run_id: str, publication: str | None = None) -> dict | None:
         """Make every table the run (or the `publication` it belongs to) staged current at once (one
@@ -184,13 +194,13 @@ class _Store:
             if name.endswith(".json"):
                 text = self._get(f"{PENDING}/{run_id}/{name}")
                 if text:
-                    out[name[:-5]] = json.loads(text)
+                    out[name[:-5]] = parse_record(text, self._uri(PENDING, run_id, name), PENDING_KEYS)
         return out
 
     def read_manifest(self, run_id: str | None = None) -> dict:
         """The committed manifest; with `run_id`, as that run sees it (its staged tables on top)."""
         text = self._get(MANIFEST)
-        manifest = json.loads(text) if text else {"tables": {}}
+        manifest = parse_record(text, self._uri(MANIFEST), MANIFEST_KEYS) if text else {"tables": {}}
         if run_id:
             manifest = {**manifest, "tables": {**manifest["tables"], **self.pending(run_id)}}
         return manifest
@@ -248,7 +258,7 @@ class LocalStore(_Store):
 
     def _get(self, rel: str) -> str | None:
         try:
-            return (self.root / rel).read_text()
+            return (self.root / rel).read_text(errors="replace")  # undecodable bytes fail as bad JSON, naming the file
         except FileNotFoundError:
             return None
 
@@ -314,6 +324,8 @@ class LocalStore(_Store):
             tmp.mkdir()
             for t, e in manifest["tables"].items():
                 os.symlink(f"../../.versions/{t}/{e['version']}", tmp / t, target_is_directory=True)
+            # the snapshot's own manifest: a reader of publish/current finds the manifest its links show
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
             os.rename(tmp, snap)
         fault_point("snapshot_linked")
         self._swap_link(f"{SNAPSHOTS}/{manifest['snapshot']}", self.root / CURRENT)  # readers switch here, at once
@@ -407,7 +419,7 @@ class ObjectStore(_Store):
 
     def _get(self, rel: str) -> str | None:
         try:
-            return self.fs.cat_file(self._key(rel)).decode()
+            return self.fs.cat_file(self._key(rel)).decode(errors="replace")
         except FileNotFoundError:
             return None
 

@@ -6,9 +6,12 @@ derives links after it). A run that starts takes the data directory's writer loc
 temporary debris older than every live run, forgets what dead runs staged, re-derives the links
 from the committed manifest and rebuilds the catalog if it does not pin that snapshot. No manual step.
 
-The lock is an OS file lock (`fcntl.flock` through `filelock`): the kernel releases it when its
-process dies, so a killed run never leaves a stale lock. A second run on the same data directory
-fails at once with a message naming the holder.
+Recovery acts only in folders cxex owns (their marker, warehouse/lease.py), only on names cxex
+creates, and only in its own subfolders (never landing/, cache/ or the Dagster home); a staged
+publication is discarded only when its writer's lease is provably gone (another token holds it now).
+The writer lock is the lease of warehouse/lease.py: an OS file lock the kernel releases when its
+process dies, plus a heartbeat; a second run on the same data directory (or publish location) fails
+at once with a message naming the holder.
 """
 
 from __future__ import annotations
@@ -17,56 +20,38 @@ import json
 import os
 import re
 import shutil
-import socket
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
-from filelock import FileLock, Timeout
+from .lease import DATA_MARKER, OWNER_NAME, PUBLISH_MARKER, DataDirBusy, Lease, acquire, owned  # noqa: F401
 
-LOCK_NAME = ".cxex.lock"
-OWNER_NAME = ".cxex.lock.owner"
 _TMP_FILE = re.compile(r"^\..+\.[0-9a-f]{32}(\.tmp|\.link)?(\.wal)?$")  # parquet, manifest, links, catalog, samples
 _TMP_DIR = re.compile(r"^\.(tmp-[0-9a-f]{32}|.+\.[0-9a-f]{32})$")  # version and snapshot folders, samples
 _PROBE = re.compile(r"^\.link-probe\.[0-9a-f]{32}$")
+# the data directory's subfolders where cxex writes through temporary names (landing/ and cache/ hold the
+# world's files and resumable downloads; dagster_home/ is Dagster's)
+WORK_DIRS = ("raw", "staging", "quality", "samples", "publish")
+OWNER_FILE = ".owner"  # in .pending/<publication>/: the lease token of the run that staged it
 
 
-class DataDirBusy(RuntimeError):
-    """Another cxex run holds the data directory's writer lock."""
-
-
-def acquire_writer_lock(root: Path, wait_seconds: float = 0.0) -> FileLock:
-    """The data directory's single-writer lock, held until `.release()` (or the process ends)."""
-    root.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(root / LOCK_NAME))
-    try:
-        lock.acquire(timeout=wait_seconds)
-    except Timeout:
-        try:
-            owner = json.loads((root / OWNER_NAME).read_text())
-            who = f"pid {owner['pid']} on {owner['host']}, started {owner['started_at']}"
-        except (OSError, ValueError, KeyError):
-            who = "another process"
-        raise DataDirBusy(f"data directory {root} is in use by another cxex run ({who}); wait for it to finish "
-                          f"or stop it, then run again (lock file {root / LOCK_NAME})") from None
-    (root / OWNER_NAME).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                               "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}))
-    return lock
+def acquire_writer_lock(root: Path, wait_seconds: float = 0.0, publish_root: Path | None = None) -> Lease:
+    """The data directory's (and an outside publish location's) writer lease, held until `.release()`."""
+    return acquire(root, publish_root, wait_seconds)
 
 
 def debris(root: Path, publish_root: Path | None = None) -> list[Path]:
-    """Temporary files and folders a killed run can leave (never landed files or resumable downloads)."""
+    """Temporary files and folders a killed run can leave, in folders cxex owns (never landed files,
+    resumable downloads, or anything in a folder without cxex's marker)."""
     found: list[Path] = []
-    tops = [root]
-    if publish_root and not publish_root.resolve().is_relative_to(root.resolve()):
-        tops.append(publish_root)  # CXEX_PUBLISH_URL: a folder outside the data directory
+    tops: list[Path] = []
+    if owned(root):
+        found += [root / f for f in os.listdir(root) if (root / f).is_file() and _TMP_FILE.match(f)]
+        tops += [root / d for d in WORK_DIRS if (root / d).is_dir() and not (root / d).is_symlink()]
+    if publish_root and not publish_root.resolve().is_relative_to(root.resolve()) and owned(publish_root):
+        tops.append(publish_root)  # CXEX_PUBLISH_URL: a marked folder outside the data directory
     for top in tops:
-        if not top.is_dir():
-            continue
         for dirpath, dirnames, filenames in os.walk(top):
             here = Path(dirpath)
-            if here == root / "landing" or here == root / "cache":
-                dirnames[:] = []  # the world's files and resumable .part downloads: never touched
-                continue
             for d in list(dirnames):
                 if _TMP_DIR.match(d):
                     found.append(here / d)
@@ -113,12 +98,14 @@ def catalog_pins(warehouse_file: Path, store) -> bool:
 def recover(layout, store, older_than: float, dead_runs: list[str] = ()) -> list[str]:
     """Everything a start does after a kill; returns one line per thing done (empty: nothing to do)."""
     from .catalog import build_catalog
+    from .heal import heal
 
     done = []
     local_root = getattr(store, "root", None) if not store.remote else None
     removed = clean(layout.root, Path(local_root) if local_root else None, older_than)
     if removed:
         done.append(f"removed {len(removed)} temporary file(s)/folder(s) left by an interrupted run")
+    done += heal(store)  # state files that lie: named, repaired or quarantined
     for run in {*dead_runs, *_pending_runs(store, older_than)}:
         store.discard(run)
         done.append(f"discarded the unfinished publication of run {run[:8]}")
@@ -131,10 +118,34 @@ def recover(layout, store, older_than: float, dead_runs: list[str] = ()) -> list
 
 
 def _pending_runs(store, older_than: float) -> list[str]:
-    """Runs with staged but uncommitted tables, staged before `older_than` (so not a live run's)."""
+    """Staged publications whose writer is provably gone: one that recorded a lease token other than the
+    one held now (we hold the lease, so its writer does not), or, without a token (a writer that took
+    no lease), staged before `older_than` (so not a live run's)."""
+    from .lease import current_token
+
     out = []
     for run in store._list(".pending"):
+        owner = store._get(f".pending/{run}/{OWNER_FILE}")
+        token = _token(owner)
+        if token:
+            if current_token() and token != current_token():
+                out.append(run)
+            continue
         entries = store.pending(run)
-        if all(datetime.fromisoformat(e["published_at"]).timestamp() < older_than for e in entries.values()):
+        if all(_staged_at(e) < older_than for e in entries.values()):
             out.append(run)
     return out
+
+
+def _token(text: str | None) -> str:
+    try:
+        return str(json.loads(text).get("token") or "") if text else ""
+    except (ValueError, AttributeError):
+        return ""
+
+
+def _staged_at(entry: dict) -> float:
+    try:
+        return datetime.fromisoformat(entry["published_at"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return 0.0  # a record that names no time proves no live owner

@@ -15,7 +15,8 @@ from pathlib import Path
 
 MIN_SUPPRESSION_THRESHOLD = 10  # FEVS practice: never show a cell of fewer than 10 respondents
 CX_MIN_RESPONSES_FLOOR = 10
-PUBLISH_SCHEMES = ("s3", "gs", "gcs", "az", "abfs", "abfss", "memory")
+PUBLISH_SCHEMES = ("s3", "gs", "gcs", "az", "abfs", "abfss")  # fsspec stores that persist
+NOT_PERSISTENT = ("memory",)
 
 # setting -> (environment variable, default)
 SETTINGS = {
@@ -37,7 +38,8 @@ SETTINGS = {
 SECRETS = {"publish_options": "CXEX_PUBLISH_OPTIONS", "alert_webhook": "CXEX_ALERT_WEBHOOK",
            "touchpoints_api_key": "CXEX_TOUCHPOINTS_API_KEY"}
 OTHER = {"remote_sources": "CXEX_REMOTE_SOURCES", "log_level": "CXEX_LOG_LEVEL",
-         "fault_hook": "CXEX_FAULT_HOOK", "run_workers": "CXEX_RUN_WORKERS"}  # tests only: warehouse/faults.py
+         "fault_hook": "CXEX_FAULT_HOOK", "run_workers": "CXEX_RUN_WORKERS",  # fault_hook: tests only (warehouse/faults.py)
+         "writer_lease": "CXEX_WRITER_LEASE"}  # set by cxex itself: the writer lease this process holds (warehouse/lease.py)
 
 
 class SettingError(ValueError):
@@ -85,6 +87,9 @@ def publish_url(value) -> str:
         scheme = url.split("://", 1)[0].lower()
         if scheme == "file":
             url = url[len("file://"):]
+        elif scheme in NOT_PERSISTENT:
+            raise SettingError(f"{var('publish_url')}={url!r}: {scheme}:// keeps tables in this process's memory and "
+                               "loses them when it ends; publish to a folder or an object store (s3://, gs://, az://...)")
         elif scheme not in PUBLISH_SCHEMES:
             raise SettingError(f"{var('publish_url')}={url!r}: scheme {scheme!r} is not one of file, {', '.join(PUBLISH_SCHEMES)}")
     if url and "://" not in url and not Path(url).is_absolute():
@@ -141,6 +146,14 @@ def publish_options() -> dict:
 
 def other(name: str, default: str = "") -> str:
     return os.environ.get(OTHER[name], "").strip() or default
+
+
+def set_other(name: str, value: str | None) -> None:
+    """Set (or, with None, clear) one of cxex's own process settings, inherited by child processes."""
+    if value is None:
+        os.environ.pop(OTHER[name], None)
+    else:
+        os.environ[OTHER[name]] = value
 
 
 # Limits on a landed source file (assets/sources/integrity.py): a file beyond one is refused with a

@@ -23,7 +23,8 @@ SOURCE=... FROM=... TO=...`): every file of warehouse/reference/remote_sources.c
 $CXEX_REMOTE_SOURCES) for that source whose partition is in the range, through the same client
 (verified, cached, resumed). Federal Workforce Data rows are a URL pattern
 (`{type}_{yyyymm}_{version}.txt`): for each month and type, versions 1, 2, ... are probed (HEAD)
-until one is missing and only the highest is fetched. Only http and https URLs are fetched.
+until one is missing and only the highest is fetched. Only http and https URLs are fetched, and
+redirects keep their walls (assets/sources/redirects.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ from typing import Callable
 from urllib.parse import unquote, urlparse
 
 from .files import PROVENANCE_SUFFIX
+from .redirects import OPENER as _OPENER
+from .redirects import redact_url  # noqa: F401  (re-exported: pipelines/alerts.py)
 
 USER_AGENT = "cxex/0.1 (open federal CX/EX pipeline)"
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -63,6 +66,8 @@ class DownloadError(RuntimeError):
 
 class _ShortBody(Exception):
     pass
+
+
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,7 @@ class HttpClient:
 
     # -- the retry loop shared by every request -------------------------------------------------
     def _with_retries(self, url: str, once: Callable[[int], object]):
+        """`url` is only what messages show (redacted for a secret address)."""
         last_error: Exception | None = None
         for attempt in range(1, self.retries + 2):
             try:
@@ -156,7 +162,7 @@ class HttpClient:
     def _request(self, url: str, method: str = "GET", headers: dict | None = None, data: bytes | None = None):
         req = urllib.request.Request(url, method=method, data=data,
                                      headers={"User-Agent": self.user_agent, **(headers or {})})
-        return urllib.request.urlopen(req, timeout=self.timeout)
+        return _OPENER.open(req, timeout=self.timeout)
 
     # -- cache entries: validators of the last good download and an unfinished .part --------------
     def _entry(self, url: str) -> Path:
@@ -292,12 +298,13 @@ class HttpClient:
 
     # -- webhooks ---------------------------------------------------------------------------------
     def post_json(self, url: str, payload: dict) -> int:
+        """POST to a webhook; its address (a secret: tokens live in its path) is shown only redacted."""
         body = json.dumps(payload).encode()
 
         def once(attempt: int) -> int:
             with self._request(url, "POST", {"Content-Type": "application/json"}, body) as resp:
                 return resp.status
-        return self._with_retries(url, once)
+        return self._with_retries(redact_url(url), once)
 
 
 def download(url: str, dest_dir: Path, *, filename: str | None = None, expected_sha256: str | None = None,

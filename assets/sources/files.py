@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
+from warehouse.lease import shown
 from warehouse.publish import sha256_file
 
 PROVENANCE_SUFFIX = ".provenance.json"
@@ -16,7 +17,11 @@ DATA_SUFFIXES = (".csv", ".txt", ".zip", ".gz", ".json")
 
 
 class SourceFileError(ValueError):
-    """An input file is missing, ambiguous or malformed. The message names file, row and column."""
+    """An input file is missing, ambiguous or malformed. The message names file, row and column, with
+    control characters escaped: a landed file named `a\nb.csv` cannot forge a line of output."""
+
+    def __init__(self, message: str = "", *args):
+        super().__init__(shown(str(message)), *args)
 
 
 @dataclass(frozen=True)

@@ -228,13 +228,23 @@ def _scan(lines: list[bytes], data: bytes, name: str, delimiter: str, normalise:
     return _Scanned(tuple(header), records, width, optional)
 
 
-def read_bounded(stream, name: str, limit: int) -> bytes:
-    """At most `limit` bytes from a (decompressing) stream, refusing more: the declared size is not trusted."""
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise SourceFileError(f"{name}: unpacks to more than {limit:,} bytes (CXEX_MAX_UNPACKED_BYTES): refused as a "
-                              "possible decompression bomb")
-    return data
+READ_CHUNK = 1 << 20
+
+
+def read_bounded(stream, name: str, limit: int, packed: int | None = None, limits: dict | None = None) -> bytes:
+    """At most `limit` bytes from a (decompressing) stream, refusing more: the declared size is not trusted.
+    With `packed` (the compressed size) and `limits`, the compression ratio is checked after every chunk,
+    so a bomb is refused once it passes the ratio, never inflated whole (memory stays near ratio × packed)."""
+    chunks, size = [], 0
+    while block := stream.read(min(READ_CHUNK, limit + 1 - size)):
+        size += len(block)
+        if size > limit:
+            raise SourceFileError(f"{name}: unpacks to more than {limit:,} bytes (CXEX_MAX_UNPACKED_BYTES): refused as a "
+                                  "possible decompression bomb")
+        if packed is not None and limits is not None:
+            _ratio_check(name, size, packed, limits)
+        chunks.append(block)
+    return b"".join(chunks)
 
 
 def _ratio_check(name: str, unpacked: int, packed: int, limits: dict) -> None:
@@ -268,8 +278,7 @@ def open_archive_member(path: Path, raw: bytes, pick: Callable[[list[str]], list
     try:
         if path.name.lower().endswith(".gz"):
             with gzip.GzipFile(fileobj=BytesIO(raw)) as g:
-                data = read_bounded(g, str(path), limits["max_unpacked_bytes"])
-            _ratio_check(str(path), len(data), len(raw), limits)
+                data = read_bounded(g, str(path), limits["max_unpacked_bytes"], len(raw), limits)
             return data, path.name[:-3]
         with zipfile.ZipFile(BytesIO(raw)) as zf:
             infos = {i.filename: i for i in zip_members(path, zf)}
@@ -283,8 +292,7 @@ def open_archive_member(path: Path, raw: bytes, pick: Callable[[list[str]], list
                                       f"{limits['max_unpacked_bytes']:,} (CXEX_MAX_UNPACKED_BYTES)")
             _ratio_check(where, info.file_size, info.compress_size, limits)
             with zf.open(info) as m:
-                data = read_bounded(m, where, limits["max_unpacked_bytes"])
-            _ratio_check(where, len(data), info.compress_size, limits)  # the declared size is not trusted
+                data = read_bounded(m, where, limits["max_unpacked_bytes"], info.compress_size, limits)  # not trusting the declared size
             return data, info.filename
     except (zipfile.BadZipFile, gzip.BadGzipFile, EOFError, OSError, RuntimeError, NotImplementedError) as e:
         raise SourceFileError(f"{path}: not a readable CSV archive: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None

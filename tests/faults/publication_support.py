@@ -54,7 +54,10 @@ def layout_and_store(data_dir: Path):
     from warehouse.layout import DataLayout
     from warehouse.publish import LocalStore
 
+    from warehouse.lease import claim_data_dir
+
     layout = DataLayout(Path(data_dir).resolve())
+    claim_data_dir(layout.root)  # as every run does before its lease: recovery acts only in a marked folder
     return layout, LocalStore(layout.publish_root)
 
 
