@@ -44,7 +44,7 @@ def summary(cxex, checks=()) -> str:
         return "\n".join(lines)
     con = connect(layout.warehouse_file, cxex.publish_url)  # one read-only connection for every headline
     try:
-        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        views = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
         names = _names(con, views)
         for view, headline in (("ex_index_scores", _fevs_summary), ("workforce_metrics", _workforce_summary),
                                ("cx_index_scores", _cx_summary), ("agency_scorecard", _scorecard_summary)):

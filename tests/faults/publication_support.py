@@ -87,7 +87,7 @@ def run_publisher(data_dir: Path, run_id: str, hook: str = "", fsize: int = 0, r
 
 def published_set(data_dir: Path) -> dict[str, str]:
     """SHA-256 of everything a reader can reach: the manifest, each table's version file it names, the
-    links under publish/ (their targets), and the catalog's view definitions."""
+    links under publish/ (their targets), and the versions the catalog holds."""
     import duckdb
 
     from warehouse.publish import sha256_file
@@ -105,9 +105,9 @@ def published_set(data_dir: Path) -> dict[str, str]:
                 out[f"link:{p.name}"] = os.readlink(p)
     if layout.warehouse_file.exists():
         con = duckdb.connect(str(layout.warehouse_file), read_only=True)
-        sql = sorted(r[0] for r in con.execute("SELECT sql FROM duckdb_views() WHERE NOT internal").fetchall())
+        pins = sorted(map(str, con.execute("SELECT * FROM catalog_snapshot").fetchall()))  # the versions it holds
         con.close()
-        out["catalog"] = hashlib.sha256("\n".join(sql).encode()).hexdigest()
+        out["catalog"] = hashlib.sha256("\n".join(pins).encode()).hexdigest()
     return out
 
 
