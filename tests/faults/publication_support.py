@@ -138,7 +138,8 @@ def runs_seen(data_dir: Path) -> dict[str, dict[str, set[str]]]:
 
 
 def manifest_matches_files(data_dir: Path) -> list[str]:
-    """Every manifest entry's file exists with the recorded checksum; every link agrees (empty: all good)."""
+    """Every manifest entry's file exists with the recorded checksum; every BI file holds that version (empty: all good)."""
+    from warehouse.bi_files import file_version
     from warehouse.publish import sha256_file
 
     layout, store = layout_and_store(data_dir)
@@ -147,9 +148,9 @@ def manifest_matches_files(data_dir: Path) -> list[str]:
         path = Path(store.version_path(t))
         if not path.exists() or sha256_file(path) != e["sha256"]:
             problems.append(f"{t}: {path} missing or checksum differs")
-        link = layout.publish_root / t
-        if store.links and (not link.is_symlink() or link.resolve() != path.parent.resolve()):
-            problems.append(f"{t}: link {link} does not point at {path.parent}")
+        stable = layout.publish_root / t / "data.parquet"
+        if file_version(stable) != e["version"] or stable.is_symlink() or stable.parent.is_symlink():
+            problems.append(f"{t}: {stable} is not a real file of version {e['version']}")
     return problems
 
 
