@@ -63,26 +63,18 @@ def parse_args(argv: list[str] | None = None):
                     "Dagster run (recorded in $DAGSTER_HOME, visible in `make ui`); publication follows.")
     p.add_argument("--source", default="", help="comma-separated sources to run: fevs, workforce, a11, css "
                                                 "(default: all). `make run SOURCE=fevs`")
-    p.add_argument("--partitions", default="", help="partitions to run: a range START-END or a comma list, e.g. "
+    p.add_argument("--partitions", default="", help="partitions to run: a range START-END or a comma list in the source's keys, e.g. "
                                                     "2022-2023, 202301-202312, FY2024Q1-FY2024Q4 (default: every partition "
                                                     "with data). `make run SOURCE=fevs PARTITIONS=2022-2023`")
     p.add_argument("--no-publish", action="store_true", help="validate and compute only; publish nothing")
     return p.parse_args([] if argv is None else argv)
 
 
-def select_partitions(available: list[str], spec: str) -> list[str]:
-    """The available partitions a spec names: `A-B` (inclusive, by key order) or `a,b,c`."""
-    if not spec:
-        return available
-    wanted: list[str] = []
-    for part in spec.split(","):
-        part = part.strip()
-        start, sep, end = part.partition("-")
-        if sep:
-            wanted += [k for k in available if start <= k <= end]
-        elif part:
-            wanted += [k for k in available if k == part]
-    return sorted(set(wanted), key=available.index)
+def select_partitions(available: list[str], spec: str, label: str = "partitions") -> list[str]:
+    """The available partitions a spec names (pipelines/partition_spec.py; raises PartitionSpecError)."""
+    from pipelines.partition_spec import select
+
+    return select(available, spec, label)
 
 
 def contiguous_ranges(keys: list[str], all_keys: list[str]) -> list[tuple[str, str]]:
@@ -221,6 +213,19 @@ def main(argv: list[str] | None = None) -> int:
         return _locked_main(args, defs, cxex, layout, started, workers)
     finally:
         lock.release()
+
+
+def _refused_partitions(spec: str, chosen: list[str], sources: dict, layout) -> list[str]:
+    """Each chosen source's objection to PARTITIONS (empty: run), before any work."""
+    from pipelines.partition_spec import PartitionSpecError
+
+    refused = []
+    for name in chosen if spec else ():
+        try:
+            select_partitions(sources[name][2](layout), spec, sources[name][1])
+        except PartitionSpecError as e:
+            refused.append(f"cxex: {e}" + ("" if len(chosen) == 1 else f" (SOURCE={name} runs one source)"))
+    return refused
 
 
 @dataclass
@@ -501,6 +506,9 @@ def _locked_main(args, defs, cxex, layout, started, workers: int = 1) -> int:
     unknown = [s for s in chosen if s not in sources]
     if unknown:
         print(f"cxex: unknown source(s) {', '.join(unknown)}; choose from {', '.join(sources)}", file=sys.stderr)
+        return 2
+    if refused := _refused_partitions(args.partitions, chosen, sources, layout):
+        print("\n".join(refused), file=sys.stderr)
         return 2
     failed: list[str] = []
     checks = []
