@@ -34,8 +34,8 @@ def summary(cxex, checks=()) -> str:
     if checks:
         c = check_counts(checks)
         lines.append(f"Checks: {c['run']} run, {c['passed']} passed, {c['warned']} warned, {c['failed']} failed")
-    lines.append(f"Analysts' shell: make sql (the catalog {layout.warehouse_file}, read-only; "
-                 "echo \"select * from dim_agency\" | make sql runs one query)")
+    lines.append(f"Analysts' shell: make sql (the catalog {layout.warehouse_file}, read-only, from any folder or DuckDB tool; "
+                 "make sql Q=\"select * from dim_agency\" FORMAT=csv prints every row)")
     from warehouse.report import site_index
 
     if index := site_index(store):

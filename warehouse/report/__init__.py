@@ -29,7 +29,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..contracts import all_contracts
-from . import charts
+from . import charts, quality
 from .data import open_published, provenance, rows, sample_periods, validations
 
 HERE = Path(__file__).parent
@@ -111,8 +111,10 @@ def agency_file(code: str) -> str:
     return "agency/" + re.sub(r"[^A-Za-z0-9_-]", "_", code) + ".html"
 
 
-def build_site(out: Path, store, validation_glob: str | None = None, methodology: Path | None = METHODOLOGY) -> dict:
-    """Write the site into the (new, empty) folder `out` from what `store` publishes; returns counts."""
+def build_site(out: Path, store, validation_glob: str | None = None, methodology: Path | None = METHODOLOGY,
+               checks: list[dict] | None = None) -> dict:
+    """Write the site into the (new, empty) folder `out` from what `store` publishes; returns counts.
+    `checks`: each asset check's latest verdict (assets/report.py latest_checks) for the quality page."""
     from plotly.offline import get_plotlyjs
 
     con, present = open_published(store, validation_glob)
@@ -135,9 +137,11 @@ def build_site(out: Path, store, validation_glob: str | None = None, methodology
     for a in agencies:
         pages[agency_file(a["agency_code"])] = env.get_template("agency.html").render(
             root="../", page="agency", agency=a, **_agency(a["agency_code"], series, per_agency), **common)
+    checks = checks or []
+    sources, known = quality.sources(validations(con, present), checks)
     pages["quality.html"] = env.get_template("quality.html").render(
-        root="", page="quality", manifest=_freshness(manifest, built_at), validations=_validations(con, present),
-        provenance=prov, **common)
+        root="", page="quality", manifest=_freshness(manifest, built_at), validations=sources, known=known,
+        checks=quality.check_rows(checks), check_counts=quality.counts(checks), provenance=prov, **common)
     published = manifest.get("tables", {})
     pages["dictionary.html"] = env.get_template("dictionary.html").render(
         root="", page="dictionary", contracts=all_contracts(), published=published, **common)
@@ -150,13 +154,14 @@ def build_site(out: Path, store, validation_glob: str | None = None, methodology
     return {"pages": len(pages), "agencies": len(agencies)}
 
 
-def publish_report(store, validation_glob: str | None = None, methodology: Path | None = METHODOLOGY) -> Site:
+def publish_report(store, validation_glob: str | None = None, methodology: Path | None = METHODOLOGY,
+                   checks: list[dict] | None = None) -> Site:
     """Build the site beside the published tables of `store` and make it current; see the module docstring."""
     t = time.perf_counter()
     if getattr(store, "remote", False):
         with tempfile.TemporaryDirectory(prefix="cxex-report-") as tmp:
             site = Path(tmp) / SITE_DIR
-            counts = build_site(site, store, validation_glob, methodology)
+            counts = build_site(site, store, validation_glob, methodology, checks)
             files = sorted(p for p in site.rglob("*") if p.is_file())
             size = sum(p.stat().st_size for p in files)
             for p in sorted(files, key=lambda p: p.name == "index.html"):  # index.html last
@@ -169,7 +174,7 @@ def publish_report(store, validation_glob: str | None = None, methodology: Path 
     version = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
     tmp = versions / f".tmp-{uuid.uuid4().hex}"
     try:
-        counts = build_site(tmp, store, validation_glob, methodology)
+        counts = build_site(tmp, store, validation_glob, methodology, checks)
         os.rename(tmp, versions / version)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -350,37 +355,6 @@ def _assessment(found: list[dict] | None) -> dict | None:
 
 def _level1(found: list[dict]) -> dict | None:
     return {"year": found[0]["survey_year"], "rows": found} if found else None
-
-
-def _validations(con, present: set[str]) -> list[dict]:
-    out: dict[str, list[dict]] = {}
-    for v in validations(con, present):
-        v["failures_text"] = [_failure_words(f) for f in (v["failures"] or [])]
-        out.setdefault(v["asset"], []).append(v)
-    return [{"asset": a, "partitions": ps, "failed": sum(not p["success"] for p in ps), "last": max(p["validated_at"] for p in ps),
-             "kinds": _input_kinds(ps)} for a, ps in out.items()]
-
-
-def _input_kinds(partitions: list[dict]) -> str:
-    """Whether a source's validated inputs were the generated sample, landed files, or both."""
-    files = [f.strip() for p in partitions for f in (p["source_files"] or "").split(",")]
-    kinds = {"sample" if f.startswith("samples/") else "landed" if f.startswith("landing/") else "reference" for f in files if f}
-    return " and ".join(sorted(kinds)) or "n/a"
-
-
-def _failure_words(f: dict) -> str:
-    """A failing expectation in words: what was expected, how many rows broke it, examples and rows."""
-    what = f["expectation"].removeprefix("expect_").replace("_", " ")
-    text = f"Expected {what}" + (f" (column {f['col']})" if f["col"] else "")
-    if f["unexpected"] is not None:
-        text += f": {f['unexpected']:,} value(s) did not"
-    elif f["observed"] is not None:
-        text += f": observed {f['observed']}"
-    if f["sample_values"]:
-        text += f", e.g. {', '.join(map(str, json.loads(f['sample_values'])[:3]))}"
-    if f["sample_rows"]:
-        text += f" at row(s) {', '.join(map(str, json.loads(f['sample_rows'])[:5]))}"
-    return text + f" [{f['file'] or 'no file'}; suite {f['suite']}]"
 
 
 def _freshness(manifest: dict, now: datetime) -> list[dict]:
