@@ -26,10 +26,10 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from ..contracts import all_contracts
-from . import charts, quality
+from . import charts, leaders, quality
 from .data import open_published, provenance, rows, sample_periods, validations
 
 HERE = Path(__file__).parent
@@ -103,7 +103,9 @@ def _env() -> Environment:
     env.filters["fmt"] = fmt
     env.filters["sortkey"] = lambda v: "" if v is None else (f"{v:.6f}" if isinstance(v, float) else str(v))
     env.globals["agency_file"] = lambda code: agency_file(code)
-    env.filters["fig"] = lambda fig: json.dumps(fig, separators=(",", ":"), default=str).replace("</", "<\\/")
+    env.filters["fig"] = pass_context(lambda ctx, fig: json.dumps(leaders.stamp(fig, bool(ctx.get("sample"))), separators=(",", ":"),
+                                                                  default=str).replace("</", "<\\/"))
+    env.filters["q"] = leaders.q_text
     return env
 
 
@@ -130,13 +132,17 @@ def build_site(out: Path, store, validation_glob: str | None = None, methodology
     for name in ("style.css", "report.js"):
         shutil.copyfile(HERE / "static" / name, out / "assets" / name)
     series = _measure_series(con, present)
-    agencies = _agencies(con, present, series)
+    short = leaders.short_names(con, present)
+    agencies = _agencies(con, present, series, short)
     per_agency = _per_agency(con, present)
+    items = leaders.item_scores(con, present)
     pages = {"index.html": env.get_template("overview.html").render(root="", page="overview", agencies=agencies,
-                                                                   **_overview(con, present), **common)}
+                                                                   headline_measures=leaders.HEADLINES,
+                                                                   **_overview(con, present, short), **common)}
     for a in agencies:
         pages[agency_file(a["agency_code"])] = env.get_template("agency.html").render(
-            root="../", page="agency", agency=a, **_agency(a["agency_code"], series, per_agency), **common)
+            root="../", page="agency", agency=a, items=items.get(a["agency_code"]),
+            **_agency(a["agency_code"], series, per_agency), **common)
     checks = checks or []
     sources, known = quality.sources(validations(con, present), checks)
     pages["quality.html"] = env.get_template("quality.html").render(
@@ -192,7 +198,7 @@ def publish_report(store, validation_glob: str | None = None, methodology: Path 
     return Site(str(index), index.absolute().as_uri(), counts["pages"], size, time.perf_counter() - t)
 
 
-def _agencies(con, present: set[str], series: dict) -> list[dict]:
+def _agencies(con, present: set[str], series: dict, short: dict[str, str] | None = None) -> list[dict]:
     """Every agency of the scorecard, and every other agency with a published figure (e.g. one whose every
     FEVS cell is suppressed): one page each."""
     found = {}
@@ -205,16 +211,22 @@ def _agencies(con, present: set[str], series: dict) -> list[dict]:
     if "workforce_metrics" in present:
         names = dict(con.execute("""SELECT agency_code, arg_max(agency_name, fiscal_year) FROM workforce_metrics
                                     WHERE org_level = 'agency' AND agency_name IS NOT NULL GROUP BY agency_code""").fetchall())
+    if "dim_agency" in present:
+        names = {**dict(con.execute("SELECT agency_code, agency_name FROM dim_agency").fetchall()), **names}
+    for r in found.values():
+        r["agency_name"] = r["agency_name"] or names.get(r["agency_code"])
     for d in series.values():
         for code in d["by_agency"]:
             if code not in found:
                 name = names.get(code) or ("OPM's pooled group of small agencies" if code == "XX" else None)
                 found[code] = {"agency_code": code, "agency_name": name, "size_group": "unknown", "last_year": None,
                                "in_scorecard": False}
+    for r in found.values():
+        r["short_name"] = (short or {}).get(r["agency_code"]) or r["agency_code"]
     return [found[c] for c in sorted(found)]
 
 
-def _overview(con, present: set[str]) -> dict:
+def _overview(con, present: set[str], short: dict[str, str] | None = None) -> dict:
     if "agency_scorecard" not in present:
         return {"years": [], "default_year": None}
     years = [r[0] for r in con.execute("SELECT DISTINCT year FROM agency_scorecard ORDER BY year DESC").fetchall()]
@@ -231,12 +243,17 @@ def _overview(con, present: set[str]) -> dict:
                              ORDER BY ex_rank NULLS LAST, cx_rank NULLS LAST, agency_code""", [y])
         scatters = []
         for measure, label in (("cx_index", "CX index"), ("internal_cx_index", "Internal CX index")):
-            pts = [r for r in table if r["ex_index"] is not None and r[measure] is not None]
+            pts = [{**r, "short_name": (short or {}).get(r["agency_code"]) or r["agency_code"]}
+                   for r in table if r["ex_index"] is not None and r[measure] is not None]
+            for p, shown in zip(pts, leaders.place_labels(pts, "ex_index", measure, [p["short_name"] for p in pts])):
+                p["label"] = shown
             link = linkage.get((y, measure))
             scatters.append({"measure": measure, "label": label, "points": pts, "link": link,
                              "sentence": _scatter_sentence(y, label, pts, link),
                              "figure": charts.scatter(pts, "ex_index", measure, "EX index", label) if pts else None})
-        out.append({"year": y, "table": table, "scatters": scatters, "factors": _factors(con, present, y)})
+        factors = _factors(con, present, y)
+        out.append({"year": y, "table": table, "scatters": scatters, "headlines": leaders.headline_rows(table, short or {}),
+                    "factors": leaders.dedupe_factor_groups(factors) if factors else factors})
     return {"years": out, "default_year": both or years[0], "factors_published": "ex_cx_factors" in present}
 
 
@@ -286,9 +303,11 @@ def _measure_series(con, present: set[str]) -> dict:
 def _agency(code: str, series: dict, per_agency: dict) -> dict:
     blocks = []
     for key, title, unit, drawn, ref in MEASURES:
-        have = [m for m in drawn if code in series.get(m, {}).get("by_agency", {})]
+        cells = {m: series.get(m, {}).get("by_agency", {}).get(code, {}) for m in drawn}
+        have = [m for m in drawn if any(v is not None and not supp for v, supp in cells[m].values())]  # a line to draw
         if not have:
-            blocks.append({"key": key, "title": title, "figure": None, "table": None})
+            withheld = sorted({y for m in drawn for y, (_, supp) in cells[m].items() if supp})
+            blocks.append({"key": key, "title": title, "figure": None, "table": None, "suppressed_years": withheld})
             continue
         years = sorted({y for m in have for y in series[m]["years"]})
         lines, cols = [], []
@@ -302,7 +321,7 @@ def _agency(code: str, series: dict, per_agency: dict) -> dict:
         blocks.append({"key": key, "title": title, "unit": unit, "figure": charts.lines(lines, unit),
                        "table": {"years": years, "cols": cols}})
     got = {k: v.get(code, []) if v is not None else None for k, v in per_agency.items()}
-    return {"blocks": blocks, "scorecard": got["scorecard"] or [], "focus": _focus(got["focus"]),
+    return {"blocks": blocks, "suppressed": [b for b in blocks if b.get("suppressed_years")], "scorecard": got["scorecard"] or [], "focus": _focus(got["focus"]),
             "assessment": _assessment(got["assessment"]), "level1": _level1(got["level1"] or [])}
 
 

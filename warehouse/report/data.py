@@ -14,7 +14,8 @@ from ..publish import latest_run_files
 
 # Published tables the site reads (the three of issue 14 are optional: shown once published).
 TABLES = ("agency_scorecard", "cx_ex_linkage", "ex_index_scores", "fevs_intent_to_leave", "workforce_metrics",
-          "cx_index_scores", "internal_cx_scores", "ex_cx_factors", "focus_area_scores", "agency_assessment")
+          "cx_index_scores", "internal_cx_scores", "ex_cx_factors", "focus_area_scores", "agency_assessment",
+          "dim_agency", "dim_fevs_item", "fevs_item_scores")  # names, item wording, item-level percent positive
 PROVENANCE = ("source", "source_file", "source_sha256", "source_is_sample", "source_retrieved_at")
 
 
