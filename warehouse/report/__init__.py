@@ -30,11 +30,11 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 
 from ..contracts import all_contracts
 from . import charts, leaders, quality
+from .extras import SITE_DIR, freshness, methodology_html, site_index  # noqa: F401  (site_index: pipelines/summary.py)
 from .data import open_published, provenance, rows, sample_periods, validations
 
 HERE = Path(__file__).parent
 METHODOLOGY = HERE.parents[1] / "docs" / "methodology.md"
-SITE_DIR = "report"
 KEEP_VERSIONS = 2
 NOT_PUBLISHED = "not yet published"
 
@@ -136,24 +136,26 @@ def build_site(out: Path, store, validation_glob: str | None = None, methodology
     agencies = _agencies(con, present, series, short)
     per_agency = _per_agency(con, present)
     items = leaders.item_scores(con, present)
+    overview = _overview(con, present, short)
+    glance = {r["agency_code"]: {**r, "year": y["year"]} for y in overview["years"][::-1] for r in y["headlines"]}  # latest wins
     pages = {"index.html": env.get_template("overview.html").render(root="", page="overview", agencies=agencies,
-                                                                   headline_measures=leaders.HEADLINES,
-                                                                   **_overview(con, present, short), **common)}
+                                                                   headline_measures=leaders.HEADLINES, **overview, **common)}
     for a in agencies:
         pages[agency_file(a["agency_code"])] = env.get_template("agency.html").render(
-            root="../", page="agency", agency=a, items=items.get(a["agency_code"]),
+            root="../", page="agency", agency=a, items=items.get(a["agency_code"]), glance=glance.get(a["agency_code"]),
+            headline_measures=leaders.HEADLINES,
             **_agency(a["agency_code"], series, per_agency), **common)
     checks = checks or []
     sources, known = quality.sources(validations(con, present), checks)
     pages["quality.html"] = env.get_template("quality.html").render(
-        root="", page="quality", manifest=_freshness(manifest, built_at), validations=sources, known=known,
+        root="", page="quality", manifest=freshness(manifest, built_at), validations=sources, known=known,
         checks=quality.check_rows(checks), check_counts=quality.counts(checks), provenance=prov, **common)
     published = manifest.get("tables", {})
     pages["dictionary.html"] = env.get_template("dictionary.html").render(
         root="", page="dictionary", contracts=all_contracts(), published=published, **common)
     if common["has_methodology"]:
         pages["methodology.html"] = env.get_template("methodology.html").render(
-            root="", page="methodology", body=_methodology_html(methodology), **common)
+            root="", page="methodology", body=methodology_html(methodology), **common)
     for name, html in pages.items():
         (out / name).write_text(html, encoding="utf-8")
     con.close()
@@ -374,37 +376,3 @@ def _assessment(found: list[dict] | None) -> dict | None:
 
 def _level1(found: list[dict]) -> dict | None:
     return {"year": found[0]["survey_year"], "rows": found} if found else None
-
-
-def _freshness(manifest: dict, now: datetime) -> list[dict]:
-    out = []
-    for name, t in sorted(manifest.get("tables", {}).items()):
-        published = datetime.fromisoformat(t["published_at"])
-        out.append({**t, "name": name, "age_days": (now - published).total_seconds() / 86400})
-    return out
-
-
-def _methodology_html(path: Path) -> str:
-    """docs/methodology.md as HTML; links to other repository files become plain text (not in the site)."""
-    import mistune
-
-    html = mistune.create_markdown(plugins=["table", "strikethrough"])(path.read_text(encoding="utf-8"))
-
-    def link(m: re.Match) -> str:
-        href, inner = m.group(1), m.group(2)
-        if href.startswith(("http://", "https://", "#", "mailto:")):
-            return m.group(0)
-        if href.split("#")[0].endswith("data_dictionary.md"):
-            return f'<a href="dictionary.html">{inner}</a>'
-        return f"<span>{inner}</span>"
-
-    return re.sub(r'<a href="([^"]*)"[^>]*>(.*?)</a>', link, html, flags=re.S)
-
-
-def site_index(store) -> str | None:
-    """Where the current site's index.html is (local path or object-store URL), or None before the first build."""
-    if getattr(store, "remote", False):
-        key = store._key(SITE_DIR, "index.html")
-        return store._uri(SITE_DIR, "index.html") if store.fs.exists(key) else None
-    index = Path(store.root) / SITE_DIR / "index.html"
-    return str(index) if index.exists() else None

@@ -54,7 +54,7 @@ def place_labels(points: list[dict], x: str, y: str, text: list[str], width_px: 
         px, py = at[i]
         w = 7 * len(text[i]) + 6
         box = (px - w / 2, py + 7, px + w / 2, py + 23)
-        clear = lambda b: box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3]  # noqa: E731
+        clear = lambda b: box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3]  # noqa: E731
         if all(clear(b) for b in boxes) and all(clear(m) for j, m in enumerate(markers) if j != i):
             boxes.append(box)
             shown[i] = text[i]
