@@ -35,3 +35,7 @@ def test_names_come_from_the_reference_file_and_a_list_is_named_item_by_item():
     assert out.column("index_names").to_pylist() == ["Employee Engagement Index; Global Satisfaction Index", None]
     assert out.column("kind_name").to_pylist() == [code_names()["dim_fevs_item"]["kind"]["scale_5"], None]
     assert with_code_names("ex_index_scores", t).equals(t)  # a table the file does not name is left as it is
+    # rows built from the contract's columns (every name null, as warehouse/factors.py builds them) are named
+    built = pa.table({"method": ["cross_section"], "method_name": pa.array([None], pa.string())})
+    assert with_code_names("ex_cx_factors", built).column("method_name").to_pylist() == [
+        code_names()["ex_cx_factors"]["method"]["cross_section"]]

@@ -15,12 +15,14 @@ from assets import keys
 from pipelines import run as run_module
 from tests import hand_data
 from tests.conftest import copy_default_run, land, make_defs, run_publish, run_year, write_prdf
+from warehouse.bi_files import file_version
 from warehouse.catalog import connect as open_catalog
 
 
 def _published_state(data_dir):
     pub = data_dir / "publish"
-    return {t: ((pub / t).resolve(), (pub / t / "data.parquet").read_bytes()) for t in ("fevs_item_scores", "ex_index_scores")}
+    return {t: (file_version(pub / t / "data.parquet"), (pub / t / "data.parquet").read_bytes())
+            for t in ("fevs_item_scores", "ex_index_scores")}
 
 
 def test_full_graph_materializes_with_dagster(data_dir):
@@ -109,14 +111,15 @@ def test_bad_partition_is_blocked_and_published_tables_survive(data_dir, capsys,
 
     # and `make run` says so and exits non-zero; FEVS and the cross-agency tables keep their last good
     # version, while the sources that do not depend on FEVS still publish (here GSA CSS: the run covers FEVS and CSS only, to keep the test short)
-    crosswalk = (data_dir / "publish" / "agency_crosswalk").resolve()
+    crosswalk = file_version(data_dir / "publish" / "agency_crosswalk" / "data.parquet")
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     assert run_module.main(["--source", "fevs,css"]) == 1  # FEVS and a source that does not depend on it (fast)
     out, err = capsys.readouterr()
     assert "cxex: FEVS 2019 failed" in err and "landing/fevs/2019/prdf.csv: column Q12" in err and "row(s) [5, 10]" in err
     assert _published_state(data_dir) == before
-    assert (data_dir / "publish" / "agency_crosswalk").resolve() == crosswalk
-    assert (data_dir / "publish" / "internal_cx_scores").is_symlink()
+    assert file_version(data_dir / "publish" / "agency_crosswalk" / "data.parquet") == crosswalk
+    manifest = json.loads((data_dir / "publish" / "_manifest.json").read_text())
+    assert file_version(data_dir / "publish" / "internal_cx_scores" / "data.parquet") == manifest["tables"]["internal_cx_scores"]["version"]
     kept = out.split("kept their last good version: ")[1].splitlines()[0].split(", ")
     assert {"agency_crosswalk", "agency_scorecard", "ex_cx_factors", "agency_assessment"} <= set(kept)
     assert "internal_cx_scores" in out.split("republished")[1]

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import pytest
+
+from tests.conftest import copy_default_run
 from warehouse.report.quality import is_partition
 
 
@@ -18,11 +21,29 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
-def test_the_quality_page_counts_the_checks_as_make_run_does(default_run):
-    data_dir, out = default_run
+@pytest.fixture(scope="module")
+def quality_run(default_run, tmp_path_factory):
+    """`make run SOURCE=css` on a copy of the default run (fast; its site is its own, so no other test's
+    rebuild of the shared site interferes): (data_dir, stdout, the quality page)."""
+    import contextlib
+    import io
+
+    from pipelines import run as run_module
+
+    data_dir = copy_default_run(default_run, tmp_path_factory.mktemp("quality") / "data")
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CXEX_DATA_DIR", str(data_dir))
+        mp.delenv("DAGSTER_HOME", raising=False)
+        with contextlib.redirect_stdout(out):
+            assert run_module.main(["--source", "css"]) == 0
+    return data_dir, default_run[1], out.getvalue(), (data_dir / "publish" / "report" / "quality.html").read_text()
+
+
+def test_the_quality_page_counts_the_checks_as_make_run_does(quality_run):
+    _, _, out, page = quality_run
     printed = re.search(r"^Checks: (\d+) run, (\d+) passed, (\d+) warned, (\d+) failed$", out, re.M)
     assert printed, out[-3000:]
-    page = (data_dir / "publish" / "report" / "quality.html").read_text()
     shown = re.search(r"Checks: (\d+) run, (\d+) passed , (\d+) warned \(never blocking\), (\d+) failed", _text(page))
     assert shown and shown.groups() == printed.groups(), (shown and shown.groups(), printed.groups())
     assert int(printed.group(3)) > 0  # the sample run has warnings: the page must show them as warnings
@@ -31,9 +52,8 @@ def test_the_quality_page_counts_the_checks_as_make_run_does(default_run):
     assert 'class="warn"' in page and not re.search(r'<td class="fail">', page)  # amber, never red, on a clean run
 
 
-def test_offending_values_real_partitions_and_known_defects_once(default_run):
-    data_dir, out = default_run
-    page = (data_dir / "publish" / "report" / "quality.html").read_text()
+def test_offending_values_real_partitions_and_known_defects_once(quality_run):
+    _, out, _, page = quality_run
     text = _text(page)
     assert "a11_service_provider:multi-rec" in text and "A-11 CX service providers" in text
     assert "e.g. ." not in text and "e.g. [''" not in text

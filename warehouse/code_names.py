@@ -1,8 +1,9 @@
 """Human-readable names for the codes a published table carries (warehouse/reference/code_names.csv).
 
-A table named there gets, at publication (`_Store.stage`, before its contract is checked), a
+A table named there gets, when it is conformed to its contract (`contracts.conform`), a
 `<column>_name` column for each coded column (`index_codes`, a comma list, becomes `index_names`,
-the names joined by "; "). A column the table already has is left as it is. A code the file does not
+the names joined by "; "). A name column the table already fills is left as it is (one built from the
+contract's columns with every name null, as warehouse/factors.py builds its rows, is filled). A code the file does not
 name gets a NULL name: tests/test_code_names.py checks every published code has one.
 """
 
@@ -35,12 +36,15 @@ def with_code_names(table_name: str, table: pa.Table) -> pa.Table:
     """`table` with a name column beside each coded column it lacks one for."""
     for column, names in code_names().get(table_name, {}).items():
         target = name_column(column)
-        if column not in table.column_names or target in table.column_names:
-            continue
+        present = target in table.column_names
+        if column not in table.column_names or (present and table.column(target).null_count < table.num_rows):
+            continue  # no code, or names already given
         codes = table.column(column).to_pylist()
         if column == "index_codes":
             values = [None if c is None else "; ".join(names.get(x.strip(), x.strip()) for x in c.split(",")) for c in codes]
         else:
             values = [None if c is None else names.get(c) for c in codes]
-        table = table.append_column(target, pa.array(values, pa.string()))
+        named = pa.array(values, pa.string())
+        table = (table.set_column(table.column_names.index(target), target, named) if present
+                 else table.append_column(target, named))
     return table

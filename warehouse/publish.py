@@ -39,7 +39,6 @@ import pyarrow.parquet as pq
 from filelock import FileLock
 
 from . import PIPELINE_VERSION
-from .code_names import with_code_names
 from .contracts import Contract, conform, is_text
 from .faults import fault_point
 
@@ -115,7 +114,7 @@ class _Store:
         """Write `table` as a new version of its table, not yet visible: `commit(run_id)` publishes it.
         `publication`: several runs stage into one publication (`make run`: each source's tables from
         its own run, the cross-agency ones from the last), which `commit(publication)` makes current."""
-        table = conform(with_code_names(contract.table, table), contract)  # raises before anything is written
+        table = conform(table, contract)  # raises before anything is written
         now, version = _new_version(run_id)
         digest = self._write_version(contract.table, version, table)
         fault_point("version_written")

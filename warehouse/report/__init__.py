@@ -309,7 +309,9 @@ def _agency(code: str, series: dict, per_agency: dict) -> dict:
         have = [m for m in drawn if any(v is not None and not supp for v, supp in cells[m].values())]  # a line to draw
         if not have:
             withheld = sorted({y for m in drawn for y, (_, supp) in cells[m].items() if supp})
-            blocks.append({"key": key, "title": title, "figure": None, "table": None, "suppressed_years": withheld})
+            table = {"years": withheld, "cols": [(LABELS[m], [cells[m].get(y, (None, False)) for y in withheld])
+                                                 for m in drawn if cells[m]]} if withheld else None
+            blocks.append({"key": key, "title": title, "unit": unit, "figure": None, "table": table, "suppressed_years": withheld})
             continue
         years = sorted({y for m in have for y in series[m]["years"]})
         lines, cols = [], []
@@ -323,7 +325,8 @@ def _agency(code: str, series: dict, per_agency: dict) -> dict:
         blocks.append({"key": key, "title": title, "unit": unit, "figure": charts.lines(lines, unit),
                        "table": {"years": years, "cols": cols}})
     got = {k: v.get(code, []) if v is not None else None for k, v in per_agency.items()}
-    return {"blocks": blocks, "suppressed": [b for b in blocks if b.get("suppressed_years")], "scorecard": got["scorecard"] or [], "focus": _focus(got["focus"]),
+    return {"blocks": blocks, "suppressed": [b for b in blocks if b.get("suppressed_years")],
+            "scorecard": got["scorecard"] or [], "focus": _focus(got["focus"]),
             "assessment": _assessment(got["assessment"]), "level1": _level1(got["level1"] or [])}
 
 
