@@ -30,22 +30,26 @@ def report(context: AssetExecutionContext) -> MaterializeResult:
                                        "build_seconds": MetadataValue.float(round(site.build_seconds, 2))})
 
 
-def latest_checks(context) -> list[dict]:
-    """Each asset check's latest evaluation (what the quality page counts, as `make run` does)."""
-    from dagster import load_asset_checks_from_modules
+def latest_checks(context, limit: int = 5000) -> list[dict]:
+    """Each asset check's latest evaluation recorded in the instance (what the quality page counts, as `make
+    run` does). Read from the instance's event log, newest first, so that it holds for checks of any job."""
+    import warnings
 
-    from pipelines.definitions import CHECK_MODULES  # the code location's checks (a job holds only its own)
+    from dagster import DagsterEventType, EventRecordsFilter
 
-    keys_ = {k for d in load_asset_checks_from_modules(CHECK_MODULES) for k in d.check_keys}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the event-record API: still the public way in 1.13
+        records = context.instance.get_event_records(
+            EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION), limit=limit, ascending=False)
+    latest: dict[tuple[str, str], tuple] = {}
+    for rec in records:
+        ev = rec.event_log_entry.dagster_event.event_specific_data
+        latest.setdefault((ev.asset_key.to_user_string(), ev.check_name), (ev, rec.event_log_entry.timestamp))
     out = []
-    for key in sorted(keys_, key=lambda k: k.to_user_string()):
-        rec = context.instance.get_latest_asset_check_evaluation_record(key)
-        ev = rec.event.dagster_event.event_specific_data if rec and rec.event and rec.event.dagster_event else None
-        if ev is None or not hasattr(ev, "passed"):  # planned or running: no verdict yet
-            continue
+    for (asset, name), (ev, at) in sorted(latest.items()):
         failed = ev.metadata.get("failed_partitions")
-        said = ev.description or "" if ev.passed else short_warning(key.name, ev.description or "", ev.metadata)
-        out.append({"check": key.name, "asset": key.asset_key.to_user_string(), "passed": ev.passed,
-                    "severity": ev.severity.value, "description": said.removeprefix(f"{key.name}: "),
-                    "evaluated_at": rec.event.timestamp, "failed_partitions": list(failed.value) if failed else []})
+        said = ev.description or "" if ev.passed else short_warning(name, ev.description or "", ev.metadata)
+        out.append({"check": name, "asset": asset, "passed": ev.passed, "severity": ev.severity.value,
+                    "description": said.removeprefix(f"{name}: "), "evaluated_at": at,
+                    "failed_partitions": list(failed.value) if failed else []})
     return out

@@ -13,7 +13,6 @@ a terminal, `make sql` opens Harlequin (a terminal SQL IDE) on the catalog inste
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -80,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="write here instead of standard output")
     p.add_argument("--catalog", type=Path, help="default: $CXEX_DATA_DIR/warehouse.duckdb")
     args = p.parse_args(argv)
-    catalog = args.catalog or Path(os.environ.get("CXEX_DATA_DIR", "data")) / "warehouse.duckdb"
+    if args.catalog is None:
+        from warehouse.layout import DataLayout
+
+        args.catalog = DataLayout.from_env().warehouse_file
+    catalog = args.catalog
     if not catalog.is_file():
         print(f"cxex: no catalog at {catalog}; run make run first", file=sys.stderr)
         return 2

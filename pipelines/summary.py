@@ -7,19 +7,7 @@ once (`internal_cx` and `internal_cx_index` are the same single component).
 
 from __future__ import annotations
 
-
-def check_counts(checks) -> dict[str, int]:
-    """Asset check evaluations, as (passed, severity) pairs: run, passed, warned (failed, severity WARN), failed."""
-    counts = {"run": 0, "passed": 0, "warned": 0, "failed": 0}
-    for passed, severity in checks:
-        counts["run"] += 1
-        if passed:
-            counts["passed"] += 1
-        elif severity == "WARN":
-            counts["warned"] += 1
-        else:
-            counts["failed"] += 1
-    return counts
+from warehouse.report.quality import check_counts  # noqa: F401  (the quality page counts the same way)
 
 
 def summary(cxex, checks=()) -> str:

@@ -15,10 +15,18 @@ import json
 from ..known_defects import defect_of
 
 
-def counts(checks: list[dict]) -> dict[str, int]:
-    """run / passed / warned / failed, as `make run` prints them (pipelines/summary.py check_counts)."""
-    from pipelines.summary import check_counts
+def check_counts(checks) -> dict[str, int]:
+    """Asset check evaluations, as (passed, severity) pairs: run, passed, warned (failed, severity WARN), failed.
+    `make run`'s summary counts with this too (pipelines/summary.py)."""
+    counts = {"run": 0, "passed": 0, "warned": 0, "failed": 0}
+    for passed, severity in checks:
+        counts["run"] += 1
+        counts["passed" if passed else "warned" if severity == "WARN" else "failed"] += 1
+    return counts
 
+
+def counts(checks: list[dict]) -> dict[str, int]:
+    """run / passed / warned / failed of the page's checks, as `make run` prints them."""
     return check_counts([(c["passed"], c["severity"]) for c in checks])
 
 
