@@ -77,20 +77,25 @@ lock: setup ## re-resolve pyproject.toml into requirements-dev.lock and requirem
 check-lock: setup ## resolve the locks against the package index for Python 3.11-3.13 on Linux, macOS and Windows
 	CXEX_LOCK_ONLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_lock.py
 
-report: setup ## rebuild the report site from what is published (make run first) and print its path
+report: $(STAMP_RUNTIME) ## rebuild the report site from what is published (make run first) and print its path
 	$(BIN)/python -m pipelines.report
 
-report-screenshots: setup ## rebuild the report site and write PNG screenshots (1280 and 375 px) to $(CXEX_DATA_DIR)/report_screenshots
+# the screenshots' one extra: playwright (driving Debian's chromium), at the dev lock's pin, not the test tools
+STAMP_SCREENSHOTS := $(VENV)/.installed-screenshots
+$(STAMP_SCREENSHOTS): $(STAMP_RUNTIME) requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input -c requirements-dev.lock playwright
+	@touch $@
+
+report-screenshots: $(STAMP_SCREENSHOTS) ## rebuild the report site and write PNG screenshots (1280 and 375 px) to $(CXEX_DATA_DIR)/report_screenshots
 	$(BIN)/python -m pipelines.report --screenshots "$(CXEX_DATA_DIR)/report_screenshots" $(if $(AGENCY),--agency $(AGENCY))
 
 clean: ## remove the environment and the local data directory
 	rm -rf $(VENV) data
 
-sql: setup ## analysts' shell: the catalog read-only in Harlequin (a terminal SQL IDE); piped SQL prints its result: echo "select * from dim_agency" | make sql
+sql: $(STAMP_RUNTIME) ## the catalog read-only: Q="select ..." (or SQL on stdin) prints every row; FORMAT=csv|parquet, OUT=file; no query: Harlequin
 	@test -f "$(CXEX_DATA_DIR)/warehouse.duckdb" || { echo "cxex: no catalog at $(CXEX_DATA_DIR)/warehouse.duckdb; run make run first" >&2; exit 2; }
-	@# from the data folder: the catalog's views read paths relative to it (the folder can be moved or copied)
-	@cd "$(CXEX_DATA_DIR)" && if [ -t 0 ]; then "$(abspath $(BIN))/harlequin" --read-only warehouse.duckdb; \
-	else "$(abspath $(BIN))/hsql" --read-only warehouse.duckdb --file -; fi
+	@if [ -z "$$Q" ] && [ -t 0 ]; then "$(BIN)/harlequin" --read-only "$(CXEX_DATA_DIR)/warehouse.duckdb"; \
+	else $(BIN)/python -m warehouse.sql_shell $${Q:+--query "$$Q"} --format "$(or $(FORMAT),table)" $(if $(OUT),--out "$(OUT)"); fi
 
 help: ## list the targets and what they do
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-13s %s\n", $$1, $$2 }'

@@ -17,12 +17,12 @@ from .common import commit_snapshot
                                         *keys.DIMENSION_KEYS.values(), *keys.FEVS_EXTRA_PUBLISHED],
        group_name="publish", kinds={"duckdb"}, required_resource_keys={"cxex"})
 def warehouse_catalog(context: AssetExecutionContext) -> MaterializeResult:
-    """Commit the run's tables as one snapshot, then $CXEX_DATA_DIR/warehouse.duckdb: a view per table of
-    that snapshot (columns commented), quality.validation_results and quality.validation_results_latest.
+    """Commit the run's tables as one snapshot, then $CXEX_DATA_DIR/warehouse.duckdb: a table per table of
+    that snapshot (columns commented), catalog_snapshot, quality.validation_results and quality.validation_results_latest.
 
     This step is the run's commit: every publish step before it only staged its table's new version,
     so a failed step leaves the whole previous snapshot current (warehouse/publish.py). Open the
-    catalog read-only with `make sql` (its views read paths relative to the data folder). The file holds only views, rebuilt into a
+    catalog read-only with `make sql` or any DuckDB tool, from anywhere (it holds the rows). The file is rebuilt into a
     temporary file and renamed into place, so open connections keep the snapshot they opened.
     """
     layout = context.resources.cxex.layout

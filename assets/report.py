@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue
 
+from warehouse.known_defects import short_warning
 from warehouse.report import publish_report
 
 from . import keys
@@ -18,12 +19,38 @@ def report(context: AssetExecutionContext) -> MaterializeResult:
     """<publish>/report/index.html: overview (EX vs CX scatter, sortable scorecard, robust factors), one page per
     agency, data quality, data dictionary and methodology; charts by plotly.js written once into the site, no network.
 
-    Generated from the published tables only (plus _manifest.json and the validation results), so it shows nothing a
-    BI user of the tables cannot see. Open it from file:// or from the object store it is published to.
+    Generated from the published tables only (plus _manifest.json, the validation results and each asset check's
+    latest verdict), so it shows nothing a BI user of the tables cannot see. Open it from file:// or from the object
+    store it is published to.
     """
     cxex = context.resources.cxex
-    site = publish_report(cxex.store, cxex.layout.validation_glob)
+    site = publish_report(cxex.store, cxex.layout.validation_glob, checks=latest_checks(context))
     context.log.info(f"report site: {site.index} ({site.pages} pages, {site.bytes / 1e6:.1f} MB, {site.build_seconds:.1f}s)")
     return MaterializeResult(metadata={"url": MetadataValue.url(site.url), "path": MetadataValue.path(site.index),
                                        "pages": site.pages, "bytes": site.bytes,
                                        "build_seconds": MetadataValue.float(round(site.build_seconds, 2))})
+
+
+def latest_checks(context, limit: int = 5000) -> list[dict]:
+    """Each asset check's latest evaluation recorded in the instance (what the quality page counts, as `make
+    run` does). Read from the instance's event log, newest first, so that it holds for checks of any job."""
+    import warnings
+
+    from dagster import DagsterEventType, EventRecordsFilter
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the event-record API: still the public way in 1.13
+        records = context.instance.get_event_records(
+            EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION), limit=limit, ascending=False)
+    latest: dict[tuple[str, str], tuple] = {}
+    for rec in records:
+        ev = rec.event_log_entry.dagster_event.event_specific_data
+        latest.setdefault((ev.asset_key.to_user_string(), ev.check_name), (ev, rec.event_log_entry.timestamp))
+    out = []
+    for (asset, name), (ev, at) in sorted(latest.items()):
+        failed = ev.metadata.get("failed_partitions")
+        said = ev.description or "" if ev.passed else short_warning(name, ev.description or "", ev.metadata)
+        out.append({"check": name, "asset": asset, "passed": ev.passed, "severity": ev.severity.value,
+                    "description": said.removeprefix(f"{name}: "), "evaluated_at": at,
+                    "failed_partitions": list(failed.value) if failed else []})
+    return out

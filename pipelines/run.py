@@ -43,26 +43,31 @@ def parse_args(argv: list[str] | None = None):
                     "Dagster run (recorded in $DAGSTER_HOME, visible in `make ui`); publication follows.")
     p.add_argument("--source", default="", help="comma-separated sources to run: fevs, workforce, a11, css "
                                                 "(default: all). `make run SOURCE=fevs`")
-    p.add_argument("--partitions", default="", help="partitions to run: a range START-END or a comma list, e.g. "
+    p.add_argument("--partitions", default="", help="partitions to run: a range START-END or a comma list in the source's keys, e.g. "
                                                     "2022-2023, 202301-202312, FY2024Q1-FY2024Q4 (default: every partition "
                                                     "with data). `make run SOURCE=fevs PARTITIONS=2022-2023`")
     p.add_argument("--no-publish", action="store_true", help="validate and compute only; publish nothing")
     return p.parse_args([] if argv is None else argv)
 
 
-def select_partitions(available: list[str], spec: str) -> list[str]:
-    """The available partitions a spec names: `A-B` (inclusive, by key order) or `a,b,c`."""
-    if not spec:
-        return available
-    wanted: list[str] = []
-    for part in spec.split(","):
-        part = part.strip()
-        start, sep, end = part.partition("-")
-        if sep:
-            wanted += [k for k in available if start <= k <= end]
-        elif part:
-            wanted += [k for k in available if k == part]
-    return sorted(set(wanted), key=available.index)
+def select_partitions(available: list[str], spec: str, label: str = "partitions") -> list[str]:
+    """The available partitions a spec names (assets/partition_spec.py; raises PartitionSpecError)."""
+    from assets.partition_spec import select
+
+    return select(available, spec, label)
+
+
+def refused_partitions(spec: str, specs: list, layout) -> list[str]:
+    """Each chosen source's objection to PARTITIONS (empty: run), before any work."""
+    from assets.partition_spec import PartitionSpecError
+
+    refused = []
+    for source in specs if spec else ():
+        try:
+            select_partitions(source.available(layout), spec, source.label)
+        except PartitionSpecError as e:
+            refused.append(f"{e}" + ("" if len(specs) == 1 else f" (SOURCE={source.name} runs one source)"))
+    return refused
 
 
 def execute(job_name, instance, tags: dict, asset_selection=None):
@@ -191,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         cxex = defs.resources["cxex"]
         layout = cxex.layout
         check_data_dir(layout.root)
+        if refused := refused_partitions(args.partitions, [SOURCES[name] for name in chosen], layout):
+            raise SettingError("\ncxex: ".join(refused))
         from warehouse.preflight import before_the_lock
 
         local_publish = before_the_lock(cxex, chosen, list(SOURCES))  # every setting, the folders claimed

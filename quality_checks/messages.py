@@ -29,7 +29,9 @@ def failure_messages(events: Iterable) -> list[str]:
 
 def warning_messages(events: Iterable) -> list[str]:
     """Failed non-blocking (WARN) checks: reported, never fatal."""
-    return [f"{c.check_name}: {c.description}" for c in _failed_checks(events, "WARN")]
+    from warehouse.known_defects import short_warning
+
+    return [short_warning(c.check_name, c.description, c.metadata) for c in _failed_checks(events, "WARN")]
 
 
 def run_events(instance, run_id: str) -> list:

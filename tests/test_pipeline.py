@@ -15,12 +15,14 @@ from assets import keys
 from pipelines import run as run_module
 from tests import hand_data
 from tests.conftest import copy_default_run, land, make_defs, run_publish, run_year, write_prdf
+from warehouse.bi_files import file_version
 from warehouse.catalog import connect as open_catalog
 
 
 def _published_state(data_dir):
     pub = data_dir / "publish"
-    return {t: ((pub / t).resolve(), (pub / t / "data.parquet").read_bytes()) for t in ("fevs_item_scores", "ex_index_scores")}
+    return {t: (file_version(pub / t / "data.parquet"), (pub / t / "data.parquet").read_bytes())
+            for t in ("fevs_item_scores", "ex_index_scores")}
 
 
 def test_full_graph_materializes_with_dagster(data_dir):

@@ -45,18 +45,19 @@ def test_contract_rejects_drift():
 def test_publish_swaps_atomically_and_failure_keeps_last_good(tmp_path):
     c = load("ex_index_scores")
     first = publish_table(tmp_path, c, _table(), "run-aaaaaaaa")
-    link = tmp_path / "ex_index_scores"
-    assert link.is_symlink() and pq.read_table(link).num_rows == 3
-    good_target, good_bytes = link.resolve(), (link / "data.parquet").read_bytes()
+    stable = tmp_path / "ex_index_scores" / "data.parquet"  # a real file at a stable path (BI tools)
+    assert not stable.is_symlink() and not stable.parent.is_symlink() and pq.read_table(stable).num_rows == 3
+    good_bytes = stable.read_bytes()
     with pytest.raises(ContractError):
         publish_table(tmp_path, c, _table(agency_code=["A", "A", "C"]), "run-bbbbbbbb")
-    assert link.resolve() == good_target and (link / "data.parquet").read_bytes() == good_bytes
+    assert stable.read_bytes() == good_bytes
     assert read_manifest(tmp_path)["tables"]["ex_index_scores"]["version"] == first.version
     for i in range(4):
         publish_table(tmp_path, c, _table(n=4 + i), f"run-{i}cccccccc")
-    assert pq.read_table(link).num_rows == 7
+    assert pq.read_table(stable).num_rows == 7
     assert len([p for p in (tmp_path / ".versions" / "ex_index_scores").iterdir()]) == 3  # pruned
     assert not list(tmp_path.glob(".*.link")) and not list((tmp_path / ".versions" / "ex_index_scores").glob(".tmp-*"))
+    assert not list(stable.parent.glob(".*.tmp"))
 
 
 def test_catalog_rebuild_does_not_disturb_an_open_reader(tmp_path):
@@ -95,7 +96,7 @@ def test_catalog_builds_over_a_table_published_before_its_contract_gained_column
     eei_delta_points" on a data folder published before the point deltas); it describes the columns the table has."""
     pub, wh = tmp_path / "publish", tmp_path / "warehouse.duckdb"
     publish_table(pub, load("ex_index_scores"), _table(), "run-1")
-    data = (pub / "ex_index_scores").resolve() / "data.parquet"
+    data = pub / read_manifest(pub)["tables"]["ex_index_scores"]["file"]
     old = pq.read_table(data).drop_columns(["level1_key"])  # as the earlier release wrote it
     data.unlink()
     pq.write_table(old, data)

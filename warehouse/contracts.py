@@ -205,7 +205,11 @@ def _text_dictionaries_as_declared(table: pa.Table) -> pa.Table:
 
 
 def conform(table: pa.Table, contract: Contract) -> pa.Table:
-    """Return `table` with exactly the contract's columns, order and types, or raise ContractError."""
+    """Return `table` with exactly the contract's columns, order and types, or raise ContractError.
+    Coded columns get their names first (warehouse/code_names.py), wherever a table is conformed."""
+    from .code_names import with_code_names
+
+    table = with_code_names(contract.table, table)
     have, want = set(table.column_names), set(contract.column_names)
     if have != want:
         raise ContractError(

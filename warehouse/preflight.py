@@ -5,7 +5,7 @@ needs beyond them, before it takes the lock or recovers anything: the sources as
 level, the source-file limits, the publish options as JSON, an object store's credentials and
 reachability (one listing, abandoned after PROBE_SECONDS), DAGSTER_HOME absolute and writable, and
 the data directory and a local publish location claimed as cxex's (warehouse/lease.py).
-(`PARTITIONS` syntax: pipelines/partition_spec.py.)
+(`PARTITIONS` syntax: assets/partition_spec.py.)
 """
 
 from __future__ import annotations

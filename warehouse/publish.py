@@ -7,12 +7,14 @@ checksum) is written to a temporary name and renamed over the old one, the way D
 Iceberg snapshot commits. The manifest is the truth; everything else is derived from it:
 
 - local, where the platform has directory symlinks: `publish/current` is one symlink to
-  `.snapshots/<snapshot>/`, a folder of one symlink per table to its version; `publish/<table>` is a
-  fixed symlink to `current/<table>`. A reader that resolves `publish/current` once reads one snapshot.
-- local without symlinks (Windows without developer mode): no links; readers resolve through the
-  manifest (the catalog's views and `LocalStore.read_table` always do).
+  `.snapshots/<snapshot>/`, a folder of one symlink per table to its version. A reader that resolves
+  `publish/current` once reads one snapshot.
+- local, everywhere: `publish/<table>/data.parquet` is a real file (no link) at a stable path for BI
+  tools and copies of the folder, annotated with its snapshot and column descriptions
+  (warehouse/bi_files.py); without symlinks (Windows without developer mode) readers of one whole
+  snapshot resolve through the manifest (the catalog and `LocalStore.read_table` always do).
 - object storage (CXEX_PUBLISH_URL=s3://bucket/prefix, gs://, az://, ...): the same layout of objects;
-  the manifest is one object put (atomic); `<table>/data.parquet` copies follow for convenience.
+  the manifest is one object put (atomic); annotated `<table>/data.parquet` copies follow (bi_files).
 
 A kill before the rename leaves the previous snapshot whole (the run's versions are orphans that
 recovery and pruning remove); a kill after it leaves the new snapshot whole, and links behind it are
@@ -65,11 +67,6 @@ def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
-
-
-def current_version_dir(publish_root: Path, table: str) -> Path | None:
-    link = publish_root / table
-    return link.resolve() if link.is_symlink() else None
 
 
 MANIFEST = "_manifest.json"
@@ -313,9 +310,17 @@ class LocalStore(_Store):
         os.replace(tmp, link)
 
     def _derive(self, manifest: dict) -> None:
-        """Links from the manifest: a snapshot folder, `current` swapped to it, `<table>` -> current/<table>."""
-        if not manifest.get("snapshot") or not self.links:
+        """From the manifest: a snapshot folder of links, `current` swapped to it (where the platform has
+        links), then the BI tools' real files `<table>/data.parquet` (warehouse/bi_files.py)."""
+        if not manifest.get("snapshot"):
             return
+        if self.links:
+            self._derive_links(manifest)
+        from .bi_files import write_stable_files
+
+        write_stable_files(self.root, manifest)
+
+    def _derive_links(self, manifest: dict) -> None:
         snaps = self.root / SNAPSHOTS
         snap = snaps / manifest["snapshot"]
         if not snap.is_dir():
@@ -330,8 +335,6 @@ class LocalStore(_Store):
         fault_point("snapshot_linked")
         self._swap_link(f"{SNAPSHOTS}/{manifest['snapshot']}", self.root / CURRENT)  # readers switch here, at once
         fault_point("links_switched")
-        for t in manifest["tables"]:
-            self._swap_link(f"{CURRENT}/{t}", self.root / t)
 
     def repair(self, orphans_before: float | None = None) -> None:
         """Re-derive the links from the committed manifest (after a kill between commit and links) and
@@ -449,10 +452,14 @@ class ObjectStore(_Store):
         return hashlib.sha256(body).hexdigest()
 
     def _derive(self, manifest: dict) -> None:
-        """`<table>/data.parquet` copies of the snapshot's versions (each copy atomic; the set is the manifest)."""
+        """`<table>/data.parquet` annotated copies of the snapshot's versions (warehouse/bi_files.py; each
+        put atomic; the set is the manifest)."""
+        from .bi_files import annotated_bytes
+
         for t, e in manifest.get("tables", {}).items():
             if e.get("snapshot") == manifest.get("snapshot"):  # committed in this snapshot
-                self.fs.copy(self._key(e.get("file") or _version_file(t, e["version"])), self._key(t, DATA_FILE))
+                body = self.fs.cat_file(self._key(e.get("file") or _version_file(t, e["version"])))
+                self.fs.pipe(self._key(t, DATA_FILE), annotated_bytes(body, t, e))
 
     def read_table(self, table: str, run_id: str | None = None) -> pa.Table:
         with self.fs.open(self.version_path(table, run_id), "rb") as f:

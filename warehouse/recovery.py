@@ -78,21 +78,13 @@ def clean(root: Path, publish_root: Path | None, older_than: float) -> list[Path
 
 
 def catalog_pins(warehouse_file: Path, store) -> bool:
-    """Whether the catalog's views read exactly the committed snapshot's versions."""
-    import duckdb
+    """Whether the catalog holds exactly the committed snapshot's versions (its catalog_snapshot table)."""
+    from .catalog import pinned_versions
 
     manifest = store.read_manifest()
     if not warehouse_file.exists():
         return not manifest["tables"]
-    try:
-        con = duckdb.connect(str(warehouse_file), read_only=True)
-        try:
-            sql = "\n".join(r[0] for r in con.execute("SELECT sql FROM duckdb_views() WHERE NOT internal").fetchall())
-        finally:
-            con.close()
-    except duckdb.Error:
-        return False
-    return all(f"/{t}/{e['version']}/" in sql for t, e in manifest["tables"].items())
+    return pinned_versions(warehouse_file) == {t: e["version"] for t, e in manifest["tables"].items()}
 
 
 def recover(layout, store, older_than: float, dead_runs: list[str] = ()) -> list[str]:

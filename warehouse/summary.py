@@ -7,19 +7,7 @@ once (`internal_cx` and `internal_cx_index` are the same single component).
 
 from __future__ import annotations
 
-
-def check_counts(checks) -> dict[str, int]:
-    """Asset check evaluations, as (passed, severity) pairs: run, passed, warned (failed, severity WARN), failed."""
-    counts = {"run": 0, "passed": 0, "warned": 0, "failed": 0}
-    for passed, severity in checks:
-        counts["run"] += 1
-        if passed:
-            counts["passed"] += 1
-        elif severity == "WARN":
-            counts["warned"] += 1
-        else:
-            counts["failed"] += 1
-    return counts
+from warehouse.report.quality import check_counts  # noqa: F401  (the quality page counts the same way)
 
 
 def summary(cxex, checks=()) -> str:
@@ -34,8 +22,8 @@ def summary(cxex, checks=()) -> str:
     if checks:
         c = check_counts(checks)
         lines.append(f"Checks: {c['run']} run, {c['passed']} passed, {c['warned']} warned, {c['failed']} failed")
-    lines.append(f"Analysts' shell: make sql (the catalog {layout.warehouse_file}, read-only; "
-                 "echo \"select * from dim_agency\" | make sql runs one query)")
+    lines.append(f"Analysts' shell: make sql (the catalog {layout.warehouse_file}, read-only, from any folder or DuckDB tool; "
+                 "make sql Q=\"select * from dim_agency\" FORMAT=csv prints every row)")
     from warehouse.report import site_index
 
     if index := site_index(store):
@@ -44,7 +32,7 @@ def summary(cxex, checks=()) -> str:
         return "\n".join(lines)
     con = connect(layout.warehouse_file, cxex.publish_url)  # one read-only connection for every headline
     try:
-        views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        views = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
         names = _names(con, views)
         for view, headline in (("ex_index_scores", _fevs_summary), ("workforce_metrics", _workforce_summary),
                                ("cx_index_scores", _cx_summary), ("agency_scorecard", _scorecard_summary)):

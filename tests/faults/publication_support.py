@@ -90,7 +90,7 @@ def run_publisher(data_dir: Path, run_id: str, hook: str = "", fsize: int = 0, r
 
 def published_set(data_dir: Path) -> dict[str, str]:
     """SHA-256 of everything a reader can reach: the manifest, each table's version file it names, the
-    links under publish/ (their targets), and the catalog's view definitions."""
+    links under publish/ (their targets), and the versions the catalog holds."""
     import duckdb
 
     from warehouse.publish import sha256_file
@@ -108,9 +108,9 @@ def published_set(data_dir: Path) -> dict[str, str]:
                 out[f"link:{p.name}"] = os.readlink(p)
     if layout.warehouse_file.exists():
         con = duckdb.connect(str(layout.warehouse_file), read_only=True)
-        sql = sorted(r[0] for r in con.execute("SELECT sql FROM duckdb_views() WHERE NOT internal").fetchall())
+        pins = sorted(map(str, con.execute("SELECT * FROM catalog_snapshot").fetchall()))  # the versions it holds
         con.close()
-        out["catalog"] = hashlib.sha256("\n".join(sql).encode()).hexdigest()
+        out["catalog"] = hashlib.sha256("\n".join(pins).encode()).hexdigest()
     return out
 
 
@@ -141,7 +141,8 @@ def runs_seen(data_dir: Path) -> dict[str, dict[str, set[str]]]:
 
 
 def manifest_matches_files(data_dir: Path) -> list[str]:
-    """Every manifest entry's file exists with the recorded checksum; every link agrees (empty: all good)."""
+    """Every manifest entry's file exists with the recorded checksum; every BI file holds that version (empty: all good)."""
+    from warehouse.bi_files import file_version
     from warehouse.publish import sha256_file
 
     layout, store = layout_and_store(data_dir)
@@ -150,9 +151,9 @@ def manifest_matches_files(data_dir: Path) -> list[str]:
         path = Path(store.version_path(t))
         if not path.exists() or sha256_file(path) != e["sha256"]:
             problems.append(f"{t}: {path} missing or checksum differs")
-        link = layout.publish_root / t
-        if store.links and (not link.is_symlink() or link.resolve() != path.parent.resolve()):
-            problems.append(f"{t}: link {link} does not point at {path.parent}")
+        stable = layout.publish_root / t / "data.parquet"
+        if file_version(stable) != e["version"] or stable.is_symlink() or stable.parent.is_symlink():
+            problems.append(f"{t}: {stable} is not a real file of version {e['version']}")
     return problems
 
 

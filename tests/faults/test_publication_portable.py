@@ -1,5 +1,5 @@
 """Portability (issue 17 items 3 and 6): the catalog works after the data folder is moved or copied
-(its views read paths relative to the catalog's folder), and publication works where the platform
+(it holds the snapshot's rows: tests/test_catalog_portable.py), and publication works where the platform
 has no directory symlinks (Windows without developer mode: os.symlink raises OSError 1314, "A
 required privilege is not held by the client"), readers then resolving through the manifest."""
 
@@ -25,7 +25,7 @@ def test_the_catalog_works_after_the_data_folder_is_moved_and_copied(tmp_path, m
     copy = tmp_path / "copy"
     shutil.copytree(moved, copy, symlinks=True)
     for folder in (moved, copy):
-        con = connect(folder / "warehouse.duckdb", "")  # file_search_path = the catalog's folder
+        con = connect(folder / "warehouse.duckdb", "")
         assert {t: con.execute(f'SELECT DISTINCT run_id FROM "{t}"').fetchall() for t in TABLES} == \
             {t: [("runA0000-aaaa",)] for t in TABLES}
         con.close()

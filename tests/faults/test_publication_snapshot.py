@@ -18,7 +18,8 @@ A, B = "runA0000-aaaa", "runB0000-bbbb"
 
 # hook point -> which snapshot the manifest names after the kill
 POINTS = [("version_written:3", A), ("pending_recorded:5", A), ("manifest_written", A),
-          ("manifest_committed", B), ("snapshot_linked", B), ("links_switched", B), ("catalog_written", B)]
+          ("manifest_committed", B), ("snapshot_linked", B), ("links_switched", B), ("stable_file_written:2", B),
+          ("catalog_written", B)]
 
 
 def _assert_whole(data_dir, expected_manifest_run):

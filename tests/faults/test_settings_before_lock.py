@@ -1,6 +1,6 @@
 """Every setting checked before the lock (issue 34 item 3), in the forms the issue tried: each is refused
 by `make run`'s entry point in one line naming the variable, with the data directory untouched (no
-marker, no lock, no recovery, no Dagster home). `PARTITIONS` is pipelines/partition_spec.py's.
+marker, no lock, no recovery, no Dagster home). `PARTITIONS` is assets/partition_spec.py's.
 """
 
 from __future__ import annotations

@@ -26,15 +26,15 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from ..contracts import all_contracts
-from . import charts, fevs_pages
+from . import charts, fevs_pages, leaders, quality
+from .extras import SITE_DIR, freshness, methodology_html, site_index  # noqa: F401  (site_index: warehouse/summary.py)
 from .data import open_published, provenance, rows, sample_periods, validations
 
 HERE = Path(__file__).parent
 METHODOLOGY = HERE.parents[1] / "docs" / "methodology.md"
-SITE_DIR = "report"
 KEEP_VERSIONS = 2
 NOT_PUBLISHED = "not yet published"
 
@@ -103,7 +103,9 @@ def _env() -> Environment:
     env.filters["fmt"] = fmt
     env.filters["sortkey"] = lambda v: "" if v is None else (f"{v:.6f}" if isinstance(v, float) else str(v))
     env.globals["agency_file"] = lambda code: agency_file(code)
-    env.filters["fig"] = lambda fig: json.dumps(fig, separators=(",", ":"), default=str).replace("</", "<\\/")
+    env.filters["fig"] = pass_context(lambda ctx, fig: json.dumps(leaders.stamp(fig, bool(ctx.get("sample"))), separators=(",", ":"),
+                                                                  default=str).replace("</", "<\\/"))
+    env.filters["q"] = leaders.q_text
     return env
 
 
@@ -111,8 +113,10 @@ def agency_file(code: str) -> str:
     return "agency/" + re.sub(r"[^A-Za-z0-9_-]", "_", code) + ".html"
 
 
-def build_site(out: Path, store, validation_glob: str | None = None, methodology: Path | None = METHODOLOGY) -> dict:
-    """Write the site into the (new, empty) folder `out` from what `store` publishes; returns counts."""
+def build_site(out: Path, store, validation_glob: str | None = None, methodology: Path | None = METHODOLOGY,
+               checks: list[dict] | None = None) -> dict:
+    """Write the site into the (new, empty) folder `out` from what `store` publishes; returns counts.
+    `checks`: each asset check's latest verdict (assets/report.py latest_checks) for the quality page."""
     from plotly.offline import get_plotlyjs
 
     con, present = open_published(store, validation_glob)
@@ -128,38 +132,46 @@ def build_site(out: Path, store, validation_glob: str | None = None, methodology
     for name in ("style.css", "report.js"):
         shutil.copyfile(HERE / "static" / name, out / "assets" / name)
     series = _measure_series(con, present)
-    agencies = _agencies(con, present, series)
+    short = leaders.short_names(con, present)
+    agencies = _agencies(con, present, series, short)
     per_agency = _per_agency(con, present)
+    items = leaders.item_scores(con, present)
+    overview = _overview(con, present, short)
+    glance = {r["agency_code"]: {**r, "year": y["year"]} for y in overview["years"][::-1] for r in y["headlines"]}  # latest wins
     pages = {"index.html": env.get_template("overview.html").render(root="", page="overview", agencies=agencies,
                                                                    intent=fevs_pages.intent_block(con, present),
-                                                                   **_overview(con, present), **common)}
+                                                                   headline_measures=leaders.HEADLINES, **overview, **common)}
     trends = fevs_pages.item_trends(con, present) or {}
     for a in agencies:
         pages[agency_file(a["agency_code"])] = env.get_template("agency.html").render(
-            root="../", page="agency", agency=a, item_trends=trends.get(a["agency_code"]),
+            root="../", page="agency", agency=a, items=items.get(a["agency_code"]), glance=glance.get(a["agency_code"]),
+            headline_measures=leaders.HEADLINES, item_trends=trends.get(a["agency_code"]),
             **_agency(a["agency_code"], series, per_agency), **common)
+    checks = checks or []
+    sources, known = quality.sources(validations(con, present), checks)
     pages["quality.html"] = env.get_template("quality.html").render(
-        root="", page="quality", manifest=_freshness(manifest, built_at), validations=_validations(con, present),
-        provenance=prov, **common)
+        root="", page="quality", manifest=freshness(manifest, built_at), validations=sources, known=known,
+        checks=quality.check_rows(checks), check_counts=quality.counts(checks), provenance=prov, **common)
     published = manifest.get("tables", {})
     pages["dictionary.html"] = env.get_template("dictionary.html").render(
         root="", page="dictionary", contracts=all_contracts(), published=published, **common)
     if common["has_methodology"]:
         pages["methodology.html"] = env.get_template("methodology.html").render(
-            root="", page="methodology", body=_methodology_html(methodology), **common)
+            root="", page="methodology", body=methodology_html(methodology), **common)
     for name, html in pages.items():
         (out / name).write_text(html, encoding="utf-8")
     con.close()
     return {"pages": len(pages), "agencies": len(agencies)}
 
 
-def publish_report(store, validation_glob: str | None = None, methodology: Path | None = METHODOLOGY) -> Site:
+def publish_report(store, validation_glob: str | None = None, methodology: Path | None = METHODOLOGY,
+                   checks: list[dict] | None = None) -> Site:
     """Build the site beside the published tables of `store` and make it current; see the module docstring."""
     t = time.perf_counter()
     if getattr(store, "remote", False):
         with tempfile.TemporaryDirectory(prefix="cxex-report-") as tmp:
             site = Path(tmp) / SITE_DIR
-            counts = build_site(site, store, validation_glob, methodology)
+            counts = build_site(site, store, validation_glob, methodology, checks)
             files = sorted(p for p in site.rglob("*") if p.is_file())
             size = sum(p.stat().st_size for p in files)
             for p in sorted(files, key=lambda p: p.name == "index.html"):  # index.html last
@@ -172,7 +184,7 @@ def publish_report(store, validation_glob: str | None = None, methodology: Path 
     version = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
     tmp = versions / f".tmp-{uuid.uuid4().hex}"
     try:
-        counts = build_site(tmp, store, validation_glob, methodology)
+        counts = build_site(tmp, store, validation_glob, methodology, checks)
         os.rename(tmp, versions / version)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -190,7 +202,7 @@ def publish_report(store, validation_glob: str | None = None, methodology: Path 
     return Site(str(index), index.absolute().as_uri(), counts["pages"], size, time.perf_counter() - t)
 
 
-def _agencies(con, present: set[str], series: dict) -> list[dict]:
+def _agencies(con, present: set[str], series: dict, short: dict[str, str] | None = None) -> list[dict]:
     """Every agency of the scorecard, and every other agency with a published figure (e.g. one whose every
     FEVS cell is suppressed): one page each."""
     found = {}
@@ -203,16 +215,22 @@ def _agencies(con, present: set[str], series: dict) -> list[dict]:
     if "workforce_metrics" in present:
         names = dict(con.execute("""SELECT agency_code, arg_max(agency_name, fiscal_year) FROM workforce_metrics
                                     WHERE org_level = 'agency' AND agency_name IS NOT NULL GROUP BY agency_code""").fetchall())
+    if "dim_agency" in present:
+        names = {**dict(con.execute("SELECT agency_code, agency_name FROM dim_agency").fetchall()), **names}
+    for r in found.values():
+        r["agency_name"] = r["agency_name"] or names.get(r["agency_code"])
     for d in series.values():
         for code in d["by_agency"]:
             if code not in found:
                 name = names.get(code) or ("OPM's pooled group of small agencies" if code == "XX" else None)
                 found[code] = {"agency_code": code, "agency_name": name, "size_group": "unknown", "last_year": None,
                                "in_scorecard": False}
+    for r in found.values():
+        r["short_name"] = (short or {}).get(r["agency_code"]) or r["agency_code"]
     return [found[c] for c in sorted(found)]
 
 
-def _overview(con, present: set[str]) -> dict:
+def _overview(con, present: set[str], short: dict[str, str] | None = None) -> dict:
     if "agency_scorecard" not in present:
         return {"years": [], "default_year": None}
     years = [r[0] for r in con.execute("SELECT DISTINCT year FROM agency_scorecard ORDER BY year DESC").fetchall()]
@@ -229,12 +247,17 @@ def _overview(con, present: set[str]) -> dict:
                              ORDER BY ex_rank NULLS LAST, cx_rank NULLS LAST, agency_code""", [y])
         scatters = []
         for measure, label in (("cx_index", "CX index"), ("internal_cx_index", "Internal CX index")):
-            pts = [r for r in table if r["ex_index"] is not None and r[measure] is not None]
+            pts = [{**r, "short_name": (short or {}).get(r["agency_code"]) or r["agency_code"]}
+                   for r in table if r["ex_index"] is not None and r[measure] is not None]
+            for p, shown in zip(pts, leaders.place_labels(pts, "ex_index", measure, [p["short_name"] for p in pts])):
+                p["label"] = shown
             link = linkage.get((y, measure))
             scatters.append({"measure": measure, "label": label, "points": pts, "link": link,
                              "sentence": _scatter_sentence(y, label, pts, link),
                              "figure": charts.scatter(pts, "ex_index", measure, "EX index", label) if pts else None})
-        out.append({"year": y, "table": table, "scatters": scatters, "factors": _factors(con, present, y)})
+        factors = _factors(con, present, y)
+        out.append({"year": y, "table": table, "scatters": scatters, "headlines": leaders.headline_rows(table, short or {}),
+                    "factors": leaders.dedupe_factor_groups(factors) if factors else factors})
     return {"years": out, "default_year": both or years[0], "factors_published": "ex_cx_factors" in present}
 
 
@@ -284,9 +307,13 @@ def _measure_series(con, present: set[str]) -> dict:
 def _agency(code: str, series: dict, per_agency: dict) -> dict:
     blocks = []
     for key, title, unit, drawn, ref in MEASURES:
-        have = [m for m in drawn if code in series.get(m, {}).get("by_agency", {})]
+        cells = {m: series.get(m, {}).get("by_agency", {}).get(code, {}) for m in drawn}
+        have = [m for m in drawn if any(v is not None and not supp for v, supp in cells[m].values())]  # a line to draw
         if not have:
-            blocks.append({"key": key, "title": title, "figure": None, "table": None})
+            withheld = sorted({y for m in drawn for y, (_, supp) in cells[m].items() if supp})
+            table = {"years": withheld, "cols": [(LABELS[m], [cells[m].get(y, (None, False)) for y in withheld])
+                                                 for m in drawn if cells[m]]} if withheld else None
+            blocks.append({"key": key, "title": title, "unit": unit, "figure": None, "table": table, "suppressed_years": withheld})
             continue
         years = sorted({y for m in have for y in series[m]["years"]})
         lines, cols = [], []
@@ -300,7 +327,8 @@ def _agency(code: str, series: dict, per_agency: dict) -> dict:
         blocks.append({"key": key, "title": title, "unit": unit, "figure": charts.lines(lines, unit),
                        "table": {"years": years, "cols": cols}})
     got = {k: v.get(code, []) if v is not None else None for k, v in per_agency.items()}
-    return {"blocks": blocks, "scorecard": got["scorecard"] or [], "focus": _focus(got["focus"]),
+    return {"blocks": blocks, "suppressed": [b for b in blocks if b.get("suppressed_years")],
+            "scorecard": got["scorecard"] or [], "focus": _focus(got["focus"]),
             "assessment": _assessment(got["assessment"]), "level1": _level1(got["level1"] or [])}
 
 
@@ -353,68 +381,3 @@ def _assessment(found: list[dict] | None) -> dict | None:
 
 def _level1(found: list[dict]) -> dict | None:
     return {"year": found[0]["survey_year"], "rows": found} if found else None
-
-
-def _validations(con, present: set[str]) -> list[dict]:
-    out: dict[str, list[dict]] = {}
-    for v in validations(con, present):
-        v["failures_text"] = [_failure_words(f) for f in (v["failures"] or [])]
-        out.setdefault(v["asset"], []).append(v)
-    return [{"asset": a, "partitions": ps, "failed": sum(not p["success"] for p in ps), "last": max(p["validated_at"] for p in ps),
-             "kinds": _input_kinds(ps)} for a, ps in out.items()]
-
-
-def _input_kinds(partitions: list[dict]) -> str:
-    """Whether a source's validated inputs were the generated sample, landed files, or both."""
-    files = [f.strip() for p in partitions for f in (p["source_files"] or "").split(",")]
-    kinds = {"sample" if f.startswith("samples/") else "landed" if f.startswith("landing/") else "reference" for f in files if f}
-    return " and ".join(sorted(kinds)) or "n/a"
-
-
-def _failure_words(f: dict) -> str:
-    """A failing expectation in words: what was expected, how many rows broke it, examples and rows."""
-    what = f["expectation"].removeprefix("expect_").replace("_", " ")
-    text = f"Expected {what}" + (f" (column {f['col']})" if f["col"] else "")
-    if f["unexpected"] is not None:
-        text += f": {f['unexpected']:,} value(s) did not"
-    elif f["observed"] is not None:
-        text += f": observed {f['observed']}"
-    if f["sample_values"]:
-        text += f", e.g. {', '.join(map(str, json.loads(f['sample_values'])[:3]))}"
-    if f["sample_rows"]:
-        text += f" at row(s) {', '.join(map(str, json.loads(f['sample_rows'])[:5]))}"
-    return text + f" [{f['file'] or 'no file'}; suite {f['suite']}]"
-
-
-def _freshness(manifest: dict, now: datetime) -> list[dict]:
-    out = []
-    for name, t in sorted(manifest.get("tables", {}).items()):
-        published = datetime.fromisoformat(t["published_at"])
-        out.append({**t, "name": name, "age_days": (now - published).total_seconds() / 86400})
-    return out
-
-
-def _methodology_html(path: Path) -> str:
-    """docs/methodology.md as HTML; links to other repository files become plain text (not in the site)."""
-    import mistune
-
-    html = mistune.create_markdown(plugins=["table", "strikethrough"])(path.read_text(encoding="utf-8"))
-
-    def link(m: re.Match) -> str:
-        href, inner = m.group(1), m.group(2)
-        if href.startswith(("http://", "https://", "#", "mailto:")):
-            return m.group(0)
-        if href.split("#")[0].endswith("data_dictionary.md"):
-            return f'<a href="dictionary.html">{inner}</a>'
-        return f"<span>{inner}</span>"
-
-    return re.sub(r'<a href="([^"]*)"[^>]*>(.*?)</a>', link, html, flags=re.S)
-
-
-def site_index(store) -> str | None:
-    """Where the current site's index.html is (local path or object-store URL), or None before the first build."""
-    if getattr(store, "remote", False):
-        key = store._key(SITE_DIR, "index.html")
-        return store._uri(SITE_DIR, "index.html") if store.fs.exists(key) else None
-    index = Path(store.root) / SITE_DIR / "index.html"
-    return str(index) if index.exists() else None

@@ -23,7 +23,8 @@ _AXIS = {"gridcolor": "#e5e5e5", "zerolinecolor": "#9e9e9e", "automargin": True}
 
 
 def scatter(points: list[dict], x: str, y: str, x_title: str, y_title: str) -> dict:
-    """Agencies as labelled markers, one trace per size group (colour and symbol)."""
+    """Agencies as markers, one trace per size group (colour and symbol), labelled with each point's `label`
+    (short names that do not overlap: warehouse/report/leaders.py place_labels) and named in full on hover."""
     traces = []
     for i, group in enumerate(SIZE_GROUPS):
         pts = [p for p in points if p["size_group"] == group]
@@ -31,7 +32,7 @@ def scatter(points: list[dict], x: str, y: str, x_title: str, y_title: str) -> d
             continue
         traces.append({
             "type": "scatter", "mode": "markers+text", "name": group.replace("_", " "),
-            "x": [p[x] for p in pts], "y": [p[y] for p in pts], "text": [p["agency_code"] for p in pts],
+            "x": [p[x] for p in pts], "y": [p[y] for p in pts], "text": [p.get("label", p["agency_code"]) for p in pts],
             "textposition": "top center", "textfont": {"size": 10},
             "hovertext": [f"{p['agency_name'] or p['agency_code']}: {x_title} {p[x]:+.2f}, {y_title} {p[y]:+.2f}" for p in pts],
             "hoverinfo": "text",

@@ -15,7 +15,8 @@ from ..publish import latest_run_files
 # Published tables the site reads (the three of issue 14 are optional: shown once published).
 TABLES = ("agency_scorecard", "cx_ex_linkage", "ex_index_scores", "fevs_intent_to_leave", "workforce_metrics",
           "cx_index_scores", "internal_cx_scores", "ex_cx_factors", "focus_area_scores", "agency_assessment",
-          "intent_vs_attrition", "intent_vs_attrition_correlations", "fevs_item_scores", "dim_fevs_item")  # the last four: fevs_pages.py
+          "intent_vs_attrition", "intent_vs_attrition_correlations", "fevs_item_scores", "dim_fevs_item",  # fevs_pages.py
+          "dim_agency")  # names
 PROVENANCE = ("source", "source_file", "source_sha256", "source_is_sample", "source_retrieved_at")
 
 

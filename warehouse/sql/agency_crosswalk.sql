@@ -16,7 +16,7 @@ WITH seen AS (
     WHERE org_level = 'subelement' AND agency_subelement_code NOT IN (SELECT agency_subelement_code FROM workforce_agencies)
     UNION ALL
     SELECT 'a11_service_provider', service_provider_id,
-           concat_ws(' / ', department, nullif(bureau, ''), service_provider_name), agency_code
+           concat_ws(' / ', department, nullif(bureau, ''), service_provider_name), nullif(agency_code, '')
     FROM (SELECT DISTINCT service_provider_id, department, bureau, service_provider_name, agency_code FROM registry)
     UNION ALL
     SELECT DISTINCT 'gsa_css', agency_code, NULL, agency_code FROM internal_cx_scores

@@ -52,6 +52,14 @@
     var year = document.getElementById("year");
     if (year) year.addEventListener("change", function () { switchYear(year); });
     document.querySelectorAll("table.sortable").forEach(sortable);
+    var search = document.getElementById("agency-search");
+    if (search) search.addEventListener("change", function () {  // an agency picked from the list opens its page
+      var want = search.value.trim().toLowerCase();
+      var opts = Array.prototype.slice.call(document.querySelectorAll("#agency-list option"));
+      var hit = opts.filter(function (o) { return o.value.toLowerCase() === want; })[0] ||
+                opts.filter(function (o) { return want && o.value.toLowerCase().indexOf(want) >= 0; })[0];
+      if (hit) window.location.href = hit.dataset.href;
+    });
     document.querySelectorAll("details").forEach(function (d) {
       d.addEventListener("toggle", function () { draw(d); });
     });
