@@ -1,17 +1,10 @@
 """`make run`: Dagster runs every source, then publishes, and this prints the summary.
 
-The runs are the ones a backfill or the landing sensor makes: one run of a source's job per contiguous
-range of its partitions (FEVS years, workforce months, A-11 quarters, CSS years), then one run of the
-`publish` job, whose catalog step commits every published table as one snapshot. They are executed
-with Dagster's public `execute_job` on the instance at $DAGSTER_HOME (so `make ui` shows them), with
-the executor the jobs declare (pipelines/jobs.py). Publication follows the same rule whoever starts
-the `publish` job (assets/common.py `publish_from_staging`): a partition whose blocking check failed
-keeps its last good staged output, so its tables keep their content; everything else publishes.
-
-Settings are checked before any work (exit 2), one writer per data directory (exit 3 when another
-holds it), and a start after a killed run recovers first (pipelines/recovery.py). Exit 1 when a
-partition or the publication failed.
-"""
+One run of a source's job per contiguous range of its partitions (what a backfill or the landing sensor
+makes), then one run of the `publish` job (assets/publication.py: one snapshot, by the rule every launcher
+follows), executed by Dagster's public `execute_job` on the instance at $DAGSTER_HOME (`make ui` shows
+them). Exit 2: a bad setting, before any work; 3: another run holds the folder; 1: a partition or the
+publication failed (its tables keep their last good content)."""
 
 from __future__ import annotations
 
@@ -21,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warehouse.preflight import check_data_dir
 from warehouse.settings import SettingError, other
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -98,16 +92,6 @@ def failed_partitions(result) -> list[str]:
         if not ev.passed and ev.severity.value == "ERROR" and "failed_partitions" in ev.metadata:  # warnings never fail one
             bad += [p for p in ev.metadata["failed_partitions"].value if p not in bad]
     return bad
-
-
-def check_data_dir(root: Path) -> None:
-    """The data directory exists (or can be made) and is writable, else one clear line."""
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise OSError(f"data directory {root} cannot be created ({e.strerror}); set CXEX_DATA_DIR to a writable folder") from None
-    if not os.access(root, os.W_OK | os.X_OK):
-        raise OSError(f"data directory {root} is not writable; set CXEX_DATA_DIR to a writable folder")
 
 
 @dataclass

@@ -112,3 +112,13 @@ def before_the_lock(cxex, chosen: list[str] | None = None, known: list[str] | No
     local = local_publish_root(cxex.publish_url)
     claim_data_dir(cxex.layout.root, local)
     return local
+
+
+def check_data_dir(root: Path) -> None:
+    """The data directory exists (or can be made) and is writable, else one clear line."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OSError(f"data directory {root} cannot be created ({e.strerror}); set CXEX_DATA_DIR to a writable folder") from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise OSError(f"data directory {root} is not writable; set CXEX_DATA_DIR to a writable folder")
