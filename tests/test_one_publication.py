@@ -2,7 +2,7 @@
 by runs launched through the webserver's GraphQL `launchRun` (what the UI's Launch and Materialize buttons
 send), and by the Dagster daemon on sensor ticks (the landing sensor, then the automation sensor that
 requests the publication) gives the same snapshot: every table with the same rows (their `run_id`
-provenance column aside, which names the run that made them) and the same table set.
+provenance columns aside, which name the runs and versions that made them) and the same table set.
 
 The landed file is tests/hand_data.py's PRDF (OPM's 2018 PRDF columns, a few respondents per agency) and
 CXEX_USE_SAMPLE=never, so each path reads exactly one file: small enough for three whole publications.
@@ -51,12 +51,19 @@ def _landed(root: Path, source: Path) -> None:
 
 
 def snapshot(data_dir: Path) -> dict[str, str]:
-    """Each published table's rows as a digest (assets/common.py content_digest: run_id aside)."""
+    """Each published table's rows as a digest, its provenance columns aside (they name the runs and the
+    versions, with their timestamps, that a table was made from; assets/common.py content_digest)."""
     from assets.common import content_digest
+    from warehouse.contracts import provenance_columns
     from warehouse.publish import open_store
 
     store = open_store("", data_dir / "publish", data_dir, 3)
-    return {t: content_digest(store.read_table(t)) for t in sorted(store.read_manifest()["tables"])}
+    aside = {c.name for c in provenance_columns()}
+    out = {}
+    for t in sorted(store.read_manifest()["tables"]):
+        table = store.read_table(t)
+        out[t] = content_digest(table.drop_columns([c for c in table.column_names if c in aside]))
+    return out
 
 
 def _wait(url: str, run_id: str, seconds: float = 300) -> str:

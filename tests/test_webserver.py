@@ -202,7 +202,7 @@ def test_backfill_a_range_from_the_ui_and_from_the_cli(dagster_dev):
 
 RUN = """query($id: ID!) { runOrError(runId: $id) { __typename ... on Run { status jobName
   tags { key value } } } }"""
-LAUNCH = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename
+LAUNCH_RUN = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) { __typename
   ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
 
 
@@ -227,7 +227,7 @@ def test_a_failed_make_run_partition_is_run_again_from_the_ui(dagster_dev):
               ["runsOrError"]["results"] if r["jobName"] == "fevs_yearly" and r["status"] == "FAILURE"]
     assert len(failed) == 1, failed
     write_prdf(landed, hand_data.rows(), hand_data.COLUMNS)  # the publisher's corrected file
-    out = graphql(url, LAUNCH, {"p": {"selector": {"repositoryLocationName": "cxex", "repositoryName": "__repository__",
+    out = graphql(url, LAUNCH_RUN, {"p": {"selector": {"repositoryLocationName": "cxex", "repositoryName": "__repository__",
                                                    "jobName": "fevs_yearly"}, "runConfigData": {},
                                       "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "2018"}]}}})
     assert out["launchRun"]["__typename"] == "LaunchRunSuccess", out
