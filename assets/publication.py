@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dagster import AssetKey, AssetSpec, MaterializeResult, multi_asset
+from dagster import AssetCheckResult, AssetCheckSpec, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
 PUBLICATION_OP = "publication"
 
@@ -33,6 +33,27 @@ class Publisher:
 
 
 PUBLISHERS: list[Publisher] = []
+
+
+@dataclass(frozen=True)
+class PublicationCheck:
+    spec: AssetCheckSpec
+    fn: Callable  # context -> AssetCheckResult, evaluated in the publication before the commit and the report
+
+
+CHECKS: list[PublicationCheck] = []
+CHECK_MODULES = ("quality_checks.cross_agency_checks",)  # they declare publication checks
+IN_RUN: dict[str, list] = {}  # run id -> this publication's check results (the report's quality page reads them)
+
+
+def publication_check(spec: AssetCheckSpec):
+    """Declare `fn` a check of a published table, evaluated inside the publication once every table is
+    staged (so the report built after it counts it, as `make run` does)."""
+    def declare(fn):
+        CHECKS.append(PublicationCheck(spec, fn))
+        return fn
+
+    return declare
 
 
 def publisher(key: AssetKey | None = None, deps=(), group_name: str = "publish", kinds=("parquet",), specs=None,
@@ -72,14 +93,19 @@ def ordered(publishers: list[Publisher]) -> list[Publisher]:
 @lru_cache(maxsize=1)
 def publication_asset():
     """The one publication asset over every declared publisher (their modules imported first)."""
+    import importlib
+
     from . import catalog, cross_agency, cx, factors, fevs, fevs_attrition, report, star, workforce  # noqa: F401 (publishers)
 
-    return build_publication(PUBLISHERS)
+    for module in CHECK_MODULES:
+        importlib.import_module(module)
+    return build_publication(PUBLISHERS, CHECKS)
 
 
-def build_publication(publishers: list[Publisher], name: str = PUBLICATION_OP):
+def build_publication(publishers: list[Publisher], checks: list[PublicationCheck] = (), name: str = PUBLICATION_OP):
     """A multi-asset running `publishers` in dependency order, the catalog (the commit) and the report last."""
     from .keys import PUBLISH_REPORT, WAREHOUSE_CATALOG
+    from .sources.files import SourceFileError
 
     final = [p for k in (WAREHOUSE_CATALOG, PUBLISH_REPORT) for p in publishers if k in p.keys]  # the commit, then the site
     order = ordered([p for p in publishers if p not in final]) + final
@@ -88,16 +114,35 @@ def build_publication(publishers: list[Publisher], name: str = PUBLICATION_OP):
         group_name="publish", deps=sorted({*(d.asset_key for d in spec.deps), *tables}, key=lambda k: k.to_user_string()))
         for p in order for spec in p.specs]  # one group: the UI selects the publication whole
 
-    @multi_asset(name=name, specs=specs, can_subset=False, required_resource_keys={"cxex"})
+    @multi_asset(name=name, specs=specs, check_specs=[c.spec for c in checks], can_subset=False,
+                 required_resource_keys={"cxex"})
     def publication(context):
-        """Every published table, then the commit of one snapshot (the catalog) and the report site."""
-        results: list[MaterializeResult] = []
+        """Every published table, its checks, then the commit of one snapshot (the catalog) and the report site."""
+        results: list = []
         for p in order:
-            out = p.fn(context)
+            if p is (final or [None])[0]:
+                results += _checked(context, checks)
+            try:
+                out = p.fn(context)
+            except SourceFileError as e:  # a landed file it reads is unreadable: that table keeps its version
+                context.log.warning(f"{', '.join(k.to_user_string() for k in p.keys)} kept as published: {e}")
+                results += [MaterializeResult(asset_key=k, metadata={"published": False, "reason": str(e)}) for k in p.keys]
+                continue
             if isinstance(out, MaterializeResult):
                 results.append(MaterializeResult(asset_key=p.keys[0], metadata=out.metadata))
             else:
                 results += list(out)
-        yield from results  # reported once the snapshot is committed
+        IN_RUN.pop(context.run_id, None)
+        yield from sorted(results, key=lambda r: isinstance(r, AssetCheckResult))  # once the snapshot is committed
 
     return publication
+
+
+def _checked(context, checks) -> list:
+    out = []
+    for c in checks:
+        r = c.fn(context)
+        out.append(AssetCheckResult(asset_key=c.spec.asset_key, check_name=c.spec.name, passed=r.passed, severity=r.severity,
+                                    metadata=r.metadata, description=r.description))
+    IN_RUN[context.run_id] = out
+    return out

@@ -24,14 +24,19 @@ def report(context: AssetExecutionContext) -> MaterializeResult:
     store it is published to.
     """
     cxex = context.resources.cxex
-    site = publish_report(cxex.store, cxex.layout.validation_glob, checks=latest_checks(context))
-    context.log.info(f"report site: {site.index} ({site.pages} pages, {site.bytes / 1e6:.1f} MB, {site.build_seconds:.1f}s)")
-    return MaterializeResult(metadata={"url": MetadataValue.url(site.url), "path": MetadataValue.path(site.index),
-                                       "pages": site.pages, "bytes": site.bytes,
-                                       "build_seconds": MetadataValue.float(round(site.build_seconds, 2))})
+    meta = build_report(cxex, context.instance, context.run_id)
+    context.log.info(f"report site: {meta['path'].value} ({meta['pages'].value} pages, {meta['bytes'].value / 1e6:.1f} MB)")
+    return MaterializeResult(metadata=meta)
 
 
-def latest_checks(context, limit: int = 5000) -> list[dict]:
+def build_report(cxex, instance, run_id: str | None = None) -> dict:
+    """The site from what is published now (`make report` calls this too); its metadata."""
+    site = publish_report(cxex.store, cxex.layout.validation_glob, checks=latest_checks(instance, run_id))
+    return {"url": MetadataValue.url(site.url), "path": MetadataValue.path(site.index), "pages": MetadataValue.int(site.pages),
+            "bytes": MetadataValue.int(site.bytes), "build_seconds": MetadataValue.float(round(site.build_seconds, 2))}
+
+
+def latest_checks(instance, run_id: str | None = None, limit: int = 5000) -> list[dict]:
     """Each asset check's latest evaluation recorded in the instance (what the quality page counts, as `make
     run` does). Read from the instance's event log, newest first, so that it holds for checks of any job."""
     import warnings
@@ -40,12 +45,18 @@ def latest_checks(context, limit: int = 5000) -> list[dict]:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # the event-record API: still the public way in 1.13
-        records = context.instance.get_event_records(
+        records = instance.get_event_records(
             EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION), limit=limit, ascending=False)
     latest: dict[tuple[str, str], tuple] = {}
     for rec in records:
         ev = rec.event_log_entry.dagster_event.event_specific_data
         latest.setdefault((ev.asset_key.to_user_string(), ev.check_name), (ev, rec.event_log_entry.timestamp))
+    import time
+
+    from .publication import IN_RUN
+
+    for r in IN_RUN.get(run_id, []) if run_id else []:  # this publication's own checks, evaluated before the report
+        latest[(r.asset_key.to_user_string(), r.check_name)] = (r, time.time())
     out = []
     for (asset, name), (ev, at) in sorted(latest.items()):
         failed = ev.metadata.get("failed_partitions")

@@ -16,17 +16,10 @@ from warehouse.report.screenshots import screenshots
 from warehouse.settings import SettingError
 
 def rebuild(defs, instance) -> dict:
-    """Run the publication (assets/publication.py; tables whose inputs did not change are kept as they are)
-    and return the report site's materialization metadata (`path`: the site's index, `url`, ...)."""
-    from assets import keys
-    from pipelines.jobs import PUBLISH_JOB
-    from pipelines.run import execute
-    from quality_checks.messages import failure_messages
+    """Build the report site from what is published now (the publication's report step, outside a run)."""
+    from assets.report import build_report
 
-    result = execute(PUBLISH_JOB, instance, {})
-    if not result.success:
-        raise RuntimeError("the report site was not built: " + "; ".join(failure_messages(result.all_events)))
-    return next(m.metadata for m in result.asset_materializations_for_node("publication") if m.asset_key == keys.PUBLISH_REPORT)
+    return build_report(defs.resources["cxex"], instance)
 
 
 def main(argv: list[str] | None = None) -> int:

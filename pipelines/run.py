@@ -70,7 +70,9 @@ def execute(job_name, instance, tags: dict, asset_selection=None):
 
     from pipelines import jobs
 
-    job_name = getattr(job_name, "name", job_name)
+    if not isinstance(job_name, str):  # a job of definitions of the caller's own (tests): in-process, as is
+        return job_name.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config(), tags=tags,
+                                           asset_selection=list(asset_selection) if asset_selection else None)
     return execute_job(reconstructable(getattr(jobs, jobs.LAUNCHABLE[job_name])), instance, run_config=run_config(),
                        tags=tags, asset_selection=list(asset_selection) if asset_selection else None)
 
@@ -116,7 +118,7 @@ def run_source(spec, args, defs, layout, instance) -> SourceOutcome:
         partitions = select_partitions(spec.available(layout), args.partitions)
     except (SourceFileError, OSError) as e:
         outcome.ok = False
-        outcome.err.append(f"cxex: {spec.label} failed; its tables keep their last good version:\n  {shown(str(e))}")
+        outcome.err.append(f"cxex: {spec.label} failed; {spec.label} tables keep their last good version:\n  {shown(str(e))}")
         return outcome
     if not partitions:
         outcome.out.append(f"cxex: {spec.label}: no data (nothing landed, and no sample used)")
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [s.strip() for s in args.source.split(",") if s.strip()] or list(SOURCES)
         unknown = [s for s in chosen if s not in SOURCES]
         if unknown:
-            raise SettingError(f"SOURCE: unknown source(s) {', '.join(unknown)}; choose from {', '.join(SOURCES)}")
+            raise SettingError(f"SOURCE={args.source}: unknown source(s) {', '.join(unknown)}; choose from {', '.join(SOURCES)}")
         cxex = defs.resources["cxex"]
         layout = cxex.layout
         check_data_dir(layout.root)

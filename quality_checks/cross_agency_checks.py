@@ -1,21 +1,22 @@
 """The crosswalk must account for every agency identifier the sources use (a warning that names them)."""
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec
 
 from assets import keys
 from assets.common import publication_of
 from assets.cross_agency import curated_agencies
+from assets.publication import publication_check
 
 from .gx_runner import ExpectationSpec as E
 from .gx_runner import run_suite
 from .results import check_result
 
 
-@asset_check(asset=keys.PUBLISH_AGENCY_CROSSWALK, name="agency_crosswalk_complete", blocking=False,
-             required_resource_keys={"cxex"},
-             description="Warning: every agency code seen in any source is in the curated crosswalk "
-                         "(warehouse/reference/agency_crosswalk.csv); unmapped codes are listed, their rows kept.")
-def agency_crosswalk_complete(context: AssetCheckExecutionContext) -> AssetCheckResult:
+@publication_check(AssetCheckSpec(
+    "agency_crosswalk_complete", asset=keys.PUBLISH_AGENCY_CROSSWALK, blocking=False,
+    description="Warning: every agency code seen in any source is in the curated crosswalk "
+                "(warehouse/reference/agency_crosswalk.csv); unmapped codes are listed, their rows kept."))
+def agency_crosswalk_complete(context) -> AssetCheckResult:
     frame = context.resources.cxex.store.read_table("agency_crosswalk", publication_of(context)).to_pandas()
     codes = sorted(curated_agencies().column("agency_code").to_pylist())
     # the offending value is the identifier a source uses ("a11_service_provider:multi-rec"), not its empty agency

@@ -38,7 +38,7 @@ SETTINGS = {
 SECRETS = {"publish_options": "CXEX_PUBLISH_OPTIONS", "alert_webhook": "CXEX_ALERT_WEBHOOK",
            "touchpoints_api_key": "CXEX_TOUCHPOINTS_API_KEY"}
 OTHER = {"remote_sources": "CXEX_REMOTE_SOURCES", "log_level": "CXEX_LOG_LEVEL",
-         "fault_hook": "CXEX_FAULT_HOOK", "run_workers": "CXEX_RUN_WORKERS",  # fault_hook: tests only (warehouse/faults.py)
+         "fault_hook": "CXEX_FAULT_HOOK",  # fault_hook: tests only (warehouse/faults.py)
          "writer_lease": "CXEX_WRITER_LEASE"}  # set by cxex itself: the writer lease this process holds (warehouse/lease.py)
 
 

@@ -258,7 +258,7 @@ def _overview(con, present: set[str], short: dict[str, str] | None = None) -> di
         factors = _factors(con, present, y)
         out.append({"year": y, "table": table, "scatters": scatters, "headlines": leaders.headline_rows(table, short or {}),
                     "factors": leaders.dedupe_factor_groups(factors) if factors else factors})
-    return {"years": out, "default_year": both or years[0], "factors_published": "ex_cx_factors" in present}
+    return {"years": out, "default_year": both or (years[0] if years else None), "factors_published": "ex_cx_factors" in present}
 
 
 def _scatter_sentence(year: int, label: str, pts: list[dict], link: dict | None) -> str:

@@ -27,7 +27,7 @@ def open_published(store, validation_glob: str | None) -> tuple[duckdb.DuckDBPyC
     for name in TABLES:
         if name in store.read_manifest().get("tables", {}) and store.exists(name):
             arrow = store.read_table(name)  # noqa: F841  (DuckDB reads the local variable by name)
-            where = " WHERE org_level = 'agency'" if name == "fevs_item_scores" else ""  # the site shows agencies' items only
+            where = " WHERE org_level IN ('agency', 'government')" if name == "fevs_item_scores" else ""  # no LEVEL1 items on the site
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM arrow{where}')
             present.add(name)
     # each partition's latest validation run only (the site shows no older one): a fifth of the files
