@@ -37,10 +37,11 @@ def short_names(con, present: set[str]) -> dict[str, str]:
     return dict(con.execute("SELECT agency_code, short_name FROM dim_agency WHERE short_name IS NOT NULL").fetchall())
 
 
-def place_labels(points: list[dict], x: str, y: str, text: list[str], width_px: float = 440, height_px: float = 240) -> list[str]:
+def place_labels(points: list[dict], x: str, y: str, text: list[str], width_px: float = 320, height_px: float = 200) -> list[str]:
     """The labels to draw so that none overlaps another label or a marker (the rest stay on hover): the
     points farthest from the middle first, a label kept where its box (about 7 px a character, 16 px
-    high, just above its marker, in a plot of about `width_px` × `height_px`) meets nothing kept."""
+    high, just above its marker, in a plot of about `width_px` × `height_px`: the narrowest the page draws it,
+    at 375 px; wider plots only spread the labels further) meets nothing kept."""
     if not points:
         return []
     xs, ys = [p[x] for p in points], [p[y] for p in points]
@@ -52,7 +53,7 @@ def place_labels(points: list[dict], x: str, y: str, text: list[str], width_px: 
     shown = [""] * len(points)
     for i in sorted(range(len(points)), key=lambda i: -((at[i][0] - cx) ** 2 + (at[i][1] - cy) ** 2)):
         px, py = at[i]
-        w = 7 * len(text[i]) + 6
+        w = 8 * len(text[i]) + 10
         box = (px - w / 2, py + 7, px + w / 2, py + 23)
         clear = lambda b: box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3]  # noqa: E731
         if all(clear(b) for b in boxes) and all(clear(m) for j, m in enumerate(markers) if j != i):
