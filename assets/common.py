@@ -116,10 +116,8 @@ def nothing_to_publish(context: AssetExecutionContext, table_name: str, reason: 
 
 def publish_result(context: AssetExecutionContext, contract, table: pa.Table, partition_col: str,
                    built_from: dict | None = None) -> MaterializeResult:
-    """Write `table` as a new version. When the run also builds the catalog, or belongs to a publication
-    (`publication_of`), the version stays staged and the catalog step commits every table of the run
-    (or publication) as one snapshot (warehouse/publish.py); a run without either commits this table
-    on its own and rebuilds the catalog."""
+    """Stage `table` as a new version (kept as it is when its fingerprint is unchanged); the catalog step of
+    the same publication (assets/publication.py) commits every staged table as one snapshot."""
     table = conform_facts(table, contract)  # star columns and explicit keys (warehouse/star.py)
     publication = publication_of(context)
     store = context.resources.cxex.store
@@ -130,8 +128,6 @@ def publish_result(context: AssetExecutionContext, contract, table: pa.Table, pa
         return MaterializeResult(metadata={"dagster/row_count": current["rows"], "rows": current["rows"],
                                            "version": current["version"], "sha256": current["sha256"], "unchanged": True})
     pub = store.stage(contract, table, context.run_id, fingerprint, publication)
-    if not commits_at_catalog(context) and publication == context.run_id:  # neither a catalog step nor a publication
-        commit_snapshot(context)
     parts = sorted(set(table.column(partition_col).to_pylist()))
     sample_parts = sorted({r[partition_col] for r in table.select([partition_col, "source_is_sample"]).to_pylist()
                            if r["source_is_sample"]}) if "source_is_sample" in table.column_names else []
@@ -178,24 +174,10 @@ def publication_fingerprint(cxex, contract, table: pa.Table, built_from: dict | 
             "settings": hashlib.sha256(settings.encode()).hexdigest(), "contract": str(contract.version)}
 
 
-PUBLICATION_TAG = "cxex/publication"
-
-
 def publication_of(context) -> str:
-    """The publication a run stages into: its `cxex/publication` tag (`make run` publishes each source's
-    tables from that source's worker, then the cross-agency tables, catalog and commit in a last run,
-    all one snapshot), else the run's own id. A run with the tag and no catalog step leaves the commit
-    to the publication's last run."""
+    """The publication a run stages into: the run's own (publication is one step, assets/publication.py)."""
     context = getattr(context, "op_execution_context", context)  # an asset check's context wraps the op's
-    return context.run.tags.get(PUBLICATION_TAG) or context.run_id
-
-
-def commits_at_catalog(context) -> bool:
-    """Whether this run also runs the catalog step, which commits the run's tables as one snapshot."""
-    from .keys import WAREHOUSE_CATALOG
-
-    selected = context.run.asset_selection or context.job_def.asset_layer.selected_asset_keys
-    return WAREHOUSE_CATALOG in selected
+    return context.run_id
 
 
 def commit_snapshot(context) -> tuple[dict | None, list[str]]:

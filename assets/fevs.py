@@ -135,10 +135,14 @@ def fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
 
 
 def _fevs_intent_to_leave(context, layout, year: int) -> dict:
+    return _stage_from_responses(context, layout, year, "fevs_intent_to_leave", compute_intent_to_leave)
+
+
+def _stage_from_responses(context, layout, year: int, name: str, compute) -> dict:
+    """A year's table computed from its typed responses (with their provenance), staged; its metadata."""
     raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
-    table = add_provenance(compute_intent_to_leave(raw, year, context.resources.cxex.min_respondents),
-                           read_provenance(raw), context.run_id)
-    out = layout.staging("fevs_intent_to_leave", PARTITION_COL, str(year))
+    table = add_provenance(compute(raw, year, context.resources.cxex.min_respondents), read_provenance(raw), context.run_id)
+    out = layout.staging(name, PARTITION_COL, str(year))
     write_parquet_atomic(table, out)
     return {"rows": table.num_rows, "path": MetadataValue.path(str(out)),
             "suppressed_cells": sum(table.column("suppressed").to_pylist())}
@@ -156,13 +160,7 @@ def fevs_item_shares(context: AssetExecutionContext) -> MaterializeResult:
 
 
 def _fevs_item_shares(context, layout, year: int) -> dict:
-    raw = layout.raw("fevs_responses", PARTITION_COL, str(year))
-    table = add_provenance(compute_item_shares(raw, year, context.resources.cxex.min_respondents),
-                           read_provenance(raw), context.run_id)
-    out = layout.staging("fevs_item_shares", PARTITION_COL, str(year))
-    write_parquet_atomic(table, out)
-    return {"rows": table.num_rows, "path": MetadataValue.path(str(out)),
-            "suppressed_cells": sum(table.column("suppressed").to_pylist())}
+    return _stage_from_responses(context, layout, year, "fevs_item_shares", compute_item_shares)
 
 
 @publisher(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",
