@@ -8,14 +8,7 @@ from .publication import publisher
 from .common import commit_snapshot
 
 
-@publisher(key=keys.WAREHOUSE_CATALOG, deps=[keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
-                                        keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES,
-                                        keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES,
-                                        keys.PUBLISH_INTERNAL_CX_SCORES, keys.PUBLISH_AGENCY_CROSSWALK,
-                                        keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
-                                        keys.PUBLISH_EX_CX_FACTORS, keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT,
-                                        *keys.DIMENSION_KEYS.values(), *keys.FEVS_EXTRA_PUBLISHED],
-       group_name="publish", kinds={"duckdb"}, required_resource_keys={"cxex"})
+@publisher(key=keys.WAREHOUSE_CATALOG, group_name="publish", kinds={"duckdb"}, required_resource_keys={"cxex"})  # after every table
 def warehouse_catalog(context: AssetExecutionContext) -> MaterializeResult:
     """Commit the run's tables as one snapshot, then $CXEX_DATA_DIR/warehouse.duckdb: a table per table of
     that snapshot (columns commented), catalog_snapshot, quality.validation_results and quality.validation_results_latest.

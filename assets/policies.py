@@ -1,6 +1,6 @@
 """What the UI shows of each asset beyond its code: freshness windows, column schemas, automation."""
 
-from datetime import timedelta
+from functools import lru_cache
 
 from dagster import AutomationCondition, FreshnessPolicy, TableColumn, TableColumnConstraints, TableSchema
 
@@ -8,32 +8,17 @@ from warehouse.contracts import exists as contract_exists, load as load_contract
 
 from . import keys
 
-# How old a published table may get before the UI marks it stale: each source's release cadence
-# plus its publication lag (warn first, fail later). Tables rebuilt from every source follow the
-# fastest one (workforce, monthly).
-DAY = timedelta(days=1)
-FRESHNESS = {
-    keys.PUBLISH_WORKFORCE_METRICS: (45 * DAY, 75 * DAY),
-    keys.PUBLISH_WORKFORCE_AGENCIES: (45 * DAY, 75 * DAY),
-    keys.PUBLISH_CX_SERVICE_SCORES: (100 * DAY, 130 * DAY),
-    keys.PUBLISH_CX_INDEX_SCORES: (100 * DAY, 130 * DAY),
-    keys.PUBLISH_INTERNAL_CX_SCORES: (380 * DAY, 430 * DAY),
-    keys.PUBLISH_FEVS_ITEM_SCORES: (400 * DAY, 550 * DAY),  # FEVS was not fielded in 2025: a gap is normal
-    keys.PUBLISH_EX_INDEX_SCORES: (400 * DAY, 550 * DAY),
-    keys.PUBLISH_FEVS_INTENT_TO_LEAVE: (400 * DAY, 550 * DAY),
-    keys.PUBLISH_FEVS_ITEM_SHARES: (400 * DAY, 550 * DAY),
-    keys.PUBLISH_INTENT_VS_ATTRITION: (45 * DAY, 75 * DAY),
-    keys.PUBLISH_INTENT_VS_ATTRITION_CORRELATIONS: (45 * DAY, 75 * DAY),
-    keys.PUBLISH_AGENCY_CROSSWALK: (45 * DAY, 75 * DAY),
-    keys.PUBLISH_AGENCY_SCORECARD: (45 * DAY, 75 * DAY),
-    keys.PUBLISH_CX_EX_LINKAGE: (45 * DAY, 75 * DAY),
-    keys.PUBLISH_EX_CX_FACTORS: (45 * DAY, 75 * DAY),
-    keys.PUBLISH_FOCUS_AREA_SCORES: (45 * DAY, 75 * DAY),
-    keys.PUBLISH_AGENCY_ASSESSMENT: (45 * DAY, 75 * DAY),
-    keys.WAREHOUSE_CATALOG: (45 * DAY, 75 * DAY),
-    keys.PUBLISH_REPORT: (45 * DAY, 75 * DAY),
-    **{k: (45 * DAY, 75 * DAY) for k in keys.DIMENSION_KEYS.values()},  # the star's dimensions follow the facts
-}
+
+@lru_cache(maxsize=1)
+def freshness_windows() -> dict:
+    """How old each published table may get before the UI marks it stale (warn first, fail later): its
+    source's release cadence plus publication lag, as its spec declares (assets/<source>/spec.py); the
+    catalog and the report follow the fastest source (monthly)."""
+    from .domains import all_specs
+    from .spec import DAY
+
+    windows = {k: spec.freshness for spec in all_specs() for k in spec.published}
+    return {**windows, keys.WAREHOUSE_CATALOG: (45 * DAY, 75 * DAY), keys.PUBLISH_REPORT: (45 * DAY, 75 * DAY)}
 
 
 def _column_schema(table: str, raw: bool = False) -> TableSchema:
@@ -57,7 +42,7 @@ PUBLISH_CONDITION = (AutomationCondition.any_deps_updated().since_last_handled()
 def with_freshness_and_schema(spec):
     """Freshness windows, the column schema of every asset whose table has a contract, and the
     publication condition on every published, cross-agency and catalog asset."""
-    windows = FRESHNESS.get(spec.key)
+    windows = freshness_windows().get(spec.key)
     if windows is not None:
         warn, fail = windows
         spec = spec.replace_attributes(freshness_policy=FreshnessPolicy.time_window(fail_window=fail, warn_window=warn))

@@ -16,7 +16,7 @@ from dagster import (AssetExecutionContext, AutomationCondition, DataVersion, Ma
 
 from . import keys
 from .common import layout_of
-from .sources import touchpoints_api
+from .cx import touchpoints_api
 
 GROUP = "sources"
 

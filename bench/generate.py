@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from assets.sources.fevs_sample import AGENCIES, generate_sample
-from assets.sources.workforce_sample import AGE_LABELS
-from assets.sources.cx_files import registry
+from assets.fevs.sample import AGENCIES, generate_sample
+from assets.workforce.sample import AGE_LABELS
+from assets.cx.layouts import registry
 from warehouse import reference
 
 FEVS_YEARS = (2020, 2021, 2022, 2023, 2024)

@@ -41,12 +41,12 @@ def measure(name: str, code: str, env: dict | None = None) -> dict:
 
 
 FEVS_PARSE = """
-from pathlib import Path; from assets.sources.fevs_prdf import parse_prdf; from warehouse.publish import write_parquet_atomic
+from pathlib import Path; from assets.fevs.prdf import parse_prdf; from warehouse.publish import write_parquet_atomic
 t = parse_prdf(Path({csv!r}), {year}).table; write_parquet_atomic(t, Path({raw!r})); print('{{"rows": %d}}' % t.num_rows)
 """
 FEVS_GX = """
 import pyarrow.parquet as pq; from quality_checks.gx_runner import run_suite
-from quality_checks.fevs_suite import fevs_expectations; from warehouse.fevs_scores import scored_item_columns
+from quality_checks.fevs.suite import fevs_expectations; from warehouse.fevs_scores import scored_item_columns
 t = pq.read_table({raw!r}); o = run_suite(t, 'bench', fevs_expectations({year}, scored_item_columns(t.schema)))
 assert o.success, [f.describe() for f in o.failures]; print('{{"expectations": %d}}' % len(o.outcomes))
 """
@@ -83,8 +83,8 @@ print(json.dumps({{"governmentwide_eei": eei, "item_rows": len(g)}}))
 WORKFORCE_MONTH = """
 import pyarrow.parquet as pq, time, json
 from pathlib import Path; from warehouse.layout import DataLayout
-from assets.sources.workforce_files import month_files, parse_employment; from quality_checks.gx_runner import run_suite
-from quality_checks.workforce_suite import employment_expectations
+from assets.workforce.files import month_files, parse_employment; from quality_checks.gx_runner import run_suite
+from quality_checks.workforce.suite import employment_expectations
 layout = DataLayout(Path({root!r})); t0 = time.perf_counter()
 mf = month_files(layout, {month!r}); t = parse_employment(mf.employment, mf.layout); t1 = time.perf_counter()
 import pyarrow as pa; t = t.append_column("_partition_yyyymm", pa.array([int({month!r})] * t.num_rows, pa.int64()))

@@ -7,19 +7,17 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 from dagster import (AssetSelection, AutomationConditionSensorDefinition, DefaultSensorStatus, Definitions,  # noqa: E402
                      in_process_executor, load_asset_checks_from_modules, load_assets_from_modules, map_asset_specs)
 
-from assets import cx, fevs, remote, workforce  # noqa: E402
+from assets import domains, remote  # noqa: E402
 from assets.policies import with_freshness_and_schema  # noqa: E402
 from assets.publication import publication_asset  # noqa: E402
 from assets.resources import CxexResource, HttpResource  # noqa: E402
-from quality_checks import cross_agency_checks, cx_checks, fevs_checks, workforce_checks  # noqa: E402
 
 from .alerts import run_failure_alert  # noqa: E402
-from .jobs import SOURCES, a11_quarterly, css_yearly, fevs_yearly, publish, workforce_monthly  # noqa: E402, F401
+from .jobs import SOURCE_JOBS, SOURCES, publish  # noqa: E402, F401
 from .schedules import SCHEDULES, observe_remote_sources  # noqa: E402
 from .sensors import SENSORS  # noqa: E402
 
-ASSET_MODULES = [fevs, workforce, cx, remote]  # the publication: one asset of every publisher (assets/publication.py)
-CHECK_MODULES = [fevs_checks, workforce_checks, cx_checks, cross_agency_checks]
+MODULES = [*domains.import_all(), remote]  # every module of every folder with a spec (assets/domains.py), and its checks
 
 automation = AutomationConditionSensorDefinition(
     "cxex_automation", target=AssetSelection.all(), default_status=DefaultSensorStatus.STOPPED,
@@ -33,9 +31,9 @@ def build_definitions(cxex: CxexResource | None = None, http: HttpResource | Non
     the latest built is what `current()` returns (the jobs `make run` executes)."""
     cxex = cxex or CxexResource.from_env()
     built = Definitions(
-        assets=map_asset_specs(with_freshness_and_schema, [*load_assets_from_modules(ASSET_MODULES), publication_asset()]),
-        asset_checks=load_asset_checks_from_modules(CHECK_MODULES),
-        jobs=[fevs_yearly, workforce_monthly, a11_quarterly, css_yearly, publish, observe_remote_sources],
+        assets=map_asset_specs(with_freshness_and_schema, [*load_assets_from_modules(MODULES), publication_asset()]),
+        asset_checks=load_asset_checks_from_modules(MODULES),
+        jobs=[*SOURCE_JOBS.values(), publish, observe_remote_sources],
         schedules=SCHEDULES,
         sensors=[*SENSORS, run_failure_alert, automation],
         resources={"cxex": cxex, "http": http or HttpResource(cxex=cxex)},

@@ -11,16 +11,14 @@ with forkserver and preloaded modules took 70 s for the sample's sources, in-pro
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
-from assets import cx, fevs, workforce
+from assets.domains import source_specs
 
-SOURCES = {spec.name: spec for spec in (fevs.SPEC, workforce.SPEC, cx.A11_SPEC, cx.CSS_SPEC)}
-FEVS_YEARLY_JOB, WORKFORCE_MONTHLY_JOB, A11_QUARTERLY_JOB, CSS_YEARLY_JOB = (s.job for s in SOURCES.values())
+SOURCES = {spec.name: spec for spec in source_specs()}  # one per folder's spec (assets/<source>/spec.py)
 PUBLISH_JOB = "publish"
 
-SOURCE_JOBS = [define_asset_job(spec.job, selection=AssetSelection.keys(*spec.assets),
-                                partitions_def=spec.partitions_def, executor_def=in_process_executor,
-                                description=spec.description) for spec in SOURCES.values()]
-fevs_yearly, workforce_monthly, a11_quarterly, css_yearly = SOURCE_JOBS
+SOURCE_JOBS = {spec.job: define_asset_job(spec.job, selection=AssetSelection.keys(*spec.assets),
+                                          partitions_def=spec.partitions_def, executor_def=in_process_executor,
+                                          description=spec.description) for spec in SOURCES.values()}
 publish = define_asset_job(
     PUBLISH_JOB,
     selection=AssetSelection.groups("publish"),

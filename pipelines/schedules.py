@@ -1,11 +1,11 @@
-"""Schedules, one per release cadence. All are STOPPED by default: turn them on in the UI
-(Automation → Schedules) or with `dagster schedule start -w workspace.yaml <name>`.
+"""Schedules: one per source, built from its spec (assets/<source>/spec.py `schedule`: the publisher's
+release cadence and which partition a tick asks for), and the daily observation of the remote files. All
+are STOPPED by default: turn them on in the UI (Automation → Schedules) or with
+`dagster schedule start -w workspace.yaml <name>`.
 
 - workforce_monthly_schedule: the 20th of each month at 06:00 UTC, the month before (OPM's monthly files).
-  A schedule built from a time-partitioned job runs in its partitions' timezone (UTC); the others
-  run at their hour in America/New_York.
-- a11_quarterly_schedule: A-11 Section 280 data is due 30 days after a quarter ends, so on
-  30 January, 30 April, 30 July and 30 October, for the fiscal quarter that just ended.
+- a11_quarterly_schedule: A-11 Section 280 data is due 30 days after a quarter ends, so on 30 January,
+  30 April, 30 July and 30 October (06:00 Eastern), for the fiscal quarter that just ended.
 - fevs_yearly_schedule: 1 June, the previous survey year (OPM publishes the PRDF in the spring).
 - css_yearly_schedule: 1 December, the fiscal year that ended on 30 September.
 - observe_remote_sources_schedule: daily, observe the remote files' ETag / Last-Modified.
@@ -17,15 +17,13 @@ with the reason shown in the UI.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from dagster import (AssetSelection, DefaultScheduleStatus, DynamicPartitionsDefinition, RunRequest, ScheduleEvaluationContext,
-                     SkipReason, build_schedule_from_partitioned_job, define_asset_job, schedule)
+                     SkipReason, define_asset_job, schedule)
 
 from assets import keys
-from assets.partitions import A11_QUARTERS, CSS_YEARS, FEVS_YEARS, partition_keys_now
+from assets.partitions import partition_keys_now
 
-from .jobs import a11_quarterly, css_yearly, fevs_yearly, workforce_monthly
+from .jobs import SOURCE_JOBS, SOURCES
 
 STOPPED = DefaultScheduleStatus.STOPPED
 TZ = "America/New_York"
@@ -33,20 +31,6 @@ TZ = "America/New_York"
 observe_remote_sources = define_asset_job(
     "observe_remote_sources", selection=AssetSelection.keys(keys.SOURCE_REMOTE_FILES),
     description="Observe every remote source file's ETag / Last-Modified (no download).")
-
-workforce_monthly_schedule = build_schedule_from_partitioned_job(
-    workforce_monthly, name="workforce_monthly_schedule", day_of_month=20, hour_of_day=6,
-    default_status=STOPPED, description="The 20th of each month, 06:00 UTC (the monthly partitions' timezone; the other schedules run "
-                                               "at 06:00 Eastern): the previous month's workforce data.")
-
-
-def quarter_just_ended(when: datetime) -> str:
-    """The fiscal quarter that ended most recently before `when` (FY starts 1 October)."""
-    cal_q = (when.month - 1) // 3  # 0..3: the calendar quarter `when` is in; the one before it just ended
-    year, q = (when.year - 1, 4) if cal_q == 0 else (when.year, cal_q)  # calendar quarter that ended
-    fy = year + 1 if q == 4 else year  # Oct-Dec is Q1 of the next fiscal year
-    fq = {4: 1, 1: 2, 2: 3, 3: 4}[q]
-    return f"FY{fy}Q{fq}"
 
 
 def _request(context, partitions, key: str, what: str):
@@ -58,23 +42,16 @@ def _request(context, partitions, key: str, what: str):
     return RunRequest(partition_key=key, run_key=key, tags={"cxex/trigger": "schedule"})
 
 
-@schedule(job=a11_quarterly, cron_schedule="0 6 30 1,4,7,10 *", execution_timezone=TZ, default_status=STOPPED,
-          name="a11_quarterly_schedule",
-          description="30 days after each fiscal quarter ends (A-11 Section 280's deadline): that quarter.")
-def a11_quarterly_schedule(context: ScheduleEvaluationContext):
-    return _request(context, A11_QUARTERS, quarter_just_ended(context.scheduled_execution_time), "A-11 quarter")
+def source_schedule(spec):
+    """The schedule of a source's spec: at its cron, in its timezone, the partition its spec names for the tick."""
+    when = spec.schedule
 
+    @schedule(job=SOURCE_JOBS[spec.job], cron_schedule=when.cron, execution_timezone=when.timezone, default_status=STOPPED,
+              name=f"{spec.job}_schedule", description=when.description)
+    def _tick(context: ScheduleEvaluationContext):
+        return _request(context, spec.partitions_def, when.partition_for(context.scheduled_execution_time), spec.label)
 
-@schedule(job=fevs_yearly, cron_schedule="0 6 1 6 *", execution_timezone=TZ, default_status=STOPPED,
-          name="fevs_yearly_schedule", description="1 June: the previous year's FEVS public release data file.")
-def fevs_yearly_schedule(context: ScheduleEvaluationContext):
-    return _request(context, FEVS_YEARS, str(context.scheduled_execution_time.year - 1), "FEVS survey year")
-
-
-@schedule(job=css_yearly, cron_schedule="0 6 1 12 *", execution_timezone=TZ, default_status=STOPPED,
-          name="css_yearly_schedule", description="1 December: GSA CSS results for the fiscal year just ended.")
-def css_yearly_schedule(context: ScheduleEvaluationContext):
-    return _request(context, CSS_YEARS, str(context.scheduled_execution_time.year), "CSS fiscal year")
+    return _tick
 
 
 @schedule(job=observe_remote_sources, cron_schedule="0 5 * * *", execution_timezone=TZ, default_status=STOPPED,
@@ -84,5 +61,4 @@ def observe_remote_sources_schedule(context: ScheduleEvaluationContext):
     return RunRequest(run_key=None, tags={"cxex/trigger": "schedule"})
 
 
-SCHEDULES = [workforce_monthly_schedule, a11_quarterly_schedule, fevs_yearly_schedule, css_yearly_schedule,
-             observe_remote_sources_schedule]
+SCHEDULES = [*(source_schedule(s) for s in SOURCES.values() if s.schedule), observe_remote_sources_schedule]

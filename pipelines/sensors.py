@@ -23,13 +23,12 @@ from dagster import (DefaultSensorStatus, DynamicPartitionsDefinition, RunReques
 from assets.landing import landed_fingerprints, partitions_of
 from assets.partitions import missing_keys
 
-from .jobs import (A11_QUARTERLY_JOB, CSS_YEARLY_JOB, FEVS_YEARLY_JOB, PUBLISH_JOB, WORKFORCE_MONTHLY_JOB, a11_quarterly,
-                   css_yearly, fevs_yearly, publish, workforce_monthly)
+from .jobs import SOURCE_JOBS, publish
 
-PARTITIONED_JOBS = [fevs_yearly, workforce_monthly, a11_quarterly, css_yearly]
+PARTITIONED_JOBS = list(SOURCE_JOBS.values())
 
 
-@sensor(name="landing_files", jobs=[fevs_yearly, workforce_monthly, a11_quarterly, css_yearly, publish],
+@sensor(name="landing_files", jobs=[*PARTITIONED_JOBS, publish],
         minimum_interval_seconds=60, default_status=DefaultSensorStatus.STOPPED, required_resource_keys={"cxex"},
         description="New or changed files in $CXEX_DATA_DIR/landing/ → one run per partition they belong to.")
 def landing_files(context: SensorEvaluationContext):

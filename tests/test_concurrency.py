@@ -13,7 +13,6 @@ import multiprocessing as mp
 import duckdb
 from dagster import DagsterInstance, execute_job, reconstructable
 
-from assets import keys
 from tests import hand_data
 from tests.conftest import QUIET, land, make_defs, run_publish, run_year, write_prdf
 from warehouse.catalog import connect

@@ -8,7 +8,7 @@ import statistics
 import pyarrow as pa
 import pytest
 
-from assets.cross_agency import compute_linkage, compute_scorecard
+from assets.cross_agency.assets import compute_linkage, compute_scorecard
 from warehouse.contracts import load
 
 
@@ -158,8 +158,8 @@ def test_a_rerun_on_the_same_tables_gives_the_same_floats_to_the_last_bit(defaul
     database's threads the scorecard, linkage and factor tables of two runs of the sample differed by up
     to 2e-15 (parallel partial sums added in the order the threads finished). Six computations from the
     embedded default's published tables must be identical, bit for bit."""
-    from assets.cross_agency import _sources
-    from assets.factors import factor_inputs
+    from assets.cross_agency.assets import _sources
+    from assets.cross_agency.factors import factor_inputs
     from warehouse.layout import DataLayout
     from warehouse.publish import LocalStore
 

@@ -325,13 +325,14 @@ def test_touchpoints_question_report_pools_channels_and_bounds_the_composite(tmp
 def _range_equals_each_quarter(root):
     """a11_range_frames over every quarter the files hold gives, table for table (row order included, as
     written), what a11_quarter_frames gives one quarter at a time."""
-    from assets import cx
-    from assets.sources import cx_files as cf
+    from assets.cx import assets as cx
+    from assets.cx.spec import available_quarters
+    from assets.cx import files as cf
     from warehouse.layout import DataLayout
 
     layout = DataLayout(root)
     files = cf.a11_files(layout)
-    keys = cx.available_quarters(layout)
+    keys = available_quarters(layout)
     together = cx.a11_quarters(files, keys)
     compared = 0
     for key in keys:
@@ -370,7 +371,7 @@ def test_touchpoints_quarters_read_at_once_equal_each_quarter_alone(tmp_path, as
 
 
 def test_a_quarter_with_no_rows_in_a_range_is_named(tmp_path):
-    from assets.sources import cx_files as cf
+    from assets.cx import files as cf
     from assets.sources.files import SourceFileError
     from warehouse.layout import DataLayout
 
@@ -392,7 +393,7 @@ def test_a_bad_number_in_the_real_per_service_file_names_row_and_column(referenc
     column is checked in one query, and the error names the file, the row and the column."""
     import csv
 
-    from assets.sources import cx_files as cf
+    from assets.cx import files as cf
     from assets.sources.files import SourceFileError
     from warehouse.layout import DataLayout
 
@@ -416,7 +417,7 @@ def test_the_first_bad_column_in_reading_order_is_named_whatever_its_row(referen
     each column had its own query."""
     import csv
 
-    from assets.sources import cx_files as cf
+    from assets.cx import files as cf
     from assets.sources.files import SourceFileError
     from warehouse.layout import DataLayout
 
@@ -439,7 +440,7 @@ def test_a_numeric_column_missing_from_the_question_report_is_named(tmp_path):
     names the file and the missing column instead of a polars ColumnNotFoundError."""
     import csv
 
-    from assets.sources import cx_files as cf
+    from assets.cx import files as cf
     from assets.sources.files import SourceFileError
     from warehouse.layout import DataLayout
 

@@ -7,6 +7,10 @@ import sys
 
 import yaml
 
+from assets.cross_agency.spec import PUBLISH_AGENCY_CROSSWALK, PUBLISH_AGENCY_SCORECARD, PUBLISH_CX_EX_LINKAGE
+from assets.cx.spec import CX_SERVICE_SCORES, PUBLISH_CX_INDEX_SCORES
+from assets.fevs.spec import EX_INDEX_SCORES, FEVS_ITEM_SCORES, PUBLISH_EX_INDEX_SCORES, PUBLISH_FEVS_ITEM_SCORES
+from assets.workforce.spec import PUBLISH_WORKFORCE_METRICS, WORKFORCE_MONTHLY
 from assets import keys
 from tests.conftest import REPO
 
@@ -83,13 +87,13 @@ def test_downstream_tables_depend_on_every_partition_of_their_inputs():
     from pipelines.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    for pub, staged in [(keys.PUBLISH_FEVS_ITEM_SCORES, keys.FEVS_ITEM_SCORES), (keys.PUBLISH_EX_INDEX_SCORES, keys.EX_INDEX_SCORES),
-                        (keys.PUBLISH_WORKFORCE_METRICS, keys.WORKFORCE_MONTHLY), (keys.PUBLISH_CX_INDEX_SCORES, keys.CX_SERVICE_SCORES)]:
+    for pub, staged in [(PUBLISH_FEVS_ITEM_SCORES, FEVS_ITEM_SCORES), (PUBLISH_EX_INDEX_SCORES, EX_INDEX_SCORES),
+                        (PUBLISH_WORKFORCE_METRICS, WORKFORCE_MONTHLY), (PUBLISH_CX_INDEX_SCORES, CX_SERVICE_SCORES)]:
         node = graph.get(pub)
         assert staged in node.parent_keys and node.partitions_def is None
         assert graph.get(staged).partitions_def is not None  # unpartitioned child of a partitioned parent: all partitions
-    assert keys.PUBLISH_AGENCY_CROSSWALK in graph.get(keys.PUBLISH_AGENCY_SCORECARD).parent_keys
-    assert keys.PUBLISH_AGENCY_SCORECARD in graph.get(keys.PUBLISH_CX_EX_LINKAGE).parent_keys
+    assert PUBLISH_AGENCY_CROSSWALK in graph.get(PUBLISH_AGENCY_SCORECARD).parent_keys
+    assert PUBLISH_AGENCY_SCORECARD in graph.get(PUBLISH_CX_EX_LINKAGE).parent_keys
     assert keys.SOURCE_REMOTE_FILES in graph.get(keys.LANDING_REMOTE_FILES).parent_keys
 
 
@@ -113,7 +117,7 @@ def test_published_and_staged_assets_show_their_contract_columns():
 
     from pipelines.definitions import defs
     graph = defs.resolve_asset_graph()
-    for key in (keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_AGENCY_SCORECARD, keys.FEVS_ITEM_SCORES):
+    for key in (PUBLISH_EX_INDEX_SCORES, PUBLISH_AGENCY_SCORECARD, FEVS_ITEM_SCORES):
         schema = graph.get(key).metadata["dagster/column_schema"]
         contract = load(key.path[-1])
         assert [c.name for c in schema.columns] == contract.column_names

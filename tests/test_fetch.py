@@ -20,8 +20,8 @@ import zipfile
 import pytest
 
 from assets.sources.download import main as download_main
-from assets.sources.workforce_files import month_files
-from assets.sources.workforce_sample import fwd_columns
+from assets.workforce.files import month_files
+from assets.workforce.sample import fwd_columns
 from warehouse.layout import DataLayout
 from warehouse.reference import REMOTE_SOURCES_FILE
 

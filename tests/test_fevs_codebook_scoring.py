@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.common import PROVENANCE_META, write_stage
-from assets.sources.fevs_prdf import parse_prdf
+from assets.fevs.prdf import parse_prdf
 from tests.conftest import write_prdf
 from warehouse.fevs_scores import compute_index_scores, compute_item_scores
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from assets.cross_agency import compute_scorecard
+from assets.cross_agency.assets import compute_scorecard
 from warehouse import reference
 from warehouse.contracts import load
 

@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from assets.sources.fevs_sample import generate_sample
+from assets.fevs.sample import generate_sample
 from warehouse import reference
 
 

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.common import PROVENANCE_META, write_stage
-from assets.sources.fevs_prdf import find_fevs_file, parse_prdf
+from assets.fevs.prdf import find_fevs_file, parse_prdf
 from warehouse.fevs_scores import scored_item_columns
-from assets.sources.fevs_sample import generate_sample, sample_path
+from assets.fevs.sample import generate_sample, sample_path
 from assets.sources.files import SourceFileError
 from tests import hand_data
 from tests.conftest import land, write_prdf
@@ -155,7 +155,7 @@ def _as_strings(t: pa.Table) -> pa.Table:
 
 def _general_path(monkeypatch):
     """Force every answer column onto the categorical path (as a file with an unexpected answer takes it)."""
-    from assets.sources import fevs_prdf
+    from assets.fevs import prdf as fevs_prdf
 
     read = fevs_prdf._read_csv_strings
     monkeypatch.setattr(fevs_prdf, "_read_csv_strings", lambda path, sha256=None, as_answers=None: read(path, sha256, lambda c: False))
@@ -166,7 +166,7 @@ def test_answer_enum_path_equals_the_general_path_on_opms_2018_file(reference, m
     """OPM's real 2018 PRDF extract (../shared/reference/fevs/fevs2018_prdf_subset.csv.gz, 101,881 rows; skipped
     when absent): its answer columns are read as ANSWER_ENUM (every value is 1-5, X or blank) and give the same
     table, value for value, as the categorical path every other file takes."""
-    from assets.sources import fevs_prdf
+    from assets.fevs import prdf as fevs_prdf
 
     path = reference / "fevs" / "fevs2018_prdf_subset.csv.gz"
     raw = fevs_prdf._read_csv_strings(path)
@@ -190,7 +190,7 @@ def test_an_answer_outside_the_enum_sends_the_file_down_the_general_path(tmp_pat
     df = df.with_columns(pl.when(pl.int_range(pl.len()) == 5).then(pl.lit(odd)).otherwise(pl.col(col)).alias(col))
     p = tmp_path / "p.csv"
     df.write_csv(p)
-    from assets.sources import fevs_prdf
+    from assets.fevs import prdf as fevs_prdf
 
     raw = fevs_prdf._read_csv_strings(p, None, lambda c: True)
     # every answer column on the general path, but for an x

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from assets.fevs_attrition import compute_intent_vs_attrition
+from assets.cross_agency.attrition import compute_intent_vs_attrition
 
 AGENCIES = ["AG", "DJ", "HS", "NN", "TR", "ED", "DL"]
 INTENT_ANY = [20.0, 25.0, 31.0, 18.0, 40.0, 27.0, 22.0]

@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import AssetSelection, DagsterInstance, materialize
 
+from assets.fevs.spec import EX_INDEX_SCORES, FEVS_ITEM_SCORES, RAW_FEVS_RESPONSES
 from assets import keys
 from pipelines import run as run_module
 from tests import hand_data
@@ -31,7 +32,7 @@ def test_full_graph_materializes_with_dagster(data_dir):
     all_assets = list(defs.assets) + list(defs.asset_checks)
     resources = defs.resources
     instance = DagsterInstance.ephemeral()
-    yearly = AssetSelection.keys(keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES)
+    yearly = AssetSelection.keys(RAW_FEVS_RESPONSES, FEVS_ITEM_SCORES, EX_INDEX_SCORES)
     for year in ("2018", "2024"):
         r = materialize(all_assets, selection=yearly, partition_key=year, resources=resources, instance=instance)
         assert r.success
@@ -260,10 +261,10 @@ def test_report_site_built_by_make_run(default_run, tmp_path, monkeypatch):
 
 def test_factor_screen_recovers_the_planted_structure(default_run):
     """The embedded sample plants one management trait behind three FEVS items, the quit rate and internal
-    CX (assets/sources/planted.py); every other candidate is noise for internal CX. The pooled screen must
+    CX (assets/sources/sample_world.py); every other candidate is noise for internal CX. The pooled screen must
     flag every planted factor robust, with its planted sign, and flag no more noise than Benjamini-Hochberg
     allows at 5 % (rounded up to one discovery). The summary names them and one agency's assessment."""
-    from assets.sources.planted import DERIVED_CANDIDATES, PLANTED_CANDIDATES
+    from assets.sources.sample_world import DERIVED_CANDIDATES, PLANTED_CANDIDATES
 
     data_dir, out = default_run
     con = open_catalog(data_dir / "warehouse.duckdb")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from assets.sources.fevs_prdf import parse_prdf
+from assets.fevs.prdf import parse_prdf
 from warehouse.fevs_scores import scored_item_columns
-from quality_checks.fevs_suite import fevs_expectations
+from quality_checks.fevs.suite import fevs_expectations
 from quality_checks.gx_runner import run_suite
 from tests import hand_data
 from tests.conftest import write_prdf

@@ -17,7 +17,7 @@ import time
 import pytest
 
 from assets.sources.download import DownloadError, HttpClient
-from assets.sources.touchpoints_api import API_KEY_ENV, fetch_endpoint
+from assets.cx.touchpoints_api import API_KEY_ENV, fetch_endpoint
 from tests.http_server import Server
 
 KEY = "tp-secret-key-REDIRECT-7731"

@@ -12,9 +12,9 @@ import json
 
 import pytest
 
-from assets.sources import cx_files as cf
+from assets.cx import files as cf
 from assets.sources.download import DownloadError, HttpClient
-from assets.sources.touchpoints_api import API_KEY_ENV, fetch_touchpoints
+from assets.cx.touchpoints_api import API_KEY_ENV, fetch_touchpoints
 from tests.test_cx_real_layouts import ssa_responses, va_responses, write_touchpoints
 from warehouse.layout import DataLayout
 

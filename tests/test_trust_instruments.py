@@ -1,6 +1,6 @@
 """One instrument at a time (issue #30): FY2024 trust is a thumbs-up share for some services and a
 4-5-of-5 share for others, and the embedded sample plants an offset between them
-(assets/sources/cx_sample.py THUMBS_UP_NEUTRAL_SHARE). The scorecard z-scores trust within each scale
+(assets/cx/sample.py THUMBS_UP_NEUTRAL_SHARE). The scorecard z-scores trust within each scale
 (cx_index_scores.score_within_scale_z), so the FY2024 CX ranks must not move when the thumbs-up
 instrument reads differently: recomputed with every thumbs-up share 40 points lower and half as spread
 (share / 2 − 40: another instrument offset), every agency keeps its rank, while the raw pooled trust
@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from assets.cross_agency import _sources, compute_scorecard
+from assets.cross_agency.assets import _sources, compute_scorecard
 from warehouse import compute
 from warehouse.layout import DataLayout
 from warehouse.publish import LocalStore

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from assets.sources.workforce_files import (agency_lookup, available_months, codes, cube_months, month_files,
+from assets.workforce.files import (agency_lookup, available_months, codes, cube_months, month_files,
                                             parse_actions, parse_employment)
 from warehouse import sql
 from warehouse.layout import DataLayout

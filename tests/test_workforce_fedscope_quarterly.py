@@ -23,7 +23,7 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
-from assets.sources.workforce_files import available_months
+from assets.workforce.files import available_months
 from tests.conftest import make_defs, run_publish
 from tests.test_workforce_formulas import run_months
 from warehouse.layout import DataLayout

@@ -23,8 +23,8 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from assets.sources.workforce_files import KINDS, detect_kind, month_files
-from assets.sources.workforce_sample import fwd_columns
+from assets.workforce.files import KINDS, detect_kind, month_files
+from assets.workforce.sample import fwd_columns
 from tests.conftest import make_defs, run_publish
 from tests.test_workforce_formulas import run_months
 
@@ -165,7 +165,7 @@ def test_large_file_path_cleans_per_distinct_value_and_gives_the_same_table(fy20
     service), and the same error, naming the same first bad row, for a bad count."""
     import pyarrow as pa
 
-    from assets.sources import workforce_files as wf
+    from assets.workforce import files as wf
     from assets.sources.files import SourceFileError
     from warehouse.layout import DataLayout
 
@@ -211,7 +211,8 @@ def test_months_on_two_threads_give_the_same_tables(fy2025, tmp_path, monkeypatc
     import shutil
     import threading
 
-    from assets import common, workforce
+    from assets import common
+    from assets.workforce import assets as workforce
 
     data_dir, _ = fy2025
     par = tmp_path / "data"

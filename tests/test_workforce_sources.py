@@ -9,7 +9,7 @@ import pytest
 from dagster import DagsterInstance
 
 from assets.sources.files import SourceFile, SourceFileError
-from assets.sources.workforce_files import (codes, detect_kind, month_files, parse_actions, parse_agency_lookup,
+from assets.workforce.files import (codes, detect_kind, month_files, parse_actions, parse_agency_lookup,
                                             parse_employment)
 from tests import workforce_data as wd
 from tests.conftest import make_defs, run_publish

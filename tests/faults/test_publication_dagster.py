@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dagster import AssetSpec, materialize
 
+from assets.cross_agency.spec import PUBLISH_AGENCY_SCORECARD
+from assets.fevs.spec import PUBLISH_EX_INDEX_SCORES
 from assets import keys
 from assets.catalog import warehouse_catalog
 from assets.common import publish_result
@@ -35,8 +37,8 @@ def agency_scorecard(context):
 def _publication():
     """The real publication builder over two test publishers and the real catalog (the commit)."""
     catalog = next(p for p in PUBLISHERS if keys.WAREHOUSE_CATALOG in p.keys)
-    mine = [Publisher((AssetSpec(keys.PUBLISH_EX_INDEX_SCORES),), ex_index_scores),
-            Publisher((AssetSpec(keys.PUBLISH_AGENCY_SCORECARD, deps=[keys.PUBLISH_EX_INDEX_SCORES]),), agency_scorecard)]
+    mine = [Publisher((AssetSpec(PUBLISH_EX_INDEX_SCORES),), ex_index_scores),
+            Publisher((AssetSpec(PUBLISH_AGENCY_SCORECARD, deps=[PUBLISH_EX_INDEX_SCORES]),), agency_scorecard)]
     return build_publication([*mine, catalog], name="test_publication")
 
 
@@ -49,7 +51,7 @@ def test_a_failed_publisher_keeps_the_previous_snapshot_whole(data_dir):
     manifest = store.read_manifest()
     assert {e["run_id"] for e in manifest["tables"].values()} == {first.run_id} and len(manifest["history"]) == 1
     assert {e.asset_key for e in first.get_asset_materialization_events()} == {
-        keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_AGENCY_SCORECARD, keys.WAREHOUSE_CATALOG}
+        PUBLISH_EX_INDEX_SCORES, PUBLISH_AGENCY_SCORECARD, keys.WAREHOUSE_CATALOG}
 
     before = published_set(data_dir)
     BROKEN["on"] = True
@@ -67,7 +69,7 @@ def test_one_table_cannot_be_published_alone(data_dir):
     cxex = CxexResource(data_dir=str(data_dir))
     pub = _publication()
     try:
-        result = materialize([pub], selection=[keys.PUBLISH_AGENCY_SCORECARD], resources={"cxex": cxex}, run_config=QUIET)
+        result = materialize([pub], selection=[PUBLISH_AGENCY_SCORECARD], resources={"cxex": cxex}, run_config=QUIET)
     except Exception as e:  # noqa: BLE001 - Dagster's refusal of a subset of a non-subsettable asset
         causes = []
         while e is not None:

@@ -29,7 +29,7 @@ def test_each_bad_setting_is_one_line_naming_it_before_any_work(data_dir, monkey
 def test_a_landed_symlink_leaving_the_data_dir_is_refused(data_dir, tmp_path):
     """A PRDF-style file (tests/hand_data.py, OPM's PRDF columns) outside the data dir, linked into
     landing/fevs/2023/ (a file link) and as landing/fevs/2022 (a folder link)."""
-    from assets.sources.fevs_prdf import find_fevs_file
+    from assets.fevs.prdf import find_fevs_file
     from assets.sources.files import SourceFileError
     from warehouse.layout import DataLayout
 

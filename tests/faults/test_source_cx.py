@@ -4,7 +4,7 @@ Bases (real layouts): era 1, performance.gov's dashboard volumes (`hisp-quarterl
 cx/a11_v1_real/, real rows used when present) and tests/cx_data's dashboard layouts; Touchpoints' FY2021-FY2023
 `hisp_service_questions` report (GSA/touchpoints reporting_controller.rb: 26 header names, rows of 24 values);
 era 2, `CxResponse.to_csv` and the JSON:API pages of the Touchpoints API (tests/cx_data), and GSA's A-11 upload
-template with a byte-order mark (reference cx/touchpoints_template/); CSS in the layout cx_files.py documents.
+template with a byte-order mark (reference cx/touchpoints_template/); CSS in the layout assets/cx/layouts.py documents.
 Each attack corrupts the bytes; the outcome is a SourceFileError naming file, row and column, or acceptance with
 the documented meaning. (A-11 runs through Dagster with a blocked quarter: tests/test_cx.py.)
 """
@@ -17,7 +17,7 @@ import json
 
 import pytest
 
-from assets.sources import cx_files
+from assets.cx import files as cx_files, layouts, readers
 from assets.sources.files import SourceFileError
 from tests import cx_data
 from tests.faults.conftest import source
@@ -42,29 +42,29 @@ VOLUMES = (cx_data.V1_VOL_HEADER + '\nva,vha,2020,1,"8,586,476","1,808,680","304
 
 def test_real_dashboard_volumes_are_read(reference, tmp_path):
     raw = (reference / "cx" / "a11_v1_real" / "hisp-quarterly-data.csv").read_bytes()
-    assert cx_files.parse_v1_volumes(source(_volumes(tmp_path, raw))).height == raw.count(b"\n")
+    assert readers.parse_v1_volumes(source(_volumes(tmp_path, raw))).height == raw.count(b"\n")
 
 
 def test_volumes_truncated_mid_row_are_refused(tmp_path):
     cut = VOLUMES[:len(VOLUMES) - 5]  # the last row loses its response rate (`,16%\n`)
-    _refused(_volumes(tmp_path, cut), cx_files.parse_v1_volumes, r"row 3: 7 fields, the header has 8")
+    _refused(_volumes(tmp_path, cut), readers.parse_v1_volumes, r"row 3: 7 fields, the header has 8")
 
 
 def test_quoted_thousands_cut_inside_the_quote_are_refused(tmp_path):
     cut = VOLUMES[:VOLUMES.rindex(b'"310,') + 3]
-    _refused(_volumes(tmp_path, cut), cx_files.parse_v1_volumes, r"row 3: a quoted field is never closed")
+    _refused(_volumes(tmp_path, cut), readers.parse_v1_volumes, r"row 3: a quoted field is never closed")
 
 
 def test_nul_and_non_utf8_in_volumes_are_refused(tmp_path):
-    _refused(_volumes(tmp_path, VOLUMES.replace(b"vha,2019", b"v\0a,2019")), cx_files.parse_v1_volumes,
+    _refused(_volumes(tmp_path, VOLUMES.replace(b"vha,2019", b"v\0a,2019")), readers.parse_v1_volumes,
              r"row 3, column service: NUL byte")
-    _refused(_volumes(tmp_path, VOLUMES.replace(b"vha,2019", b"vh\xe1,2019")), cx_files.parse_v1_volumes,
+    _refused(_volumes(tmp_path, VOLUMES.replace(b"vha,2019", b"vh\xe1,2019")), readers.parse_v1_volumes,
              r"row 3, column service: bytes .* are not UTF-8")
 
 
 def test_case_colliding_headers_are_refused(tmp_path):
     data = VOLUMES.replace(b"surveyed,respondents", b"Surveyed,surveyed", 1)
-    _refused(_volumes(tmp_path, data), cx_files.parse_v1_volumes, r"row 1: columns 'Surveyed' \(#6\) and 'surveyed' \(#7\)")
+    _refused(_volumes(tmp_path, data), readers.parse_v1_volumes, r"row 1: columns 'Surveyed' \(#6\) and 'surveyed' \(#7\)")
 
 
 def test_touchpoints_report_rows_short_by_the_writers_two_fields_are_read_a_cut_row_is_not(tmp_path):
@@ -76,9 +76,9 @@ def test_touchpoints_report_rows_short_by_the_writers_two_fields_are_read_a_cut_
     lines = [",".join(cx_data.TP_QUESTIONS_HEADER), ",".join(row), ",".join(row[:12] + ["2"] + row[13:])]
     p = tmp_path / "hisp_service_questions.csv"
     p.write_text("\n".join(lines) + "\n")
-    assert cx_files.parse_v1_tp_questions(source(p))[0] is not None
+    assert readers.parse_v1_tp_questions(source(p))[0] is not None
     p.write_text("\n".join(lines + [",".join(row[:20])]) + "\n")
-    _refused(p, cx_files.parse_v1_tp_questions, r"row 4: 20 fields, the header has 24")
+    _refused(p, readers.parse_v1_tp_questions, r"row 4: 20 fields, the header has 24")
 
 
 def _responses(tmp_path, data: bytes, name="touchpoints-data-cx-responses-2024-07-01.csv"):
@@ -97,14 +97,14 @@ def _response_bytes() -> bytes:
 
 def test_responses_duplicate_question_column_is_refused(tmp_path):
     data = _response_bytes().replace(b"positive_other", b"Question_1", 1)
-    _refused(_responses(tmp_path, data), cx_files.parse_v2_responses, r"row 1: columns 'question_1' \(#3\) and 'Question_1'")
+    _refused(_responses(tmp_path, data), readers.parse_v2_responses, r"row 1: columns 'question_1' \(#3\) and 'Question_1'")
 
 
 def test_huge_free_text_is_refused_without_echoing_it(tmp_path):
     """question_4 may hold personal information: the error names row and column, never the text."""
     secret = "call me on 555-0100 " * 5_000
     data = _response_bytes().replace(cx_data.FREE_TEXT.encode(), secret.encode(), 1)
-    msg = _refused(_responses(tmp_path, data), cx_files.parse_v2_responses, r"row 2, column question_4: field of 100,000 bytes")
+    msg = _refused(_responses(tmp_path, data), readers.parse_v2_responses, r"row 2, column question_4: field of 100,000 bytes")
     assert "555-0100" not in msg
 
 
@@ -115,10 +115,10 @@ def test_upload_template_with_bom_is_read_like_without(reference, tmp_path):
     assert bom.startswith(b"\xef\xbb\xbf")
     for name, data in (("a", plain), ("b", b"\xef\xbb\xbf" + plain)):
         p = _responses(tmp_path, data, f"{name}.csv")
-        assert cx_files.kind_of(p) == "v2_responses"
+        assert layouts.kind_of(p) == "v2_responses"
     p = _responses(tmp_path, plain.decode().encode("utf-16"), "c.csv")
     with pytest.raises(SourceFileError, match=r"c\.csv: row 1: encoded as UTF-16"):
-        cx_files._read(p)
+        layouts._read(p)
 
 
 def _page(tmp_path, doc: str | bytes, name="cx_responses_page00000.json"):
@@ -131,25 +131,25 @@ def test_api_page_with_a_repeated_key_is_refused(tmp_path):
     """json.loads would keep the last `question_1` silently."""
     record = '{"id": "1", "type": "cx_responses", "attributes": {"cx_collection_detail_id": 201, "question_1": "1", "question_1": "0"}}'
     p = _page(tmp_path, '{"data": [' + record + '], "links": {}}')
-    _refused(p, cx_files.parse_v2_responses, r"key 'question_1' appears twice in one record")
+    _refused(p, readers.parse_v2_responses, r"key 'question_1' appears twice in one record")
     record = record.replace('"question_1": "0"', '"Question_1": "0"')
-    _refused(_page(tmp_path, '{"data": [' + record + '], "links": {}}'), cx_files.parse_v2_responses, r"key 'Question_1' appears twice")
+    _refused(_page(tmp_path, '{"data": [' + record + '], "links": {}}'), readers.parse_v2_responses, r"key 'Question_1' appears twice")
 
 
 def test_api_page_with_nul_or_utf16_is_refused(tmp_path):
     doc = {"data": [{"id": "1", "type": "cx_responses", "attributes": {"cx_collection_detail_id": 201, "question_1": "1\u0000"}}]}
-    _refused(_page(tmp_path, json.dumps(doc)), cx_files.parse_v2_responses, r"key 'question_1': value holds a NUL character")
-    _refused(_page(tmp_path, json.dumps(doc).encode("utf-16")), cx_files.parse_v2_responses, r"encoded as UTF-16")
-    _refused(_page(tmp_path, json.dumps(doc).encode() + b"\0\0"), cx_files.parse_v2_responses, r"NUL byte at offset")
+    _refused(_page(tmp_path, json.dumps(doc)), readers.parse_v2_responses, r"key 'question_1': value holds a NUL character")
+    _refused(_page(tmp_path, json.dumps(doc).encode("utf-16")), readers.parse_v2_responses, r"encoded as UTF-16")
+    _refused(_page(tmp_path, json.dumps(doc).encode() + b"\0\0"), readers.parse_v2_responses, r"NUL byte at offset")
 
 
 def test_response_file_replaced_while_being_read_is_refused(tmp_path):
     p = _responses(tmp_path, _response_bytes())
-    assert cx_files.parse_v2_responses(source(p)).height == 3  # the base file, free text quoted, is read
+    assert readers.parse_v2_responses(source(p)).height == 3  # the base file, free text quoted, is read
     src = source(p)
     p.write_bytes(_response_bytes().replace(b"201,1,1", b"201,1,0", 1))
     with pytest.raises(SourceFileError, match=r"changed while it was being read"):
-        cx_files.parse_v2_responses(src)
+        readers.parse_v2_responses(src)
 
 
 CSS = b"fiscal_year,agency_code,function,respondents,mean_score,score_sd\n2024,VA,hr,100,5.5,1.5\n2024,VA,it,300,4.5,\n"
@@ -158,11 +158,11 @@ CSS = b"fiscal_year,agency_code,function,respondents,mean_score,score_sd\n2024,V
 def test_css_ragged_row_and_duplicate_header_are_refused(tmp_path):
     p = tmp_path / "css_fy2024.csv"
     p.write_bytes(CSS + b"2024,VA,acquisition,12,2.0,1.0,extra\n")
-    _refused(p, cx_files.parse_css, r"row 4: 7 fields, the header has 6")
+    _refused(p, readers.parse_css, r"row 4: 7 fields, the header has 6")
     p.write_bytes(CSS.replace(b"score_sd", b"MEAN_SCORE", 1))
-    _refused(p, cx_files.parse_css, r"row 1: columns 'mean_score' \(#5\) and 'MEAN_SCORE' \(#6\)")
+    _refused(p, readers.parse_css, r"row 1: columns 'mean_score' \(#5\) and 'MEAN_SCORE' \(#6\)")
     p.write_bytes(CSS)
-    assert cx_files.parse_css(source(p)).height == 2
+    assert readers.parse_css(source(p)).height == 2
 
 
 # ---- landing: two versions of one quarter, a symlinked landing folder ------------------------------

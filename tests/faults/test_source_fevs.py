@@ -14,13 +14,11 @@ import gzip
 
 import pyarrow as pa
 import pytest
-from dagster import AssetSelection, DagsterInstance, materialize
 
-from assets import keys
-from assets.sources.fevs_prdf import find_fevs_file, parse_prdf
+from assets.fevs.prdf import find_fevs_file, parse_prdf
 from assets.sources.files import SourceFileError
 from assets.resources import CxexResource
-from quality_checks.fevs_suite import MIN_WEIGHT, fevs_expectations, fevs_warning_expectations, plausible_floor
+from quality_checks.fevs.suite import MIN_WEIGHT, fevs_expectations, fevs_warning_expectations, plausible_floor
 from quality_checks.gx_runner import run_suite
 from tests import hand_data
 from tests.conftest import run_publish, land, make_defs, run_year, write_prdf

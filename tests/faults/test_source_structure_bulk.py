@@ -45,7 +45,7 @@ def _fevs_real(reference) -> list[bytes]:
 
 
 def _fwd() -> list[bytes]:
-    from assets.sources.workforce_sample import fwd_columns
+    from assets.workforce.sample import fwd_columns
 
     header = fwd_columns()["employment"]
     row = [b"HU", b"HU06", b"65 or more", b"12.5", b"8", b"0343", b"1", b"202409"]

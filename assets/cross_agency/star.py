@@ -6,24 +6,21 @@ so each fact joins each dimension on its key with its row count unchanged.
 
 import hashlib
 
-from dagster import AssetExecutionContext, AssetSpec, MaterializeResult
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult
 
 from warehouse.contracts import all_contracts, load as load_contract
 from warehouse.reference import REFERENCE_DIR
 from warehouse.star import DIMENSIONS, build_dimensions, is_fact
 
-from . import keys
-from .publication import publisher
-from .common import add_provenance, publication_of, publish_result
+from assets.cross_agency.spec import DIMENSION_KEYS
+from assets.publication import publisher
+from assets.common import add_provenance, publication_of, publish_result
 
 GROUP = "cross_agency"
 REFERENCE_FILES = ("agency_crosswalk.csv", "agency_short_names.csv", "fevs_level1.csv", "fevs_items.csv", "fevs_item_keys.csv",
                    "fevs_wording_fixes.csv",
                    "fevs_item_map.csv", "fevs_survey_years.csv", "a11_service_registry.csv")
-FACT_DEPS = [keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
-             keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES,
-             keys.PUBLISH_INTERNAL_CX_SCORES, keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_CX_EX_LINKAGE,
-             keys.PUBLISH_FOCUS_AREA_SCORES, keys.PUBLISH_AGENCY_ASSESSMENT, *keys.FEVS_EXTRA_PUBLISHED]
+FACT_DEPS = [AssetKey(["publish", c.table]) for c in all_contracts() if is_fact(c)]  # every fact of the star
 DESCRIPTIONS = {d: load_contract(d).description for d in DIMENSIONS}
 
 
@@ -48,7 +45,7 @@ def _provenance(store, facts: dict, run_id: str | None = None) -> dict:
             "source_is_sample": sample, "source_retrieved_at": None}
 
 
-@publisher(specs=[AssetSpec(keys.DIMENSION_KEYS[d], group_name=GROUP, kinds={"duckdb", "parquet"}, deps=FACT_DEPS,
+@publisher(specs=[AssetSpec(DIMENSION_KEYS[d], group_name=GROUP, kinds={"duckdb", "parquet"}, deps=FACT_DEPS,
                               description=DESCRIPTIONS[d]) for d in DIMENSIONS])
 def star_dimensions(context: AssetExecutionContext):
     """The six conformed dimensions, published together (warehouse/star.py)."""
@@ -58,5 +55,5 @@ def star_dimensions(context: AssetExecutionContext):
     for name, table in build_dimensions(facts).items():
         table = add_provenance(table, record, context.run_id)
         result = publish_result(context, load_contract(name), table, table.column_names[0])
-        yield MaterializeResult(asset_key=keys.DIMENSION_KEYS[name], metadata={
+        yield MaterializeResult(asset_key=DIMENSION_KEYS[name], metadata={
             k: v for k, v in result.metadata.items() if not k.endswith("_keys") and not k.startswith("sample_")})

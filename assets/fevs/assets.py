@@ -10,13 +10,13 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave, compute_item_scores, compute_item_shares
 from warehouse.publish import write_parquet_atomic
 
-from . import keys
-from .publication import publisher
-from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
+from assets.fevs.spec import EX_INDEX_SCORES, FEVS_INTENT_TO_LEAVE, FEVS_ITEM_SCORES, FEVS_ITEM_SHARES, PUBLISH_EX_INDEX_SCORES, PUBLISH_FEVS_INTENT_TO_LEAVE, PUBLISH_FEVS_ITEM_SCORES, PUBLISH_FEVS_ITEM_SHARES, RAW_FEVS_RESPONSES
+from assets.publication import publisher
+from assets.common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
                      publish_from_staging, range_result, read_provenance, write_stage)
-from .partitions import FEVS_YEARS
-from .spec import SourceSpec
-from .sources.fevs_prdf import SOURCE, available_years, find_fevs_file, parse_prdf
+from assets.partitions import FEVS_YEARS
+from assets.spec import SourceSpec
+from assets.fevs.prdf import SOURCE, available_years, find_fevs_file, parse_prdf
 
 GROUP = "fevs"
 PARTITION_COL = "survey_year"
@@ -26,7 +26,7 @@ yearly_sql_asset = partial(asset, partitions_def=FEVS_YEARS, group_name=GROUP, k
 
 
 @asset(
-    key=keys.RAW_FEVS_RESPONSES,
+    key=RAW_FEVS_RESPONSES,
     partitions_def=FEVS_YEARS,
     group_name=GROUP,
     kinds={"polars", "parquet"},
@@ -67,7 +67,7 @@ def _fevs_responses(context, layout, year: int) -> dict:
     }
 
 
-@yearly_sql_asset(key=keys.FEVS_ITEM_SCORES, deps=[keys.RAW_FEVS_RESPONSES])
+@yearly_sql_asset(key=FEVS_ITEM_SCORES, deps=[RAW_FEVS_RESPONSES])
 def fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     """Weighted percent positive/neutral/negative per item, governmentwide, by agency and by LEVEL1.
 
@@ -94,7 +94,7 @@ def _fevs_item_scores(context, layout, year: int) -> dict:
     }
 
 
-@yearly_sql_asset(key=keys.EX_INDEX_SCORES, deps=[keys.FEVS_ITEM_SCORES])
+@yearly_sql_asset(key=EX_INDEX_SCORES, deps=[FEVS_ITEM_SCORES])
 def ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """OPM's EX indices (EEI and subindices, Global Satisfaction, Performance Confidence, Employee Experience).
 
@@ -123,7 +123,7 @@ def _ex_index_scores(context, layout, year: int) -> dict:
     }
 
 
-@yearly_sql_asset(key=keys.FEVS_INTENT_TO_LEAVE, deps=[keys.RAW_FEVS_RESPONSES])
+@yearly_sql_asset(key=FEVS_INTENT_TO_LEAVE, deps=[RAW_FEVS_RESPONSES])
 def fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
     """Intent to leave (DLEAVING; 2020 DLEAVINGB): weighted shares of no / within / outside government / other.
 
@@ -148,7 +148,7 @@ def _stage_from_responses(context, layout, year: int, name: str, compute) -> dic
             "suppressed_cells": sum(table.column("suppressed").to_pylist())}
 
 
-@yearly_sql_asset(key=keys.FEVS_ITEM_SHARES, deps=[keys.RAW_FEVS_RESPONSES])
+@yearly_sql_asset(key=FEVS_ITEM_SHARES, deps=[RAW_FEVS_RESPONSES])
 def fevs_item_shares(context: AssetExecutionContext) -> MaterializeResult:
     """Answer shares of the category and yes/no items (never percent positive), governmentwide and by agency.
 
@@ -163,28 +163,28 @@ def _fevs_item_shares(context, layout, year: int) -> dict:
     return _stage_from_responses(context, layout, year, "fevs_item_shares", compute_item_shares)
 
 
-@publisher(key=keys.PUBLISH_FEVS_ITEM_SCORES, deps=[keys.FEVS_ITEM_SCORES], group_name="publish",
+@publisher(key=PUBLISH_FEVS_ITEM_SCORES, deps=[FEVS_ITEM_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_item_scores for every staged survey year, checked against its contract and swapped in atomically."""
     return _publish(context, "fevs_item_scores")
 
 
-@publisher(key=keys.PUBLISH_EX_INDEX_SCORES, deps=[keys.EX_INDEX_SCORES], group_name="publish",
+@publisher(key=PUBLISH_EX_INDEX_SCORES, deps=[EX_INDEX_SCORES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """ex_index_scores for every staged survey year, checked against its contract and swapped in atomically."""
     return _publish(context, "ex_index_scores")
 
 
-@publisher(key=keys.PUBLISH_FEVS_INTENT_TO_LEAVE, deps=[keys.FEVS_INTENT_TO_LEAVE], group_name="publish",
+@publisher(key=PUBLISH_FEVS_INTENT_TO_LEAVE, deps=[FEVS_INTENT_TO_LEAVE], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_intent_to_leave for every staged survey year, checked against its contract and swapped in atomically."""
     return _publish(context, "fevs_intent_to_leave")
 
 
-@publisher(key=keys.PUBLISH_FEVS_ITEM_SHARES, deps=[keys.FEVS_ITEM_SHARES], group_name="publish",
+@publisher(key=PUBLISH_FEVS_ITEM_SHARES, deps=[FEVS_ITEM_SHARES], group_name="publish",
        kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_fevs_item_shares(context: AssetExecutionContext) -> MaterializeResult:
     """fevs_item_shares for every staged survey year, checked against its contract and swapped in atomically."""
@@ -198,6 +198,6 @@ def _publish(context, table: str) -> MaterializeResult:
 SPEC = SourceSpec(
     "fevs", "FEVS", "fevs_yearly", FEVS_YEARS,
     "One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores and intent to leave.",
-    (keys.RAW_FEVS_RESPONSES, keys.FEVS_ITEM_SCORES, keys.EX_INDEX_SCORES, keys.FEVS_INTENT_TO_LEAVE, keys.FEVS_ITEM_SHARES),
+    (RAW_FEVS_RESPONSES, FEVS_ITEM_SCORES, EX_INDEX_SCORES, FEVS_INTENT_TO_LEAVE, FEVS_ITEM_SHARES),
     lambda layout: [str(y) for y in available_years(layout)],
-    (keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE))
+    (PUBLISH_FEVS_ITEM_SCORES, PUBLISH_EX_INDEX_SCORES, PUBLISH_FEVS_INTENT_TO_LEAVE))

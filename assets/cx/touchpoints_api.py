@@ -21,8 +21,8 @@ from urllib.parse import urlencode, urlparse
 
 from warehouse.settings import SECRETS, secret
 
-from .download import Downloaded, DownloadError, HttpClient, Probe
-from .files import PROVENANCE_SUFFIX
+from assets.sources.download import Downloaded, DownloadError, HttpClient, Probe
+from assets.sources.files import PROVENANCE_SUFFIX
 
 API_KEY_ENV = SECRETS["touchpoints_api_key"]
 BASE_URL = "https://api.gsa.gov/analytics/touchpoints/v1"

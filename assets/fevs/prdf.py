@@ -32,8 +32,8 @@ import pyarrow as pa
 from warehouse import reference
 from warehouse.contracts import TEXT_DICTIONARY
 
-from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
-from .integrity import check_structure, open_archive_member, verify_unchanged
+from assets.sources.files import SourceFile, SourceFileError, landed_files, use_sample_policy
+from assets.sources.integrity import check_structure, open_archive_member, verify_unchanged
 
 SOURCE = "opm_fevs_prdf"
 ANSWER_X = 0  # "do not know" / "no basis to judge"
@@ -74,7 +74,7 @@ class ParsedPRDF:
 
 def find_fevs_file(layout, year: int) -> SourceFile:
     """The PRDF for `year`: the one file in landing/fevs/<year>/, else the generated sample."""
-    from .fevs_sample import ensure_sample  # late: generating needs numpy only when used
+    from assets.fevs.sample import ensure_sample  # late: generating needs numpy only when used
 
     folder = layout.landing("fevs", str(year))
     files = landed_files(folder)
@@ -257,7 +257,7 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
 def ensure_used_samples(layout) -> None:
     """Generate the sample files of every survey year that has no landed file (what find_fevs_file reads
     then), ahead of the run's own reads (pipelines/run.py `_warm_samples`)."""
-    from .fevs_sample import ensure_sample
+    from assets.fevs.sample import ensure_sample
 
     if use_sample_policy(layout) == "never":
         return

@@ -11,12 +11,11 @@ significant digits in 2022) so ids repeat, redacted items absent, the year's dec
 and intent to leave (`DLEAVING`; 2020 `DLEAVINGA/B/C`) in the year's own code order. Agency
 effects are fixed per agency so rankings are stable across years. Every value is synthetic: rows
 are marked `source_is_sample` in everything published from them. Three items carry a planted
-agency trait that also drives the sample's internal CX (assets/sources/planted.py).
+agency trait that also drives the sample's internal CX (assets/sources/sample_world.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 from pathlib import Path
@@ -26,24 +25,10 @@ import polars as pl
 
 from warehouse import reference
 
+from assets.sources.sample_world import AGENCIES, TINY_AGENCY, _seed  # noqa: F401 (bench/generate.py reads AGENCIES here)
+
 SAMPLE_VERSION = 4
 RESPONDENTS_PER_YEAR = 2600
-# (code, relative size, LEVEL1 suffixes): real OPM codes; sizes loosely follow agency headcounts
-AGENCIES: tuple[tuple[str, float, str], ...] = (
-    ("AF", 9, "AAACAD"), ("AG", 8, "ABACAF"), ("AR", 12, "ACAEBG"), ("CM", 5, "ARACBC"),
-    ("DD", 8, "ADAF"), ("DJ", 9, "AAABAC"), ("DL", 3, "AEAG"), ("DN", 2, "AAAC"),
-    ("ED", 1, "AA"), ("EP", 2, "ABAC"), ("GS", 2, "AAAB"), ("HE", 8, "AAABAC"),
-    ("HS", 10, "ADAEAF"), ("IN", 6, "AAABAC"), ("NN", 2, "AAAB"), ("NV", 11, "ABACAD"),
-    ("SZ", 7, "AAAB"), ("ST", 3, "AAAB"), ("TD", 5, "AAAF"), ("TR", 7, "ABACAD"),
-    ("HU", 1, "AA"), ("OM", 1, "AA"), ("SB", 1, "AA"), ("XX", 1.2, ""),
-)
-TINY_AGENCY = ("FQ", 7)  # fewer respondents than the suppression threshold, on purpose
-
-
-def _seed(*parts: object) -> int:
-    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "little")
-
-
 def sample_path(layout, year: int) -> Path:
     return layout.samples("fevs", str(year)) / f"fevs{year}_sample_prdf_v{SAMPLE_VERSION}.csv"
 
@@ -104,7 +89,7 @@ def generate_sample(year: int, respondents: int = RESPONDENTS_PER_YEAR) -> pl.Da
 
     from warehouse.factors import item_keys
 
-    from .planted import PLANTED_ITEMS, management  # the planted structure (assets/sources/planted.py)
+    from assets.sources.sample_world import PLANTED_ITEMS, management  # the planted structure (assets/sources/sample_world.py)
 
     keyed = {r["item"]: r["item_key"] for r in item_keys() if r["survey_year"] == year}
     m_effect = np.repeat([management(c) for c in codes], counts)

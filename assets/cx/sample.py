@@ -1,7 +1,7 @@
 """The embedded default for CX data: synthetic A-11 files in the REAL layouts of each period, and a GSA CSS file.
 
 Every single-agency service provider of the registry (warehouse/reference/a11_service_registry.csv: the HISPs
-of performance.gov's list), by its real slug and name. Layouts, as their publishers write them (see assets/sources/cx_files.py):
+of performance.gov's list), by its real slug and name. Layouts, as their publishers write them (see assets/cx/files.py):
   - FY2019 Q1 - FY2020 Q1: performance.gov's dashboard files `hisp-quarterly-data.csv` and
     `hisp-question-details.csv` (as in the reference files; `No Data`, `17%`, thousands separators);
   - FY2020 Q2 - Q4: performance.gov's per-service wide files `<slug>.csv` (as `va-vha.csv`);
@@ -15,7 +15,7 @@ of performance.gov's list), by its real slug and name. Layouts, as their publish
 GSA CSS covers FY2022 - FY2024 (cxex's own contract: no public file exists). Each agency's public CX level
 comes from the same per-agency effect as the FEVS sample, so the sample's public CX and EX are related *by
 construction*: it exercises the linkage code, it is not evidence of anything. Internal CX (CSS) follows
-the planted management trait instead (assets/sources/planted.py), with two agencies never surveyed and one
+the planted management trait instead (assets/sources/sample_world.py), with two agencies never surveyed and one
 missing a year. Deterministic; every value
 synthetic.
 """
@@ -29,11 +29,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from .cx_files import CSS_FUNCTIONS, V1_DRIVERS, WIDE_COLUMNS, registry
-from .fevs_sample import AGENCIES, _seed
-from .planted import (CSS_MISSING_AGENCIES, CSS_MISSING_AGENCY_YEARS, INTERNAL_CX_AGENCY_YEAR_SD, INTERNAL_CX_BASE,
+from assets.cx.layouts import CSS_FUNCTIONS, V1_DRIVERS, WIDE_COLUMNS, registry
+from assets.sources.sample_world import AGENCIES, _seed
+from assets.sources.sample_world import (CSS_MISSING_AGENCIES, CSS_MISSING_AGENCY_YEARS, INTERNAL_CX_AGENCY_YEAR_SD, INTERNAL_CX_BASE,
                       INTERNAL_CX_FUNCTION_SD, INTERNAL_CX_LOADING, management)
-from .files import ensure_sample_dir
+from assets.sources.files import ensure_sample_dir
 
 SAMPLE_VERSION = 4
 RNG_VERSION = 3  # the random stream of version 3: version 4 only adds the planted instrument offset
@@ -191,7 +191,7 @@ def _write(folder: Path) -> None:
     (folder / "a11_v2" / "cx_collection_details.json").write_text(json.dumps({"data": details, "links": {}}))
     pl.DataFrame(responses).write_csv(folder / "a11_v2" / "touchpoints-data-cx-responses-2024-10-15.csv")
 
-    css = []  # internal CX: the planted management trait plus noise (assets/sources/planted.py), not the EX effect
+    css = []  # internal CX: the planted management trait plus noise (assets/sources/sample_world.py), not the EX effect
     for code in CSS_AGENCIES:
         for fy in (2022, 2023, 2024):
             if (code, fy) in CSS_MISSING_AGENCY_YEARS:

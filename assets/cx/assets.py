@@ -13,14 +13,16 @@ from warehouse.contracts import load_stage
 from warehouse.publish import write_parquet_atomic
 from warehouse.star import cast_staged
 
-from . import keys
-from .publication import publisher
-from .common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
+from assets.cx.spec import CX_SERVICE_SCORES, INTERNAL_CX_SCORES, PUBLISH_CX_INDEX_SCORES, PUBLISH_CX_SERVICE_SCORES, PUBLISH_INTERNAL_CX_SCORES, RAW_A11, RAW_GSA_CSS
+from assets.publication import publisher
+from assets.common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
                      split_partitions, staged_partitions, write_stage)
-from .partitions import A11_QUARTERS, CSS_YEARS, is_a11_quarter, is_css_year, parse_fiscal_quarter
-from .sources import cx_files as cf
-from .spec import SourceSpec
+from assets.partitions import A11_QUARTERS, CSS_YEARS, is_a11_quarter, is_css_year, parse_fiscal_quarter
+from assets.cx import files as cf
+from assets.cx.layouts import SOURCE_A11, SOURCE_CSS
+from assets.cx.readers import parse_css, to_arrow
+from assets.spec import SourceSpec
 
 GROUP = "cx"
 QUARTER_COL, YEAR_COL = "fiscal_quarter", "fiscal_year"
@@ -31,7 +33,7 @@ A11_TABLES = ("a11_volumes", "a11_driver_results", "a11_responses")
 
 def a11_quarters(files: cf.A11Files, keys_: list[str]) -> dict[str, dict[str, pl.DataFrame | None]]:
     """Every A-11 row of each of a run's fiscal quarters, both eras, service providers resolved through the
-    registry: the files read and combined once for all of them (assets/sources/cx_files.py a11_range_frames)."""
+    registry: the files read and combined once for all of them (assets/cx/files.py a11_range_frames)."""
     frames = cf.a11_range_frames(files, [parse_fiscal_quarter(k) for k in keys_])
     return {k: frames[parse_fiscal_quarter(k)] for k in keys_}
 
@@ -45,10 +47,10 @@ def _shape(name: str, df: pl.DataFrame | None) -> pa.Table:
     if df is None:
         df = pl.DataFrame(schema=schema)
     df = df.select([pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c) for c, t in schema.items()])
-    return cf.to_arrow(df)
+    return to_arrow(df)
 
 
-@asset(key=keys.RAW_A11, partitions_def=A11_QUARTERS, group_name=GROUP, kinds={"polars", "parquet"},
+@asset(key=RAW_A11, partitions_def=A11_QUARTERS, group_name=GROUP, kinds={"polars", "parquet"},
        required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def a11_cx(context: AssetExecutionContext) -> MaterializeResult:
     """One fiscal quarter of OMB A-11 Section 280 customer feedback, both eras, typed.
@@ -66,7 +68,7 @@ def a11_cx(context: AssetExecutionContext) -> MaterializeResult:
 def _a11_cx(layout, files: cf.A11Files, key: str, parts: dict[str, pl.DataFrame | None]) -> dict:
     used = sorted({f for df in parts.values() if df is not None for f in df["source_file"].unique().to_list()})
     srcs = [f for f in files.all if f.relative in used]
-    meta = {PROVENANCE_META: json.dumps(provenance_record(cf.SOURCE_A11, srcs))}
+    meta = {PROVENANCE_META: json.dumps(provenance_record(SOURCE_A11, srcs))}
     counts = {}
     for name in A11_TABLES:
         table = _shape(name, parts[name])
@@ -75,7 +77,7 @@ def _a11_cx(layout, files: cf.A11Files, key: str, parts: dict[str, pl.DataFrame 
     return {**counts, "source_files": MetadataValue.json(used), "source_is_sample": any(f.is_sample for f in srcs)}
 
 
-@asset(key=keys.CX_SERVICE_SCORES, deps=[keys.RAW_A11], partitions_def=A11_QUARTERS, group_name=GROUP,
+@asset(key=CX_SERVICE_SCORES, deps=[RAW_A11], partitions_def=A11_QUARTERS, group_name=GROUP,
        kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
     """Per service × fiscal quarter × driver: mean score, percent favourable, mention shares, 95 % intervals.
@@ -99,7 +101,7 @@ def _stage_cx_service_scores(context, layout, key: str, table: pa.Table) -> dict
             "preview": preview(table.select(["service_id", "era", "driver", "responses", "mean_score", "pct_favourable"]))}
 
 
-@asset(key=keys.RAW_GSA_CSS, partitions_def=CSS_YEARS, group_name=GROUP, kinds={"polars", "parquet"},
+@asset(key=RAW_GSA_CSS, partitions_def=CSS_YEARS, group_name=GROUP, kinds={"polars", "parquet"},
        required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def gsa_css(context: AssetExecutionContext) -> MaterializeResult:
     """GSA Mission-Support Customer Satisfaction Survey results for one fiscal year (optional source).
@@ -113,20 +115,20 @@ def gsa_css(context: AssetExecutionContext) -> MaterializeResult:
 
 def _gsa_css(layout, year: int) -> dict:
     srcs = cf.css_files(layout)
-    frames = [cf.parse_css(s).filter(pl.col("fiscal_year") == year) for s in srcs]
+    frames = [parse_css(s).filter(pl.col("fiscal_year") == year) for s in srcs]
     df = cf.concat_frames(frames)
     schema = load_stage("gsa_css").polars_schema
     df = df if df is not None else pl.DataFrame(schema=schema)
     used = [s for s in srcs if s.relative in set(df["source_file"].to_list())]
-    meta = {PROVENANCE_META: json.dumps(provenance_record(cf.SOURCE_CSS, used) if used else
-                                        {"source": cf.SOURCE_CSS, "source_file": "", "source_sha256": "",
+    meta = {PROVENANCE_META: json.dumps(provenance_record(SOURCE_CSS, used) if used else
+                                        {"source": SOURCE_CSS, "source_file": "", "source_sha256": "",
                                          "source_is_sample": False, "source_retrieved_at": None, "files": {}})}
-    write_stage(cf.to_arrow(df.select([pl.col(c).cast(t) for c, t in schema.items()])), "gsa_css",
+    write_stage(to_arrow(df.select([pl.col(c).cast(t) for c, t in schema.items()])), "gsa_css",
                 layout.raw("gsa_css", YEAR_COL, str(year)), meta)
     return {"rows": df.height, "present": df.height > 0, "source_files": MetadataValue.json([u.relative for u in used])}
 
 
-@asset(key=keys.INTERNAL_CX_SCORES, deps=[keys.RAW_GSA_CSS], partitions_def=CSS_YEARS, group_name=GROUP,
+@asset(key=INTERNAL_CX_SCORES, deps=[RAW_GSA_CSS], partitions_def=CSS_YEARS, group_name=GROUP,
        kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def internal_cx_scores(context: AssetExecutionContext) -> MaterializeResult:
     """Internal CX per agency × function for one fiscal year: GSA CSS mean (1-7), 0-100 score, 95 % interval."""
@@ -146,7 +148,7 @@ def _internal_cx_scores(context, layout, year: str) -> dict:
     return {"rows": table.num_rows, "preview": preview(table)}
 
 
-@publisher(key=keys.PUBLISH_CX_SERVICE_SCORES, deps=[keys.CX_SERVICE_SCORES], group_name="publish", kinds={"parquet"},
+@publisher(key=PUBLISH_CX_SERVICE_SCORES, deps=[CX_SERVICE_SCORES], group_name="publish", kinds={"parquet"},
        required_resource_keys={"cxex"})
 def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
     """cx_service_scores for every quarter that has data now, contract-checked and swapped in atomically."""
@@ -159,7 +161,7 @@ def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResu
     return publish_result(context, contract, table, "fiscal_quarter")
 
 
-@publisher(key=keys.PUBLISH_CX_INDEX_SCORES, deps=[keys.CX_SERVICE_SCORES], group_name="publish", kinds={"duckdb", "parquet"},
+@publisher(key=PUBLISH_CX_INDEX_SCORES, deps=[CX_SERVICE_SCORES], group_name="publish", kinds={"duckdb", "parquet"},
        required_resource_keys={"cxex"})
 def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult:
     """CX indices per agency × fiscal year (drivers of era 1, trust across eras, era-2 mentions), with coverage."""
@@ -168,12 +170,12 @@ def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult
     if not files:
         return nothing_to_publish(context, "cx_index_scores", "no validated A-11 quarter is staged")
     table = compute.cx_index_scores(list(files.values()), context.resources.cxex.cx_min_responses)
-    prov = merge_provenance(cf.SOURCE_A11, [read_provenance(layout.raw("a11_volumes", QUARTER_COL, k)) for k in files])
+    prov = merge_provenance(SOURCE_A11, [read_provenance(layout.raw("a11_volumes", QUARTER_COL, k)) for k in files])
     table = add_provenance(table, prov, context.run_id)
     return publish_result(context, load_contract("cx_index_scores"), table, "fiscal_year")
 
 
-@publisher(key=keys.PUBLISH_INTERNAL_CX_SCORES, deps=[keys.INTERNAL_CX_SCORES], group_name="publish", kinds={"parquet"},
+@publisher(key=PUBLISH_INTERNAL_CX_SCORES, deps=[INTERNAL_CX_SCORES], group_name="publish", kinds={"parquet"},
        required_resource_keys={"cxex"})
 def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeResult:
     """internal_cx_scores for every fiscal year with GSA CSS data; an empty table when the source is absent."""
@@ -193,17 +195,17 @@ def available_quarters(layout) -> list[str]:
 def available_css_years(layout) -> list[int]:
     years = set()
     for f in cf.css_files(layout):
-        years |= set(cf.parse_css(f)["fiscal_year"].to_list())
+        years |= set(parse_css(f)["fiscal_year"].to_list())
     return sorted(y for y in years if is_css_year(str(y)))
 
 
 A11_SPEC = SourceSpec(
     "a11", "A-11 CX", "a11_quarterly", A11_QUARTERS,
     "One fiscal quarter of OMB A-11 Section 280 data (both eras): parse, validate (blocking), score.",
-    (keys.RAW_A11, keys.CX_SERVICE_SCORES), available_quarters,
-    (keys.PUBLISH_CX_SERVICE_SCORES, keys.PUBLISH_CX_INDEX_SCORES))
+    (RAW_A11, CX_SERVICE_SCORES), available_quarters,
+    (PUBLISH_CX_SERVICE_SCORES, PUBLISH_CX_INDEX_SCORES))
 CSS_SPEC = SourceSpec(
     "css", "GSA CSS", "css_yearly", CSS_YEARS,
     "One fiscal year of GSA Mission-Support CSS results (optional source): parse, validate, score.",
-    (keys.RAW_GSA_CSS, keys.INTERNAL_CX_SCORES), lambda layout: [str(y) for y in available_css_years(layout)],
-    (keys.PUBLISH_INTERNAL_CX_SCORES,))
+    (RAW_GSA_CSS, INTERNAL_CX_SCORES), lambda layout: [str(y) for y in available_css_years(layout)],
+    (PUBLISH_INTERNAL_CX_SCORES,))

@@ -1,11 +1,11 @@
 """Expectation suites for one fiscal quarter of A-11 data and one fiscal year of GSA CSS."""
 
-from assets.cx import SCHEMAS
-from assets.sources.cx_files import CSS_FUNCTIONS, SURVEY_TYPES, V2_FLAGS
+from assets.cx.assets import SCHEMAS
+from assets.cx.layouts import CSS_FUNCTIONS, SURVEY_TYPES, V2_FLAGS
 
-from .gx_runner import ExpectationSpec as E
+from quality_checks.gx_runner import ExpectationSpec as E
 
-# columns quality_checks/cx_checks.py adds to a range of partitions before validating it
+# columns quality_checks/cx/checks.py adds to a range of partitions before validating it
 PARTITION_COLUMNS = ("_partition", "_partition_fiscal_year", "_partition_quarter", "source_row")
 
 

@@ -12,14 +12,16 @@ from warehouse import compute
 from warehouse.contracts import load as load_contract
 from warehouse.reference import fevs_fiscal_year_rows
 
-from . import keys
-from .publication import publisher
-from .common import add_provenance, publication_of, publish_result
-from .cross_agency import _provenance, _published, built_from
+from assets.cross_agency.spec import INTENT_VS_ATTRITION_KEYS
+from assets.fevs.spec import PUBLISH_FEVS_INTENT_TO_LEAVE
+from assets.workforce.spec import PUBLISH_WORKFORCE_METRICS
+from assets.publication import publisher
+from assets.common import add_provenance, publication_of, publish_result
+from assets.cross_agency.assets import _provenance, _published, built_from
 
 INPUTS = ("fevs_intent_to_leave", "workforce_metrics")
 MIN_AGENCIES = 5  # as cx_ex_linkage: fewer agencies give n with null coefficients
-TABLES = {k.path[-1]: k for k in keys.INTENT_VS_ATTRITION_KEYS}
+TABLES = {k.path[-1]: k for k in INTENT_VS_ATTRITION_KEYS}
 
 
 def compute_intent_vs_attrition(intent: pa.Table, workforce: pa.Table, min_n: int = MIN_AGENCIES) -> dict[str, pa.Table]:
@@ -30,7 +32,7 @@ def compute_intent_vs_attrition(intent: pa.Table, workforce: pa.Table, min_n: in
 
 
 @publisher(specs=[AssetSpec(key, group_name="cross_agency", kinds={"duckdb", "parquet"},
-                              deps=[keys.PUBLISH_FEVS_INTENT_TO_LEAVE, keys.PUBLISH_WORKFORCE_METRICS],
+                              deps=[PUBLISH_FEVS_INTENT_TO_LEAVE, PUBLISH_WORKFORCE_METRICS],
                               description=load_contract(name).description) for name, key in TABLES.items()])
 def intent_vs_attrition(context: AssetExecutionContext):
     """Intent to leave (FEVS) beside the following fiscal year's quit, transfer-out and separation rates."""

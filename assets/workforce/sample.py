@@ -10,7 +10,7 @@ taken from OPM's July 2026 files), named `{employment|accessions|separations}_{y
 exist as `_1` (incomplete) and `_2`, and the reader must take `_2`. Names are in the files
 (`agency`, `agency_subelement`); a `DTagy.txt` for the sample agencies in FedScope's layout is
 also written. A few separation counts are `*` and a few sub-element codes blank, as in OPM's files.
-Quit rates carry the planted management trait (assets/sources/planted.py). Deterministic: the same
+Quit rates carry the planted management trait (assets/sources/sample_world.py). Deterministic: the same
 files every time. Every value is synthetic.
 """
 
@@ -24,9 +24,9 @@ import polars as pl
 
 from warehouse.reference import REFERENCE_DIR
 
-from .fevs_sample import AGENCIES, _seed
-from .files import ensure_sample_dir
-from .planted import monthly_quit_probability
+from assets.sources.sample_world import AGENCIES, _seed
+from assets.sources.files import ensure_sample_dir
+from assets.sources.sample_world import monthly_quit_probability
 
 SAMPLE_VERSION = 4
 REPUBLISHED_MONTH = "202401"  # written as separations_202401_1.txt and _2.txt

@@ -9,14 +9,14 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from warehouse import compute
 from warehouse.contracts import load as load_contract
 
-from . import keys
-from .publication import publisher
-from .common import (BATCH_ROWS, PROVENANCE_META, SINGLE_RUN, add_provenance, batches_by_rows, layout_of, map_partitions,
+from assets.workforce.spec import PUBLISH_WORKFORCE_AGENCIES, PUBLISH_WORKFORCE_METRICS, RAW_WORKFORCE_ACTIONS, RAW_WORKFORCE_EMPLOYMENT, WORKFORCE_MONTHLY
+from assets.publication import publisher
+from assets.common import (BATCH_ROWS, PROVENANCE_META, SINGLE_RUN, add_provenance, batches_by_rows, layout_of, map_partitions,
                      merge_provenance, nothing_to_publish, partition_keys, partition_threads, preview, provenance_record,
                      publish_result, range_result, read_provenance, split_partitions, staged_partitions, write_stage)
-from .partitions import WORKFORCE_MONTHS
-from .spec import SourceSpec
-from .sources.workforce_files import (
+from assets.partitions import WORKFORCE_MONTHS
+from assets.spec import SourceSpec
+from assets.workforce.files import (
     SOURCE,
     agency_lookup,
     available_months,
@@ -40,7 +40,7 @@ def codes_table() -> pa.Table:
                                  for t, rows in codes().items() for c, r in rows.items()])
 
 
-@asset(key=keys.RAW_WORKFORCE_EMPLOYMENT, partitions_def=WORKFORCE_MONTHS, group_name=GROUP,
+@asset(key=RAW_WORKFORCE_EMPLOYMENT, partitions_def=WORKFORCE_MONTHS, group_name=GROUP,
        kinds={"polars", "parquet"}, required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def workforce_employment(context: AssetExecutionContext) -> MaterializeResult:
     """OPM's month-end employment snapshot (Federal Workforce Data or a FedScope cube), typed.
@@ -79,7 +79,7 @@ def _workforce_employment(layout, month: str) -> dict:
     }
 
 
-@asset(key=keys.RAW_WORKFORCE_ACTIONS, partitions_def=WORKFORCE_MONTHS, group_name=GROUP,
+@asset(key=RAW_WORKFORCE_ACTIONS, partitions_def=WORKFORCE_MONTHS, group_name=GROUP,
        kinds={"polars", "parquet"}, required_resource_keys={"cxex"}, backfill_policy=SINGLE_RUN)
 def workforce_actions(context: AssetExecutionContext) -> MaterializeResult:
     """The month's accession and separation files, typed into one table of personnel actions.
@@ -109,7 +109,7 @@ def _workforce_actions(layout, month: str) -> dict:
                                                           if f for c in unknown_columns(f.path, mf.layout, kind)}))}
 
 
-@asset(key=keys.WORKFORCE_MONTHLY, deps=[keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS],
+@asset(key=WORKFORCE_MONTHLY, deps=[RAW_WORKFORCE_EMPLOYMENT, RAW_WORKFORCE_ACTIONS],
        partitions_def=WORKFORCE_MONTHS, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
        backfill_policy=SINGLE_RUN)
 def workforce_monthly(context: AssetExecutionContext) -> MaterializeResult:
@@ -166,7 +166,7 @@ def _staged_provenance(layout, months: list[str]) -> dict:
     return merged
 
 
-@publisher(key=keys.PUBLISH_WORKFORCE_METRICS, deps=[keys.WORKFORCE_MONTHLY], group_name="publish",
+@publisher(key=PUBLISH_WORKFORCE_METRICS, deps=[WORKFORCE_MONTHLY], group_name="publish",
        kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"})
 def publish_workforce_metrics(context: AssetExecutionContext) -> MaterializeResult:
     """Workforce health per fiscal year × organisation, with every numerator and denominator.
@@ -187,7 +187,7 @@ def publish_workforce_metrics(context: AssetExecutionContext) -> MaterializeResu
     return publish_result(context, load_contract("workforce_metrics"), table, "fiscal_year")
 
 
-@publisher(key=keys.PUBLISH_WORKFORCE_AGENCIES, group_name="publish", kinds={"parquet"}, required_resource_keys={"cxex"})
+@publisher(key=PUBLISH_WORKFORCE_AGENCIES, group_name="publish", kinds={"parquet"}, required_resource_keys={"cxex"})
 def publish_workforce_agencies(context: AssetExecutionContext) -> MaterializeResult:
     """OPM's agency and sub-element codes and names (FedScope DTagy lookup), as the metrics use them."""
     layout = layout_of(context)
@@ -199,6 +199,6 @@ def publish_workforce_agencies(context: AssetExecutionContext) -> MaterializeRes
 SPEC = SourceSpec(
     "workforce", "workforce", "workforce_monthly", WORKFORCE_MONTHS,
     "One month of OPM workforce data: parse, validate (blocking GX checks, non-blocking warnings), aggregate.",
-    (keys.RAW_WORKFORCE_EMPLOYMENT, keys.RAW_WORKFORCE_ACTIONS, keys.WORKFORCE_MONTHLY),
+    (RAW_WORKFORCE_EMPLOYMENT, RAW_WORKFORCE_ACTIONS, WORKFORCE_MONTHLY),
     lambda layout: available_months(layout)[0],
-    (keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES))
+    (PUBLISH_WORKFORCE_METRICS, PUBLISH_WORKFORCE_AGENCIES))

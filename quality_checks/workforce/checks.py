@@ -5,22 +5,22 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
-from assets import keys
+from assets.workforce.spec import RAW_WORKFORCE_ACTIONS, RAW_WORKFORCE_EMPLOYMENT
 from assets.common import partition_keys
-from assets.sources.workforce_files import agency_lookup, month_files
-from assets.workforce import PARTITION_COL
+from assets.workforce.files import agency_lookup, month_files
+from assets.workforce.assets import PARTITION_COL
 from warehouse.db import cursor
 
-from .gx_runner import run_suite
-from .ranges import PARTITION, validate_range, yyyymm_index
-from .results import check_result, combine_results, covering
-from .workforce_suite import actions_expectations, employment_expectations, known_codes_expectations, snapshot_count_expectations
+from quality_checks.gx_runner import run_suite
+from quality_checks.ranges import PARTITION, validate_range, yyyymm_index
+from quality_checks.results import check_result, combine_results, covering
+from quality_checks.workforce.suite import actions_expectations, employment_expectations, known_codes_expectations, snapshot_count_expectations
 
 HEADCOUNT_CHANGE_BAND = 0.10  # month-over-month change per agency beyond ±10 % is flagged
 
 
 def _derive(data: pa.Table) -> pa.Table:
-    """Columns the range-agnostic suites compare rows with (quality_checks/workforce_suite.py)."""
+    """Columns the range-agnostic suites compare rows with (quality_checks/workforce/suite.py)."""
     month = pc.cast(data.column(PARTITION), pa.int64())
     data = data.append_column("_partition_yyyymm", month)
     if "effective_yyyymm" in data.column_names:
@@ -34,32 +34,32 @@ def _validate(context, asset_key, table_name, specs, suite, severity=AssetCheckS
                           specs=specs, suite=suite, derive=_derive, derive_reads=("effective_yyyymm",), severity=severity)
 
 
-@asset_check(asset=keys.RAW_WORKFORCE_EMPLOYMENT, name="workforce_employment_expectations", blocking=True,
+@asset_check(asset=RAW_WORKFORCE_EMPLOYMENT, name="workforce_employment_expectations", blocking=True,
              required_resource_keys={"cxex"},
              description="GX: required columns, snapshot month matches the partition, well-formed agency and "
                          "sub-element codes, non-negative counts (suppressed = null allowed), age/service brackets known.")
 def workforce_employment_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
     layout = context.resources.cxex.layout
     keys_ = partition_keys(context)
-    rows = _validate(context, keys.RAW_WORKFORCE_EMPLOYMENT, "workforce_employment", employment_expectations(),
+    rows = _validate(context, RAW_WORKFORCE_EMPLOYMENT, "workforce_employment", employment_expectations(),
                      "workforce_employment")
     # rows per month: a month with a snapshot file has some; one covered only by an action cube, none
     summary = pa.table({"_partition": keys_,
                         "rows": [pq.read_metadata(layout.raw("workforce_employment", PARTITION_COL, m)).num_rows for m in keys_],
                         "has_snapshot": [month_files(layout, m).employment is not None for m in keys_]})
     counts = check_result(context, run_suite(summary, "workforce_employment_snapshots", snapshot_count_expectations()),
-                          asset=keys.RAW_WORKFORCE_EMPLOYMENT.to_user_string(), table="workforce_employment",
+                          asset=RAW_WORKFORCE_EMPLOYMENT.to_user_string(), table="workforce_employment",
                           partition_col=PARTITION_COL, partition=keys_[0] if len(keys_) == 1 else f"{keys_[0]}..{keys_[-1]}",
                           source_file="landing/workforce/ (one row per month)")
     return combine_results([rows, covering(counts, keys_)])
 
 
-@asset_check(asset=keys.RAW_WORKFORCE_ACTIONS, name="workforce_actions_expectations", blocking=True,
+@asset_check(asset=RAW_WORKFORCE_ACTIONS, name="workforce_actions_expectations", blocking=True,
              required_resource_keys={"cxex"},
              description="GX: action types known, category codes well-formed, effective month not after the file "
                          "month nor more than 36 months before it, non-negative counts.")
 def workforce_actions_expectations(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    return _validate(context, keys.RAW_WORKFORCE_ACTIONS, "workforce_actions", actions_expectations(),
+    return _validate(context, RAW_WORKFORCE_ACTIONS, "workforce_actions", actions_expectations(),
                      "workforce_actions")
 
 
@@ -68,22 +68,22 @@ def _subelements(context) -> list[str]:
     return sorted(lookup.column("agency_subelement_code").to_pylist())
 
 
-@asset_check(asset=keys.RAW_WORKFORCE_EMPLOYMENT, name="workforce_employment_codes_known", blocking=False,
+@asset_check(asset=RAW_WORKFORCE_EMPLOYMENT, name="workforce_employment_codes_known", blocking=False,
              required_resource_keys={"cxex"},
              description="Warning, never blocking: sub-element and supervisory codes missing from the lookup "
                          "tables are listed; their rows stay in the data (in_lookup = false in the metrics).")
 def workforce_employment_codes_known(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    return _validate(context, keys.RAW_WORKFORCE_EMPLOYMENT, "workforce_employment",
+    return _validate(context, RAW_WORKFORCE_EMPLOYMENT, "workforce_employment",
                      known_codes_expectations(_subelements(context), actions=False), "workforce_employment_codes",
                      severity=AssetCheckSeverity.WARN)
 
 
-@asset_check(asset=keys.RAW_WORKFORCE_ACTIONS, name="workforce_actions_codes_known", blocking=False,
+@asset_check(asset=RAW_WORKFORCE_ACTIONS, name="workforce_actions_codes_known", blocking=False,
              required_resource_keys={"cxex"},
              description="Warning, never blocking: accession/separation category codes and sub-elements missing "
                          "from the lookups are listed; their rows are kept (category 'unknown').")
 def workforce_actions_codes_known(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    return _validate(context, keys.RAW_WORKFORCE_ACTIONS, "workforce_actions",
+    return _validate(context, RAW_WORKFORCE_ACTIONS, "workforce_actions",
                      known_codes_expectations(_subelements(context), actions=True), "workforce_actions_codes",
                      severity=AssetCheckSeverity.WARN)
 
@@ -100,7 +100,7 @@ def _previous_snapshot(layout, month: str, lookback: int = 3):
     return None, None
 
 
-@asset_check(asset=keys.RAW_WORKFORCE_EMPLOYMENT, name="workforce_headcount_change", blocking=False,
+@asset_check(asset=RAW_WORKFORCE_EMPLOYMENT, name="workforce_headcount_change", blocking=False,
              required_resource_keys={"cxex"},
              description="Warning, never blocking: agencies whose headcount moved more than ±10 % since the "
                          "previous snapshot (up to 3 months back: FedScope's are quarterly) (a reorganisation, or a truncated file).")

@@ -7,17 +7,17 @@ from functools import partial
 import pyarrow.parquet as pq
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
 
-from assets import keys
+from assets.fevs.spec import RAW_FEVS_RESPONSES
 from assets.common import PROVENANCE_META, partition_keys, read_provenance
-from assets.fevs import PARTITION_COL
+from assets.fevs.assets import PARTITION_COL
 from warehouse.fevs_scores import scored_item_columns
-from .fevs_suite import fevs_expectations, fevs_warning_expectations, plausible_floor, suite_name
-from .gx_runner import columns_needed, run_suite
-from .results import check_result, combine_results
+from quality_checks.fevs.suite import fevs_expectations, fevs_warning_expectations, plausible_floor, suite_name
+from quality_checks.gx_runner import columns_needed, run_suite
+from quality_checks.results import check_result, combine_results
 
 FEVS_RESPONSES_EXPECTATIONS = "fevs_responses_expectations"
 FEVS_RESPONSES_WARNINGS = "fevs_responses_warnings"
-fevs_responses_check = partial(asset_check, asset=keys.RAW_FEVS_RESPONSES, required_resource_keys={"cxex"})
+fevs_responses_check = partial(asset_check, asset=RAW_FEVS_RESPONSES, required_resource_keys={"cxex"})
 
 
 @fevs_responses_check(
@@ -61,7 +61,7 @@ def _validate(context, specs_for, suffix: str, severity=AssetCheckSeverity.ERROR
         specs = specs_for(context, int(partition), schema.empty_table())
         table = pq.read_table(raw, columns=columns_needed(specs, schema.names) or schema.names[:1])
         outcome = run_suite(table, suite_name(int(partition)) + suffix, specs, schema)
-        results.append(check_result(context, outcome, asset=keys.RAW_FEVS_RESPONSES.to_user_string(), table="fevs_responses",
+        results.append(check_result(context, outcome, asset=RAW_FEVS_RESPONSES.to_user_string(), table="fevs_responses",
                                     partition_col=PARTITION_COL, partition=partition, source_file=source_file,
                                     severity=severity))
     return combine_results(results)

@@ -15,10 +15,13 @@ from warehouse import compute
 from warehouse.contracts import load as load_contract
 from warehouse.reference import REFERENCE_DIR, fevs_fiscal_year_rows
 
-from . import keys
-from .publication import publisher
-from .common import add_provenance, preview, publication_of, publish_result
-from .sources.cx_files import registry_table
+from assets.cross_agency.spec import PUBLISH_AGENCY_CROSSWALK, PUBLISH_AGENCY_SCORECARD, PUBLISH_CX_EX_LINKAGE
+from assets.cx.spec import PUBLISH_CX_INDEX_SCORES, PUBLISH_INTERNAL_CX_SCORES
+from assets.fevs.spec import PUBLISH_EX_INDEX_SCORES
+from assets.workforce.spec import PUBLISH_WORKFORCE_AGENCIES, PUBLISH_WORKFORCE_METRICS
+from assets.publication import publisher
+from assets.common import add_provenance, preview, publication_of, publish_result
+from assets.cx.layouts import registry_table
 
 GROUP = "cross_agency"
 SOURCE = "cxex_cross_agency"
@@ -70,9 +73,9 @@ def _provenance(store, run_id: str, tables: tuple[str, ...] = SOURCE_TABLES) -> 
             "source_is_sample": sample, "source_retrieved_at": None}
 
 
-@publisher(key=keys.PUBLISH_AGENCY_CROSSWALK, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
-       deps=[keys.PUBLISH_EX_INDEX_SCORES, keys.PUBLISH_WORKFORCE_METRICS, keys.PUBLISH_WORKFORCE_AGENCIES,
-             keys.PUBLISH_CX_INDEX_SCORES, keys.PUBLISH_INTERNAL_CX_SCORES])
+@publisher(key=PUBLISH_AGENCY_CROSSWALK, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
+       deps=[PUBLISH_EX_INDEX_SCORES, PUBLISH_WORKFORCE_METRICS, PUBLISH_WORKFORCE_AGENCIES,
+             PUBLISH_CX_INDEX_SCORES, PUBLISH_INTERNAL_CX_SCORES])
 def agency_crosswalk(context: AssetExecutionContext) -> MaterializeResult:
     """Every agency identifier any source uses, mapped to one canonical agency (OPM's two-character code).
 
@@ -90,8 +93,8 @@ def agency_crosswalk(context: AssetExecutionContext) -> MaterializeResult:
     return result
 
 
-@publisher(key=keys.PUBLISH_AGENCY_SCORECARD, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
-       deps=[keys.PUBLISH_AGENCY_CROSSWALK])
+@publisher(key=PUBLISH_AGENCY_SCORECARD, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
+       deps=[PUBLISH_AGENCY_CROSSWALK])
 def agency_scorecard(context: AssetExecutionContext) -> MaterializeResult:
     """One row per agency × year: EX, CX and internal CX indices, components, contributions, ranks, deltas, coverage.
 
@@ -118,8 +121,8 @@ def compute_linkage(scorecard: pa.Table, min_n: int = 5) -> pa.Table:
     return compute.cx_ex_linkage(scorecard, min_n)
 
 
-@publisher(key=keys.PUBLISH_CX_EX_LINKAGE, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
-       deps=[keys.PUBLISH_AGENCY_SCORECARD])
+@publisher(key=PUBLISH_CX_EX_LINKAGE, group_name=GROUP, kinds={"duckdb", "parquet"}, required_resource_keys={"cxex"},
+       deps=[PUBLISH_AGENCY_SCORECARD])
 def cx_ex_linkage(context: AssetExecutionContext) -> MaterializeResult:
     """Per year, the correlation of every EX measure with every CX measure across agencies (Pearson, Spearman, n, 95 % CI)."""
     store, seen = context.resources.cxex.store, publication_of(context)

@@ -1,4 +1,5 @@
-"""The structure planted in the embedded sample, so the factor screen has something true to find.
+"""The embedded sample's world, shared by every source's sample (assets/<source>/sample.py): its agencies,
+their seeds, and the structure planted in it, so the factor screen has something true to find.
 
 One latent agency trait, "management practice" m ~ N(0, 1) (fixed per agency, independent of the
 general engagement effect the FEVS sample already gives every item and of agency size), drives:
@@ -8,17 +9,32 @@ general engagement effect the FEVS sample already gives every item and of agency
   - internal CX (GSA CSS, every function).
 Every other candidate is noise with respect to internal CX. Indices that contain a planted item and
 workforce rates built from quits carry the signal too: they are "derived", neither planted nor noise.
-Public CX keeps following the general engagement effect (cx_sample.agency_effect), as before.
+Public CX keeps following the general engagement effect (assets/cx/sample.py agency_effect), as before.
 docs/methodology.md ("The planted structure of the embedded sample") states the numbers below.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
 
-from .fevs_sample import _seed
+# (code, relative size, LEVEL1 suffixes): real OPM codes; sizes loosely follow agency headcounts
+AGENCIES: tuple[tuple[str, float, str], ...] = (
+    ("AF", 9, "AAACAD"), ("AG", 8, "ABACAF"), ("AR", 12, "ACAEBG"), ("CM", 5, "ARACBC"),
+    ("DD", 8, "ADAF"), ("DJ", 9, "AAABAC"), ("DL", 3, "AEAG"), ("DN", 2, "AAAC"),
+    ("ED", 1, "AA"), ("EP", 2, "ABAC"), ("GS", 2, "AAAB"), ("HE", 8, "AAABAC"),
+    ("HS", 10, "ADAEAF"), ("IN", 6, "AAABAC"), ("NN", 2, "AAAB"), ("NV", 11, "ABACAD"),
+    ("SZ", 7, "AAAB"), ("ST", 3, "AAAB"), ("TD", 5, "AAAF"), ("TR", 7, "ABACAD"),
+    ("HU", 1, "AA"), ("OM", 1, "AA"), ("SB", 1, "AA"), ("XX", 1.2, ""),
+)
+TINY_AGENCY = ("FQ", 7)  # fewer respondents than the suppression threshold, on purpose
+
+
+def _seed(*parts: object) -> int:
+    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "little")
+
 
 PLANTED_ITEMS = {"know_expected_job": 0.5, "managers_communicate_goals_organization": 0.5,
                  "encouraged_come_up_new_better_ways": 0.5}  # item key -> loading of m on the item's latent answer

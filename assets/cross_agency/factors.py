@@ -14,15 +14,17 @@ from warehouse.assessment import agency_assessment
 from warehouse.contracts import load as load_contract
 from warehouse.reference import fevs_fiscal_year_rows
 
-from . import keys
-from .publication import publisher
-from .common import add_provenance, publication_of, publish_result
-from .cross_agency import GROUP, _provenance, _published, built_from, curated_agencies
+from assets.cross_agency.spec import PUBLISH_AGENCY_ASSESSMENT, PUBLISH_AGENCY_SCORECARD, PUBLISH_EX_CX_FACTORS, PUBLISH_FOCUS_AREA_SCORES
+from assets.cx.spec import PUBLISH_CX_SERVICE_SCORES
+from assets.fevs.spec import PUBLISH_FEVS_INTENT_TO_LEAVE, PUBLISH_FEVS_ITEM_SCORES
+from assets.publication import publisher
+from assets.common import add_provenance, publication_of, publish_result
+from assets.cross_agency.assets import GROUP, _provenance, _published, built_from, curated_agencies
 
 PANEL_TABLES = ("fevs_item_scores", "ex_index_scores", "fevs_intent_to_leave", "workforce_metrics", "internal_cx_scores",
                 "cx_service_scores", "agency_scorecard")
-PANEL_DEPS = [keys.PUBLISH_AGENCY_SCORECARD, keys.PUBLISH_FEVS_ITEM_SCORES, keys.PUBLISH_FEVS_INTENT_TO_LEAVE,
-              keys.PUBLISH_CX_SERVICE_SCORES]
+PANEL_DEPS = [PUBLISH_AGENCY_SCORECARD, PUBLISH_FEVS_ITEM_SCORES, PUBLISH_FEVS_INTENT_TO_LEAVE,
+              PUBLISH_CX_SERVICE_SCORES]
 
 
 def factor_inputs(store, run_id: str | None = None, min_peers: int = 3) -> dict:
@@ -55,15 +57,15 @@ def compute_factor_tables(inputs: dict, min_peers: int = 3) -> dict[str, list[di
 
 
 SPECS = [AssetSpec(key, group_name=GROUP, kinds={"duckdb", "parquet"}, deps=PANEL_DEPS, description=desc) for key, desc in (
-    (keys.PUBLISH_EX_CX_FACTORS,
+    (PUBLISH_EX_CX_FACTORS,
      "The factor screen: every FEVS item (by declared cross-year key), FEVS index, intent to leave and workforce metric "
      "against internal CX (overall and per function), the public CX index and trust; per year and pooled, with "
      "Benjamini-Hochberg q-values, sign stability, a size-controlled partial correlation and a robust flag."),
-    (keys.PUBLISH_FOCUS_AREA_SCORES,
+    (PUBLISH_FOCUS_AREA_SCORES,
      "Seven focus areas per agency × year from the indicators in warehouse/reference/focus_areas.csv: the coverage-aware "
      "mean of direction-adjusted within-year z-scores, with rank and percentile in the comparison group (the size group, "
      "or all agencies below CXEX_MIN_PEERS) and the change from the prior year when like for like."),
-    (keys.PUBLISH_AGENCY_ASSESSMENT,
+    (PUBLISH_AGENCY_ASSESSMENT,
      "Per agency × year, in reading order: where we stand, what goes with better CX (robust factors, composites as one "
      "finding), where to start (areas below the peer median, not built from the outcome, linked to it by the factor "
      "screen; or a sentence that none qualifies)."))]

@@ -2,18 +2,18 @@
 
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec
 
-from assets import keys
+from assets.cross_agency.spec import PUBLISH_AGENCY_CROSSWALK
 from assets.common import publication_of
-from assets.cross_agency import curated_agencies
+from assets.cross_agency.assets import curated_agencies
 from assets.publication import publication_check
 
-from .gx_runner import ExpectationSpec as E
-from .gx_runner import run_suite
-from .results import check_result
+from quality_checks.gx_runner import ExpectationSpec as E
+from quality_checks.gx_runner import run_suite
+from quality_checks.results import check_result
 
 
 @publication_check(AssetCheckSpec(
-    "agency_crosswalk_complete", asset=keys.PUBLISH_AGENCY_CROSSWALK, blocking=False,
+    "agency_crosswalk_complete", asset=PUBLISH_AGENCY_CROSSWALK, blocking=False,
     description="Warning: every agency code seen in any source is in the curated crosswalk "
                 "(warehouse/reference/agency_crosswalk.csv); unmapped codes are listed, their rows kept."))
 def agency_crosswalk_complete(context) -> AssetCheckResult:
@@ -28,7 +28,7 @@ def agency_crosswalk_complete(context) -> AssetCheckResult:
              E("ExpectCompoundColumnsToBeUnique", {"column_list": ["identifier_source", "identifier"]})]
     outcome = run_suite(frame, "agency_crosswalk", specs)
     where = sorted({IDENTIFIER_FROM.get(s, s) for s in unmapped["identifier_source"]}) or ["warehouse/reference/agency_crosswalk.csv"]
-    return check_result(context, outcome, asset=keys.PUBLISH_AGENCY_CROSSWALK.to_user_string(), table="agency_crosswalk",
+    return check_result(context, outcome, asset=PUBLISH_AGENCY_CROSSWALK.to_user_string(), table="agency_crosswalk",
                         partition_col="publication", partition="current", source_file=", ".join(where),
                         severity=AssetCheckSeverity.WARN)
 

@@ -37,8 +37,8 @@ import pyarrow as pa
 from warehouse.contracts import TEXT_DICTIONARY, load_stage
 from warehouse.reference import REFERENCE_DIR
 
-from .files import SourceFile, SourceFileError, landed_files, use_sample_policy
-from .integrity import check_structure, verify_unchanged
+from assets.sources.files import SourceFile, SourceFileError, landed_files, use_sample_policy
+from assets.sources.integrity import check_structure, verify_unchanged
 
 SOURCE = "opm_workforce"
 SUPPRESSED_COUNT = re.compile(r"^\s*(\*+|S|REDACTED|<\s*\d+)\s*$", re.IGNORECASE)
@@ -148,7 +148,7 @@ def landed_months(layout) -> list[str]:
 def ensure_used_samples(layout) -> None:
     """Generate the sample's months and lookups if this data directory reads them (no month landed, or no
     landed DTagy.txt: find_agency_lookup), ahead of the run's own reads (pipelines/run.py `_warm_samples`)."""
-    from .workforce_sample import ensure_samples
+    from assets.workforce.sample import ensure_samples
 
     _, is_sample = available_months(layout)
     if is_sample or landed_agency_lookup(layout) is None:
@@ -162,7 +162,7 @@ def available_months(layout) -> tuple[list[str], bool]:
     month has landed, only landed months count (including every month a landed action cube covers).
     With nothing landed, the sample's months.
     """
-    from .workforce_sample import sample_months
+    from assets.workforce.sample import sample_months
 
     landed = landed_months(layout)
     if landed:
@@ -193,7 +193,7 @@ def month_files(layout, month: str) -> MonthFiles:
 
 def month_paths(layout, month: str) -> tuple[dict[str, Path], str, bool]:
     """What month_files finds, before it hashes anything: ({kind: path}, the layout, whether it is the sample)."""
-    from .workforce_sample import ensure_samples
+    from assets.workforce.sample import ensure_samples
 
     folder = layout.landing("workforce", month)
     files, is_sample = landed_files(folder), False
@@ -266,7 +266,7 @@ FEDSCOPE_COLUMNS = {
 def known_columns(layout: str, kind: str) -> set[str]:
     if layout == "fedscope":
         return set(FEDSCOPE_COLUMNS[kind].split())
-    from .workforce_sample import fwd_columns
+    from assets.workforce.sample import fwd_columns
 
     return set(fwd_columns()[{"employment": "employment", "accession": "accessions", "separation": "separations"}[kind]])
 
@@ -515,7 +515,7 @@ def landed_agency_lookup(layout) -> Path | None:
 
 def find_agency_lookup(layout) -> SourceFile:
     """DTagy.txt from landing/workforce/lookups/ (any case), else the sample's."""
-    from .workforce_sample import ensure_samples
+    from assets.workforce.sample import ensure_samples
 
     landed = landed_agency_lookup(layout)
     if landed is not None:

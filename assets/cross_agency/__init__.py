@@ -1,0 +1,1 @@
+"""Cross-agency tables: computed from what the sources published (crosswalk, scorecard, linkage, factors,"""

@@ -1,0 +1,48 @@
+"""FEVS: OPM's Federal Employee Viewpoint Survey public release data file (PRDF), one partition per survey year."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import AssetKey
+
+from assets.partitions import FEVS_YEARS
+from assets.spec import DAY, ScheduleSpec, SourceSpec
+
+RAW_FEVS_RESPONSES = AssetKey(["raw", "fevs_responses"])
+FEVS_ITEM_SCORES = AssetKey(["warehouse", "fevs_item_scores"])
+EX_INDEX_SCORES = AssetKey(["warehouse", "ex_index_scores"])
+FEVS_INTENT_TO_LEAVE = AssetKey(["warehouse", "fevs_intent_to_leave"])
+FEVS_ITEM_SHARES = AssetKey(["warehouse", "fevs_item_shares"])
+PUBLISH_FEVS_ITEM_SCORES = AssetKey(["publish", "fevs_item_scores"])
+PUBLISH_EX_INDEX_SCORES = AssetKey(["publish", "ex_index_scores"])
+PUBLISH_FEVS_INTENT_TO_LEAVE = AssetKey(["publish", "fevs_intent_to_leave"])
+PUBLISH_FEVS_ITEM_SHARES = AssetKey(["publish", "fevs_item_shares"])
+
+
+def available(layout) -> list[str]:
+    from .prdf import available_years
+
+    return [str(y) for y in available_years(layout)]
+
+
+def landed(path: Path, parts: tuple[str, ...]) -> list[str]:
+    """landing/fevs/<year>/<file as OPM publishes it> feeds that survey year."""
+    if len(parts) == 2 and parts[0] in FEVS_YEARS.get_partition_keys():
+        return [parts[0]]
+    if len(parts) == 2:
+        raise ValueError(f"{path}: {parts[0]} is not a supported FEVS survey year ({', '.join(FEVS_YEARS.get_partition_keys())})")
+    return None
+
+
+SPEC = SourceSpec(
+    "fevs", "FEVS", "fevs_yearly", FEVS_YEARS,
+    "One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores and intent to leave.",
+    (RAW_FEVS_RESPONSES, FEVS_ITEM_SCORES, EX_INDEX_SCORES, FEVS_INTENT_TO_LEAVE, FEVS_ITEM_SHARES),
+    available,
+    (PUBLISH_FEVS_ITEM_SCORES, PUBLISH_EX_INDEX_SCORES, PUBLISH_FEVS_INTENT_TO_LEAVE, PUBLISH_FEVS_ITEM_SHARES),
+    landing="fevs", landed=landed,
+    freshness=(400 * DAY, 550 * DAY),  # FEVS was not fielded in 2025: a gap is normal
+    schedule=ScheduleSpec("0 6 1 6 *", "America/New_York", lambda when: str(when.year - 1),
+                          "1 June: the previous year's FEVS public release data file."),
+    sample="assets.fevs.sample", order=10)

@@ -1,0 +1,1 @@
+"""The checks of assets/cx/ (GX suites run as Dagster asset checks)."""

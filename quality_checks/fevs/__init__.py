@@ -1,0 +1,1 @@
+"""The checks of assets/fevs/ (GX suites run as Dagster asset checks)."""

@@ -1,0 +1,1 @@
+"""The checks of assets/workforce/ (GX suites run as Dagster asset checks)."""
