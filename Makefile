@@ -58,13 +58,13 @@ ui: $(STAMP_RUNTIME) ## Dagster UI on http://127.0.0.1:3000 over the same data d
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $${CXEX_UI_PORT:-3000}
 
 download-fevs: $(STAMP_RUNTIME) ## fetch OPM's PRDF for YEAR into the landing folder (needs internet; URL=... to override)
-	$(BIN)/python -m assets.sources.download fevs --year $(YEAR) $(if $(URL),--url $(URL)) $(if $(SHA256),--sha256 $(SHA256))
+	$(BIN)/python -m assets.sources.fetch fevs --year $(YEAR) $(if $(URL),--url $(URL)) $(if $(SHA256),--sha256 $(SHA256))
 
 fetch: $(STAMP_RUNTIME) ## fetch SOURCE (fevs|workforce) partitions FROM..TO listed in warehouse/reference/remote_sources.csv (needs internet)
-	$(BIN)/python -m assets.sources.download fetch --source $(SOURCE) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+	$(BIN)/python -m assets.sources.fetch fetch --source $(SOURCE) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 
 docs: $(STAMP_RUNTIME) ## regenerate docs/data_dictionary.md from the schema contracts
-	$(BIN)/python -m warehouse.contracts --write docs/data_dictionary.md
+	$(BIN)/python -m warehouse.dictionary --write docs/data_dictionary.md
 
 # Both locks hold every platform (markers) for Python 3.11-3.13; existing pins are kept unless UPGRADE=1.
 # The dev lock is resolved first and constrains the runtime lock, so the two never disagree.

@@ -14,7 +14,7 @@ from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, Me
 from warehouse import PIPELINE_VERSION
 from warehouse.contracts import ARROW_TYPES, check_stage, load as load_contract, load_stage, provenance_columns
 from warehouse.layout import DataLayout
-from warehouse.publish import STAGE_PARQUET, with_constant_columns, write_parquet_atomic
+from warehouse.snapshot_files import STAGE_PARQUET, with_constant_columns, write_parquet_atomic
 from warehouse.star import cast_staged, conform_facts
 
 from .sources.files import SourceFile

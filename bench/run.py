@@ -41,7 +41,7 @@ def measure(name: str, code: str, env: dict | None = None) -> dict:
 
 
 FEVS_PARSE = """
-from pathlib import Path; from assets.fevs.prdf import parse_prdf; from warehouse.publish import write_parquet_atomic
+from pathlib import Path; from assets.fevs.prdf import parse_prdf; from warehouse.snapshot_files import write_parquet_atomic
 t = parse_prdf(Path({csv!r}), {year}).table; write_parquet_atomic(t, Path({raw!r})); print('{{"rows": %d}}' % t.num_rows)
 """
 FEVS_GX = """
@@ -52,7 +52,7 @@ assert o.success, [f.describe() for f in o.failures]; print('{{"expectations": %
 """
 FEVS_SQL = """
 from pathlib import Path; from warehouse.fevs_scores import compute_item_scores, compute_index_scores
-from warehouse.publish import write_parquet_atomic
+from warehouse.snapshot_files import write_parquet_atomic
 i = compute_item_scores(Path({raw!r}), {year}, 10); write_parquet_atomic(i, Path({items!r}))
 x = compute_index_scores(Path({items!r}), Path({raw!r}), {year}, 10); write_parquet_atomic(x, Path({index!r}))
 print('{{"item_rows": %d, "index_rows": %d}}' % (i.num_rows, x.num_rows))
@@ -83,7 +83,8 @@ print(json.dumps({{"governmentwide_eei": eei, "item_rows": len(g)}}))
 WORKFORCE_MONTH = """
 import pyarrow.parquet as pq, time, json
 from pathlib import Path; from warehouse.layout import DataLayout
-from assets.workforce.files import month_files, parse_employment; from quality_checks.gx_runner import run_suite
+from assets.workforce.files import month_files; from assets.workforce.readers import parse_employment
+from quality_checks.gx_runner import run_suite
 from quality_checks.workforce.suite import employment_expectations
 layout = DataLayout(Path({root!r})); t0 = time.perf_counter()
 mf = month_files(layout, {month!r}); t = parse_employment(mf.employment, mf.layout); t1 = time.perf_counter()

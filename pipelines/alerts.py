@@ -13,7 +13,7 @@ import logging
 
 from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
 
-from assets.sources.download import redact_url
+from assets.sources.redirects import redact_url
 from quality_checks.messages import describe_failure, failure_messages, run_events
 from warehouse.settings import secret
 

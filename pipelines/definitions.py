@@ -52,3 +52,17 @@ def current() -> Definitions:
 
 
 defs = build_definitions()
+
+
+def _launchable(name: str):
+    """A module-level function returning the job `name` of the current definitions: what Dagster's
+    `reconstructable` needs to find a job again (`make run` executes it with `execute_job`)."""
+    def job():
+        return current().resolve_job_def(name)
+
+    job.__name__ = job.__qualname__ = f"{name}_job"
+    globals()[job.__name__] = job
+    return job.__name__
+
+
+LAUNCHABLE = {name: _launchable(name) for name in (*SOURCE_JOBS, publish.name)}

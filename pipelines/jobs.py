@@ -26,20 +26,3 @@ publish = define_asset_job(
     description="Publish every staged table and the cross-agency tables, and commit them as one snapshot "
                 "(the catalog step), with the analysts' DuckDB catalog and the report site.",
 )
-
-
-def _launchable(name: str):
-    """A module-level function returning the job `name` of the current definitions (pipelines/definitions.py
-    `current`): what Dagster's `reconstructable` needs to find a job again (`make run` executes it with
-    `execute_job`)."""
-    def job():
-        from pipelines.definitions import current
-
-        return current().resolve_job_def(name)
-
-    job.__name__ = job.__qualname__ = f"{name}_job"
-    globals()[job.__name__] = job
-    return job.__name__
-
-
-LAUNCHABLE = {name: _launchable(name) for name in (*(s.job for s in SOURCES.values()), PUBLISH_JOB)}

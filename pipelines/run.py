@@ -68,12 +68,12 @@ def execute(job_name, instance, tags: dict, asset_selection=None):
     """One run of a job of the code location (by name, or its definition), by Dagster's public `execute_job`."""
     from dagster import execute_job, reconstructable
 
-    from pipelines import jobs
+    from pipelines import definitions
 
     if not isinstance(job_name, str):  # a job of definitions of the caller's own (tests): in-process, as is
         return job_name.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config(), tags=tags,
                                            asset_selection=list(asset_selection) if asset_selection else None)
-    return execute_job(reconstructable(getattr(jobs, jobs.LAUNCHABLE[job_name])), instance, run_config=run_config(),
+    return execute_job(reconstructable(getattr(definitions, definitions.LAUNCHABLE[job_name])), instance, run_config=run_config(),
                        tags=tags, asset_selection=list(asset_selection) if asset_selection else None)
 
 

@@ -18,7 +18,8 @@ from dagster import AssetCheckResult, AssetCheckSeverity
 
 from assets.common import BATCH_ROWS, batches_by_rows, partition_keys, read_provenance
 
-from .gx_runner import ROW_ID_COLUMN, ExpectationOutcome, SuiteOutcome, columns_needed, run_suite
+from .expectations import ROW_ID_COLUMN, ExpectationOutcome, SuiteOutcome
+from .gx_runner import columns_needed, run_suite
 from .results import check_result, combine_results
 
 PARTITION = "_partition"

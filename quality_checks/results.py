@@ -7,9 +7,9 @@ import pyarrow as pa
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from warehouse.contracts import load as load_contract
-from warehouse.publish import prune_runs, write_parquet_atomic
+from warehouse.snapshot_files import prune_runs, write_parquet_atomic
 
-from .gx_runner import SuiteOutcome
+from .expectations import SuiteOutcome
 
 
 def validation_rows(outcome: SuiteOutcome, *, run_id: str, asset: str, partition: str | None, source_file: str | None) -> pa.Table:

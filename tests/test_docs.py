@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from tests.conftest import REPO
-from warehouse.contracts import all_contracts, render_markdown
+from warehouse.contracts import all_contracts
+from warehouse.dictionary import render_markdown
 
 
 def test_data_dictionary_is_generated_from_the_contracts():

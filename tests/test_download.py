@@ -10,7 +10,8 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
-from assets.sources.download import DownloadError, HttpClient, download, fevs_url, main as download_main
+from assets.sources.download import DownloadError, HttpClient, download
+from assets.sources.fetch import fevs_url, main as download_main
 from tests import hand_data
 from tests.conftest import make_defs, run_year, write_prdf
 

@@ -1,4 +1,4 @@
-"""`make fetch` (python -m assets.sources.download fetch) against a local server laid out like OPM's.
+"""`make fetch` (python -m assets.sources.fetch fetch) against a local server laid out like OPM's.
 
 The served paths are the real addresses of warehouse/reference/remote_sources.csv with the host
 replaced by 127.0.0.1 (the test rewrites only the scheme and host of the real file's rows):
@@ -19,7 +19,7 @@ import zipfile
 
 import pytest
 
-from assets.sources.download import main as download_main
+from assets.sources.fetch import main as download_main
 from assets.workforce.files import month_files
 from assets.workforce.sample import fwd_columns
 from warehouse.layout import DataLayout

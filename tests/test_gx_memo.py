@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from quality_checks import gx_runner
-from quality_checks.gx_runner import ExpectationSpec as E
+from quality_checks.expectations import ExpectationSpec as E
 from quality_checks.gx_runner import run_suite
 from tests.test_gx_row_local import SPECS, _table
 

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from quality_checks.gx_runner import ExpectationSpec as E
+from quality_checks.expectations import ExpectationSpec as E
 from quality_checks.gx_runner import run_suite
 
 

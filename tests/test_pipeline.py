@@ -193,7 +193,7 @@ def test_raw_and_staging_tables_match_their_contracts(default_run):
 
 def test_staged_files_read_back_as_their_contracts_declare_with_text_held_as_dictionaries(tmp_path):
     """Raw and staging files are written without the Arrow schema and without text statistics
-    (warehouse/publish.py STAGE_PARQUET): every contract's types, its provenance and the values of
+    (warehouse/snapshot_files.py STAGE_PARQUET): every contract's types, its provenance and the values of
     dictionary-encoded text (TEXT_DICTIONARY: FEVS text items, workforce codes) come back as declared."""
     import pyarrow as pa
 

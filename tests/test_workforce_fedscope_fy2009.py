@@ -24,8 +24,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from assets.workforce.files import (agency_lookup, available_months, codes, cube_months, month_files,
-                                            parse_actions, parse_employment)
+from assets.workforce.files import agency_lookup, available_months, cube_months, month_files
+from assets.workforce.readers import codes, parse_actions, parse_employment
 from warehouse import sql
 from warehouse.layout import DataLayout
 

@@ -115,7 +115,7 @@ def test_median_service_is_quantile_cont_over_every_employee(tmp_path):
     import numpy as np
     import pyarrow as pa
 
-    from assets.workforce.files import EMPLOYMENT_SCHEMA
+    from assets.workforce.readers import EMPLOYMENT_SCHEMA
     from assets.workforce.assets import codes_table
     from warehouse import compute
     from warehouse.db import cursor
@@ -136,7 +136,7 @@ def test_median_service_is_quantile_cont_over_every_employee(tmp_path):
     path = tmp_path / "employment.parquet"
     pq.write_table(pa.Table.from_pylist(rows, EMPLOYMENT_SCHEMA), path)
     actions = tmp_path / "actions.parquet"
-    from assets.workforce.files import empty_actions
+    from assets.workforce.readers import empty_actions
 
     pq.write_table(empty_actions(), actions)
     emp, _ = compute.workforce_month(str(path), str(actions), codes_table())

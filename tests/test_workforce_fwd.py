@@ -165,7 +165,7 @@ def test_large_file_path_cleans_per_distinct_value_and_gives_the_same_table(fy20
     service), and the same error, naming the same first bad row, for a bad count."""
     import pyarrow as pa
 
-    from assets.workforce import files as wf
+    from assets.workforce import readers as wr
     from assets.sources.files import SourceFileError
     from warehouse.layout import DataLayout
 
@@ -176,12 +176,12 @@ def test_large_file_path_cleans_per_distinct_value_and_gives_the_same_table(fy20
         out = []
         for m in FY2025:
             mf = month_files(layout, m)
-            out.append(wf.parse_employment(mf.employment, mf.layout))
-            out += [wf.parse_actions(f, mf.layout, kind, m) for kind, f in (("accession", mf.accession), ("separation", mf.separation))]
+            out.append(wr.parse_employment(mf.employment, mf.layout))
+            out += [wr.parse_actions(f, mf.layout, kind, m) for kind, f in (("accession", mf.accession), ("separation", mf.separation))]
         return [t.cast(pa.schema([f.with_type(pa.string()) if pa.types.is_dictionary(f.type) else f for f in t.schema])) for t in out]
 
     by_row = parse_all()
-    monkeypatch.setattr(wf, "BY_VALUE_ROWS", 0)
+    monkeypatch.setattr(wr, "BY_VALUE_ROWS", 0)
     by_value = parse_all()
     assert [t.num_rows for t in by_value] == [t.num_rows for t in by_row] and sum(t.num_rows for t in by_row) > 60
     assert all(a.equals(b) for a, b in zip(by_value, by_row))
@@ -193,9 +193,9 @@ def test_large_file_path_cleans_per_distinct_value_and_gives_the_same_table(fy20
     src = month_files(DataLayout(tmp_path, "never"), "202410").employment
     messages = []
     for limit in (0, 10**9):
-        monkeypatch.setattr(wf, "BY_VALUE_ROWS", limit)
+        monkeypatch.setattr(wr, "BY_VALUE_ROWS", limit)
         with pytest.raises(SourceFileError) as e:
-            wf.parse_employment(src, "fwd")
+            wr.parse_employment(src, "fwd")
         messages.append(str(e.value))
     assert messages[0] == messages[1] and "row 4, column count" in messages[0] and "(1 such rows)" in messages[0]
 

@@ -9,8 +9,8 @@ import pytest
 from dagster import DagsterInstance
 
 from assets.sources.files import SourceFile, SourceFileError
-from assets.workforce.files import (codes, detect_kind, month_files, parse_actions, parse_agency_lookup,
-                                            parse_employment)
+from assets.workforce.files import detect_kind, month_files, parse_agency_lookup
+from assets.workforce.readers import codes, parse_actions, parse_employment
 from tests import workforce_data as wd
 from tests.conftest import make_defs, run_publish
 from tests.test_workforce_formulas import run_months

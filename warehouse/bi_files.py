@@ -63,7 +63,7 @@ def file_version(path: Path) -> str | None:
 def write_stable_files(root: Path, manifest: dict) -> list[str]:
     """Write `root/<table>/data.parquet` for every table of `manifest` whose file is missing or holds
     another version; returns the tables written. An old cxex's `publish/<table>` link is replaced by a folder."""
-    from .publish import ROW_GROUP_ROWS
+    from .snapshot_files import ROW_GROUP_ROWS
 
     written = []
     for name, entry in sorted(manifest.get("tables", {}).items()):
@@ -91,7 +91,7 @@ def annotated_bytes(data: bytes, name: str, entry: dict) -> bytes:
     """The stable file's bytes from a version file's (the object-store mode's `<table>/data.parquet`)."""
     import io
 
-    from .publish import ROW_GROUP_ROWS
+    from .snapshot_files import ROW_GROUP_ROWS
 
     out = io.BytesIO()
     pq.write_table(annotate(pq.read_table(io.BytesIO(data)), name, entry), out, compression="zstd",

@@ -8,7 +8,6 @@ silent cast. Raw and staging tables are checked against theirs before they are w
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -197,7 +196,7 @@ def _text_dictionaries_as_declared(table: pa.Table) -> pa.Table:
     """Text columns that arrive dictionary-encoded (a survey item's few answers, from a polars categorical)
     normalised to TEXT_DICTIONARY (int32 indices, `string` values). They stay encoded in memory and
     in the Parquet file (written without re-hashing every value: 2 s less per national FEVS year);
-    the file declares plain `string`, what every reader gets back (warehouse/publish.py STAGE_PARQUET)."""
+    the file declares plain `string`, what every reader gets back (warehouse/snapshot_files.py STAGE_PARQUET)."""
     for i, f in enumerate(table.schema):
         if pa.types.is_dictionary(f.type) and is_text(f.type) and f.type != TEXT_DICTIONARY:
             table = table.set_column(i, f.name, table.column(i).cast(TEXT_DICTIONARY))
@@ -267,60 +266,3 @@ def record_fingerprints() -> dict:
         versions[str(c.version)] = fp
     FINGERPRINTS_FILE.write_text(json.dumps(recorded, indent=2, sort_keys=True) + "\n")
     return recorded
-
-
-def render_markdown() -> str:
-    """docs/data_dictionary.md, generated from the contracts."""
-    out = [
-        "# Data dictionary",
-        "",
-        "Generated from `warehouse/contracts/*.yaml` by `make docs`; a test fails when this file is stale.",
-        "Every published table is a Parquet dataset under `$CXEX_DATA_DIR/publish/<table>/` and a view of the",
-        "same name in `$CXEX_DATA_DIR/warehouse.duckdb` (schema `main`); `validation_results` is in schema `quality`.",
-        "Published tables end with the provenance columns listed once at the bottom.",
-        "",
-    ]
-    from .star import star_markdown
-
-    out += star_markdown(all_contracts())
-    prov = {c.name for c in provenance_columns()}
-    for c in all_contracts():
-        out += [f"## `{c.table}` (contract v{c.version})", "", c.description, "",
-                f"- Grain: {c.grain}", f"- Primary key: {', '.join(f'`{k}`' for k in c.primary_key)}", "",
-                "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
-        own = [col for col in c.columns if col.name not in prov]
-        out += [f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {col.description} |" for col in own]
-        if len(own) != len(c.columns):
-            out.append("| *provenance columns* | | | see below |")
-        out.append("")
-    out += ["## Provenance columns", "", "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
-    for col in provenance_columns():
-        out.append(f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {col.description} |")
-    out += ["", "# Raw and staging tables", "",
-            "Not published: what the pipeline writes on the way, under `$CXEX_DATA_DIR/raw/<table>/` and",
-            "`$CXEX_DATA_DIR/staging/<table>/`, one Parquet file per partition. Each is checked against its",
-            "contract (`warehouse/contracts/raw/`) before it is written, and Dagster shows its columns.", ""]
-    for c in stage_contracts():
-        out += [f"## `{c.table}` ({c.kind}, contract v{c.version})", "", c.description, "",
-                f"- Grain: {c.grain}", f"- Key: {', '.join(f'`{k}`' for k in c.primary_key)}", "",
-                "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
-        out += [f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {col.description} |" for col in c.columns]
-        out += [f"| *`{e.pattern}`* | {' or '.join(e.types)} | yes | {e.description} |" for e in c.extra]
-        out.append("")
-    return "\n".join(out) + "\n"
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--write", metavar="PATH", help="write the data dictionary to PATH")
-    args = ap.parse_args()
-    text = render_markdown()
-    if args.write:
-        Path(args.write).write_text(text)
-        record_fingerprints()
-    else:
-        print(text)
-
-
-if __name__ == "__main__":
-    main()

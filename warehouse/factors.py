@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from .contracts import load as load_contract, provenance_columns
+from .reference import item_keys  # noqa: F401  (the factor screen's cross-year item keys)
 
 OUTCOMES: dict[str, str] = {
     "internal_cx": "Internal CX, all functions (GSA CSS, 0-100)",
@@ -281,7 +282,6 @@ def to_table(rows: Sequence[Mapping], table: str) -> pa.Table:
 # ---- reference data ------------------------------------------------------------------------
 
 FOCUS_AREAS_FILE = "focus_areas.csv"
-ITEM_KEYS_FILE = "fevs_item_keys.csv"
 FOCUS_AREA_CODES = ("recruitment_retention", "standardized_expectations", "employee_leader_ratio", "leadership",
                     "shared_services", "personalized_interactions", "continuous_improvement")
 
@@ -315,23 +315,3 @@ def focus_area_definitions(path=None) -> list[dict]:
     return rows
 
 
-def item_keys(path=None) -> list[dict]:
-    """warehouse/reference/fevs_item_keys.csv (survey_year, item, item_key, basis, label), checked:
-    a key names at most one item a year, and every row's item is declared for its year."""
-    import csv
-
-    from .reference import REFERENCE_DIR, ReferenceError, declared_items
-
-    path = path or REFERENCE_DIR / ITEM_KEYS_FILE
-    with open(path, newline="") as f:
-        rows = [{**r, "survey_year": int(r["survey_year"])} for r in csv.DictReader(f)]
-    seen: set[tuple[int, str]] = set()
-    for i, r in enumerate(rows, start=2):
-        if (r["survey_year"], r["item_key"]) in seen:
-            raise ReferenceError(f"{path.name}: row {i}, column item_key: {r['item_key']!r} names two items in {r['survey_year']}")
-        seen.add((r["survey_year"], r["item_key"]))
-        if r["item"] not in declared_items(r["survey_year"]):
-            raise ReferenceError(f"{path.name}: row {i}, column item: {r['item']} is not declared for {r['survey_year']} in fevs_items.csv")
-        if r["basis"] not in ("index_position", "same_wording"):
-            raise ReferenceError(f"{path.name}: row {i}, column basis: {r['basis']!r}")
-    return rows

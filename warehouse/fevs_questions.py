@@ -63,7 +63,7 @@ def _find(parent: dict, x):
 @lru_cache(maxsize=1)
 def question_map() -> dict[tuple[int, str], dict]:
     """{(survey_year, item): {question_id, wording_norm, wording_changed}} for every declared item."""
-    from .factors import item_keys
+    from .reference import item_keys
 
     decl = {(y, i): d for y, items in reference.item_declarations().items() for i, d in items.items()}
     norm = {k: normalize(d.wording) for k, d in decl.items()}

@@ -57,7 +57,7 @@ def _quarantine(store, rel: str) -> str:
 
 def _snapshot_manifests(store) -> list[dict]:
     """Manifests of the local snapshot folders, newest first, each readable and with all its files on disk."""
-    from .publish import SNAPSHOTS
+    from .snapshot_files import SNAPSHOTS
 
     out = []
     for name in sorted(store._list(SNAPSHOTS), reverse=True):
@@ -76,7 +76,7 @@ def _file(table: str, entry: dict) -> str:
 
 
 def heal_manifest(store) -> list[str]:
-    from .publish import MANIFEST
+    from .snapshot_files import MANIFEST
 
     text = store._get(MANIFEST)
     if text is None:
@@ -96,7 +96,7 @@ def heal_manifest(store) -> list[str]:
 
 
 def heal_pending(store) -> list[str]:
-    from .publish import PENDING
+    from .snapshot_files import PENDING
 
     lines = []
     for run in store._list(PENDING):
@@ -117,7 +117,7 @@ def heal_pending(store) -> list[str]:
 
 
 def heal_current(store) -> list[str]:
-    from .publish import CURRENT
+    from .snapshot_files import CURRENT
 
     if store.remote:
         return []
@@ -131,7 +131,7 @@ def heal_current(store) -> list[str]:
 
 def heal_missing_versions(store) -> list[str]:
     """Tables whose committed version file is gone: an earlier proven version, or out of the snapshot."""
-    from .publish import _committed, sha256_file
+    from .snapshot_files import _committed, sha256_file
 
     manifest = store.read_manifest()
     missing = [t for t, e in manifest["tables"].items() if not store._exists(_file(t, e))]

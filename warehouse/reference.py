@@ -347,3 +347,23 @@ def published_rows() -> dict[int, int | None]:
             raise ReferenceError(f"{PUBLISHED_ROWS_FILE.name} row {n}: {y} listed twice")
         out[y] = int(r["published_rows"]) if r["published_rows"].strip() else None
     return out
+
+
+ITEM_KEYS_FILE = "fevs_item_keys.csv"
+
+def item_keys(path=None) -> list[dict]:
+    """warehouse/reference/fevs_item_keys.csv (survey_year, item, item_key, basis, label), checked:
+    a key names at most one item a year, and every row's item is declared for its year."""
+    path = path or REFERENCE_DIR / ITEM_KEYS_FILE
+    with open(path, newline="") as f:
+        rows = [{**r, "survey_year": int(r["survey_year"])} for r in csv.DictReader(f)]
+    seen: set[tuple[int, str]] = set()
+    for i, r in enumerate(rows, start=2):
+        if (r["survey_year"], r["item_key"]) in seen:
+            raise ReferenceError(f"{path.name}: row {i}, column item_key: {r['item_key']!r} names two items in {r['survey_year']}")
+        seen.add((r["survey_year"], r["item_key"]))
+        if r["item"] not in declared_items(r["survey_year"]):
+            raise ReferenceError(f"{path.name}: row {i}, column item: {r['item']} is not declared for {r['survey_year']} in fevs_items.csv")
+        if r["basis"] not in ("index_position", "same_wording"):
+            raise ReferenceError(f"{path.name}: row {i}, column basis: {r['basis']!r}")
+    return rows

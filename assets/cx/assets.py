@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from warehouse import compute
 from warehouse.contracts import load as load_contract
 from warehouse.contracts import load_stage
-from warehouse.publish import write_parquet_atomic
+from warehouse.snapshot_files import write_parquet_atomic
 from warehouse.star import cast_staged
 
 from assets.cx.spec import CX_SERVICE_SCORES, INTERNAL_CX_SCORES, PUBLISH_CX_INDEX_SCORES, PUBLISH_CX_SERVICE_SCORES, PUBLISH_INTERNAL_CX_SCORES, RAW_A11, RAW_GSA_CSS

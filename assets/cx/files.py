@@ -47,11 +47,6 @@ def _collect(layout, sub: str) -> tuple[list[Path], bool]:
     return sorted(p for p in sample.rglob("*") if p.suffix.lower() in (".csv", ".json")), True
 
 
-def ensure_used_samples(layout) -> None:
-    """Generate the CX sample if this data directory reads it (no CX file landed), ahead of the run's own
-    reads (pipelines/run.py `_warm_samples`)."""
-    _collect(layout, "a11_v1")
-
 
 def a11_files(layout) -> A11Files:
     groups: dict[str, list[SourceFile]] = {k: [] for k in (*V1_KINDS, *V2_KINDS)}

@@ -8,7 +8,7 @@ from functools import partial
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave, compute_item_scores, compute_item_shares
-from warehouse.publish import write_parquet_atomic
+from warehouse.snapshot_files import write_parquet_atomic
 
 from assets.fevs.spec import EX_INDEX_SCORES, FEVS_INTENT_TO_LEAVE, FEVS_ITEM_SCORES, FEVS_ITEM_SHARES, PUBLISH_EX_INDEX_SCORES, PUBLISH_FEVS_INTENT_TO_LEAVE, PUBLISH_FEVS_ITEM_SCORES, PUBLISH_FEVS_ITEM_SHARES, RAW_FEVS_RESPONSES
 from assets.publication import publisher

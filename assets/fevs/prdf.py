@@ -254,17 +254,6 @@ def parse_prdf(source: SourceFile | Path, year: int) -> ParsedPRDF:
                       tuple(c for c in other if not OPM_OTHER.match(c)))
 
 
-def ensure_used_samples(layout) -> None:
-    """Generate the sample files of every survey year that has no landed file (what find_fevs_file reads
-    then), ahead of the run's own reads (pipelines/run.py `_warm_samples`)."""
-    from assets.fevs.sample import ensure_sample
-
-    if use_sample_policy(layout) == "never":
-        return
-    for year in available_years(layout):
-        if not landed_files(layout.landing("fevs", str(year))):
-            ensure_sample(layout, year)
-
 
 def available_years(layout) -> list[int]:
     """Survey years to process: every supported year (the sample fills gaps), or with

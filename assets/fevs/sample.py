@@ -87,7 +87,7 @@ def generate_sample(year: int, respondents: int = RESPONDENTS_PER_YEAR) -> pl.Da
     if sy.level1_column is None:
         level1_effect[:] = 0.0
 
-    from warehouse.factors import item_keys
+    from warehouse.reference import item_keys
 
     from assets.sources.sample_world import PLANTED_ITEMS, management  # the planted structure (assets/sources/sample_world.py)
 

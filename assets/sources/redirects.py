@@ -12,6 +12,14 @@ from __future__ import annotations
 import urllib.request
 from urllib.parse import urlparse
 
+
+class DownloadError(RuntimeError):
+    """The file could not be fetched, or what arrived is not what was expected."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status  # the final HTTP status, when the server answered one (404: not published)
+
 # Headers a redirect to another origin (scheme, host, port) may carry: everything else (X-Api-Key,
 # Authorization, Cookie, any header a caller adds) stays with the origin it was given for.
 _SAFE_ACROSS_ORIGINS = {"user-agent", "accept", "range", "if-range", "if-none-match", "if-modified-since"}
@@ -38,7 +46,6 @@ class _RedirectWalls(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         scheme = urlparse(newurl).scheme.lower()
         if scheme not in FOLLOWED_SCHEMES:
-            from .download import DownloadError
 
             raise DownloadError(f"{redact_url(req.full_url)}: HTTP {code} redirects to a {scheme or 'schemeless'}:// "
                                 "address; only http and https redirects are followed", code)

@@ -16,20 +16,8 @@ from assets.common import (BATCH_ROWS, PROVENANCE_META, SINGLE_RUN, add_provenan
                      publish_result, range_result, read_provenance, split_partitions, staged_partitions, write_stage)
 from assets.partitions import WORKFORCE_MONTHS
 from assets.spec import SourceSpec
-from assets.workforce.files import (
-    SOURCE,
-    agency_lookup,
-    available_months,
-    codes,
-    empty_actions,
-    find_agency_lookup,
-    month_files,
-    month_paths,
-    parse_actions,
-    parse_agency_lookup,
-    parse_employment,
-    unknown_columns,
-)
+from assets.workforce.files import agency_lookup, available_months, find_agency_lookup, month_files, month_paths, parse_agency_lookup
+from assets.workforce.readers import SOURCE, codes, empty_actions, parse_actions, parse_employment, unknown_columns
 
 GROUP = "workforce"
 PARTITION_COL = "month"

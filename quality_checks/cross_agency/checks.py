@@ -7,7 +7,7 @@ from assets.common import publication_of
 from assets.cross_agency.assets import curated_agencies
 from assets.publication import publication_check
 
-from quality_checks.gx_runner import ExpectationSpec as E
+from quality_checks.expectations import ExpectationSpec as E
 from quality_checks.gx_runner import run_suite
 from quality_checks.results import check_result
 

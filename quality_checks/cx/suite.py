@@ -3,7 +3,7 @@
 from assets.cx.assets import SCHEMAS
 from assets.cx.layouts import CSS_FUNCTIONS, SURVEY_TYPES, V2_FLAGS
 
-from quality_checks.gx_runner import ExpectationSpec as E
+from quality_checks.expectations import ExpectationSpec as E
 
 # columns quality_checks/cx/checks.py adds to a range of partitions before validating it
 PARTITION_COLUMNS = ("_partition", "_partition_fiscal_year", "_partition_quarter", "source_row")

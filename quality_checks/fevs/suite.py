@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from warehouse import reference
 
-from quality_checks.gx_runner import ExpectationSpec as E
+from quality_checks.expectations import ExpectationSpec as E
 
 ITEM_COLUMN = reference.SCORABLE_RE  # Q12, V7, V17_01, Q15_1
 ALLOWED_ANSWERS = [0, 1, 2, 3, 4, 5]  # 0 = X (do not know / no basis to judge); blanks are null

@@ -1,8 +1,8 @@
 """Expectation suites for the typed monthly workforce files."""
 
-from assets.workforce.files import codes
+from assets.workforce.readers import codes
 
-from quality_checks.gx_runner import ExpectationSpec as E
+from quality_checks.expectations import ExpectationSpec as E
 
 MAX_ACTION_LAG_MONTHS = 36  # an action processed years after it took effect is more likely a bad date
 

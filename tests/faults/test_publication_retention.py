@@ -38,7 +38,7 @@ def test_versions_keep_the_last_snapshots(tmp_path):
 def test_validation_results_keep_the_last_runs_with_a_latest_view(tmp_path):
     from warehouse.catalog import build_catalog, connect
     from warehouse.contracts import load
-    from warehouse.publish import prune_runs, write_parquet_atomic
+    from warehouse.snapshot_files import prune_runs, write_parquet_atomic
 
     data_dir = tmp_path / "data"
     publish_once(data_dir, "runA0000-aaaa")
@@ -61,7 +61,7 @@ def test_validation_results_keep_the_last_runs_with_a_latest_view(tmp_path):
     assert con.execute("SELECT run_id FROM quality.validation_results_latest").fetchall() == [("run6",)]
     # the report reads each partition's newest run only (the rule that keeps the newest five), and says
     # what it would say from every file
-    from warehouse.publish import latest_run_files
+    from warehouse.snapshot_files import latest_run_files
     from warehouse.report.data import open_published, validations
 
     assert [Path(p).name for p in latest_run_files(layout.validation_glob)] == ["run6_fevs.parquet"]

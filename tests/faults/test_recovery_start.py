@@ -15,7 +15,7 @@ WRITE_RAW = """
 import sys
 from pathlib import Path
 import pyarrow as pa
-from warehouse.publish import write_parquet_atomic
+from warehouse.snapshot_files import write_parquet_atomic
 write_parquet_atomic(pa.table({"x": [1, 2]}), Path(sys.argv[1]) / "raw" / "fevs_responses" / "survey_year=2023" / "data.parquet")
 """
 

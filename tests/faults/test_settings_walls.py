@@ -50,11 +50,11 @@ def test_a_landed_symlink_leaving_the_data_dir_is_refused(data_dir, tmp_path):
 
 
 def test_the_download_command_refuses_file_urls(data_dir, tmp_path, capsys):
-    from assets.sources import download
+    from assets.sources import fetch
 
     local = tmp_path / "secret.csv"
     local.write_text("Q1\n1\n")
-    assert download.main(["fevs", "--year", "2023", "--url", f"file://{local}"]) == 2
+    assert fetch.main(["fevs", "--year", "2023", "--url", f"file://{local}"]) == 2
     err = capsys.readouterr().err
     assert "only http and https" in err and "file" in err
     assert not (data_dir / "landing").exists() or not any((data_dir / "landing").rglob("*.csv"))

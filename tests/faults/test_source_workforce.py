@@ -15,7 +15,8 @@ from __future__ import annotations
 import pytest
 
 from assets.sources.files import SourceFileError
-from assets.workforce.files import month_files, parse_actions, unknown_columns
+from assets.workforce.files import month_files
+from assets.workforce.readers import parse_actions, unknown_columns
 from assets.workforce.sample import fwd_columns
 from assets.resources import CxexResource
 from tests.faults.conftest import source

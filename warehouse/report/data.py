@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ..publish import latest_run_files
+from ..snapshot_files import latest_run_files
 
 # Published tables the site reads (the three of issue 14 are optional: shown once published).
 TABLES = ("agency_scorecard", "cx_ex_linkage", "ex_index_scores", "fevs_intent_to_leave", "workforce_metrics",
