@@ -42,7 +42,6 @@ class PublicationCheck:
 
 
 CHECKS: list[PublicationCheck] = []
-CHECK_MODULES = ("quality_checks.cross_agency.checks",)  # they declare publication checks
 IN_RUN: dict[str, list] = {}  # run id -> this publication's check results (the report's quality page reads them)
 
 
