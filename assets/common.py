@@ -102,14 +102,21 @@ def publish_from_staging(context: AssetExecutionContext, table_name: str, partit
     layout = layout_of(context)
     files = list(staged_partitions(layout, table_name, partition_col, available).values())
     if not files:
-        return nothing_to_publish(context, table_name, f"no available partition is staged under {layout.root / 'staging' / table_name}")
+        return nothing_to_publish(context, table_name, f"no available partition is staged under {layout.root / 'staging' / table_name}",
+                                  partition_col)
     contract = load_contract(table_name)
     table = pa.concat_tables([cast_staged(pq.read_table(f), contract) for f in files])
     return publish_result(context, contract, table, partition_col)
 
 
-def nothing_to_publish(context: AssetExecutionContext, table_name: str, reason: str) -> MaterializeResult:
-    """No validated input yet: leave the current publication (if any) exactly as it is, and say so."""
+def nothing_to_publish(context: AssetExecutionContext, table_name: str, reason: str, partition_col: str = "") -> MaterializeResult:
+    """No validated input: what the table's contract says (`when_absent`, warehouse/contracts.py WHEN_ABSENT), the
+    one rule for every source. `keep`: the current publication (if any) stays exactly as it is; `empty`: the
+    table is published with no rows. Either way, said in the log."""
+    contract = load_contract(table_name)
+    if contract.when_absent == "empty":
+        context.log.info(f"{table_name}: {reason}; published empty (its contract: when_absent: empty)")
+        return publish_result(context, contract, contract.schema.empty_table(), partition_col)
     context.log.warning(f"{table_name}: {reason}; the published table is unchanged")
     return MaterializeResult(metadata={"published": False, "reason": reason})
 

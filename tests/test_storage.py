@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow.parquet as pq
+import pytest
 
 from pipelines import run as run_module
 from tests import cx_data, hand_data
@@ -40,3 +41,18 @@ def test_switching_from_sample_to_landed_republishes_only_landed_partitions_for_
     for table in (ex, items, wm, cx, _published(data_dir, "cx_index_scores")):
         assert not any(table.column("source_is_sample").to_pylist())
     assert _published(data_dir, "internal_cx_scores").num_rows == 0  # nothing landed for GSA CSS: absent is absent
+
+
+def test_what_an_absent_source_publishes_is_its_contracts_rule(tmp_path):
+    """One rule, stated in each contract (`when_absent`): only the optional GSA CSS table is published empty when
+    its source has nothing (above: internal_cx_scores has 0 rows); every other table keeps its published version.
+    A contract naming another behaviour is refused, naming the file."""
+    from warehouse.contracts import CONTRACTS_DIR, ContractError, all_contracts, load
+
+    assert {c.table for c in all_contracts() if c.when_absent == "empty"} == {"internal_cx_scores"}
+    assert {c.when_absent for c in all_contracts()} == {"keep", "empty"}
+    text = (CONTRACTS_DIR / "internal_cx_scores.yaml").read_text().replace("when_absent: empty", "when_absent: zero")
+    (tmp_path / "internal_cx_scores.yaml").write_text(text)
+    (tmp_path / "_provenance.yaml").write_text((CONTRACTS_DIR / "_provenance.yaml").read_text())
+    with pytest.raises(ContractError, match="internal_cx_scores.yaml: when_absent is 'zero'"):
+        load("internal_cx_scores", tmp_path)

@@ -35,6 +35,12 @@ SQL_TYPES = {"int8": "TINYINT", "int16": "SMALLINT", "int32": "INTEGER", "int64"
              "date": "DATE"}
 
 
+# What a published table becomes when its source has nothing validated (nothing landed and no sample, or every
+# partition failed its blocking checks): `keep` (the default) leaves the published version as it is; `empty`
+# publishes the table with no rows, for an optional source whose absence is the truth (GSA CSS).
+WHEN_ABSENT = ("keep", "empty")
+
+
 class ContractError(ValueError):
     """A table does not match its schema contract."""
 
@@ -65,6 +71,7 @@ class Contract:
     columns: tuple[Column, ...]
     kind: str = "published"
     extra: tuple[ExtraColumns, ...] = ()
+    when_absent: str = "keep"  # its source has nothing validated: keep the published table, or publish it empty
 
     @property
     def polars_schema(self) -> dict:
@@ -126,8 +133,12 @@ def load(table: str, folder: Path = CONTRACTS_DIR) -> Contract:
         if not set(e["types"]) <= set(ARROW_TYPES):
             raise ContractError(f"{path.name}: extra columns {e['pattern']!r} have an unknown type in {e['types']}")
         extra.append(ExtraColumns(e["pattern"], tuple(e["types"]), " ".join(e["description"].split())))
+    when_absent = doc.get("when_absent", "keep")
+    if when_absent not in WHEN_ABSENT:
+        raise ContractError(f"{path.name}: when_absent is {when_absent!r}; it is one of {', '.join(WHEN_ABSENT)}")
     return Contract(doc["table"], int(doc["version"]), " ".join(doc["description"].split()),
-                    doc["grain"], tuple(doc["primary_key"]), tuple(cols), doc.get("kind", "published"), tuple(extra))
+                    doc["grain"], tuple(doc["primary_key"]), tuple(cols), doc.get("kind", "published"), tuple(extra),
+                    when_absent)
 
 
 def all_contracts() -> list[Contract]:

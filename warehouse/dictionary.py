@@ -8,6 +8,9 @@ from pathlib import Path
 from .contracts import all_contracts, provenance_columns, record_fingerprints, stage_contracts
 from .star import star_markdown
 
+ABSENT = {"keep": "the published table is kept as it is (`when_absent: keep`)",
+          "empty": "the table is published with no rows (`when_absent: empty`)"}
+
 
 def render_markdown() -> str:
     """docs/data_dictionary.md, generated from the contracts."""
@@ -24,7 +27,8 @@ def render_markdown() -> str:
     prov = {c.name for c in provenance_columns()}
     for c in all_contracts():
         out += [f"## `{c.table}` (contract v{c.version})", "", c.description, "",
-                f"- Grain: {c.grain}", f"- Primary key: {', '.join(f'`{k}`' for k in c.primary_key)}", "",
+                f"- Grain: {c.grain}", f"- Primary key: {', '.join(f'`{k}`' for k in c.primary_key)}",
+                f"- When its source has nothing validated: {ABSENT[c.when_absent]}", "",
                 "| column | type | nullable | description |", "| --- | --- | --- | --- |"]
         own = [col for col in c.columns if col.name not in prov]
         out += [f"| `{col.name}` | {col.type} | {'yes' if col.nullable else 'no'} | {col.description} |" for col in own]

@@ -47,8 +47,8 @@ def _quarantine(store, rel: str) -> str:
     """Move `rel` into .quarantine/ (never deleted: a person may want it); returns where it went."""
     dest = f"{QUARANTINE}/{rel.replace('/', '__')}.{_stamp()}"
     if store.remote:
-        store._put(dest, store._get(rel) or "")
-        store._rm(rel)
+        store.put_text(dest, store.get_text(rel) or "")
+        store.remove(rel)
     else:
         (store.root / QUARANTINE).mkdir(parents=True, exist_ok=True)
         os.replace(store.root / rel, store.root / dest)
@@ -60,13 +60,13 @@ def _snapshot_manifests(store) -> list[dict]:
     from .snapshot_files import SNAPSHOTS
 
     out = []
-    for name in sorted(store._list(SNAPSHOTS), reverse=True):
-        text = store._get(f"{SNAPSHOTS}/{name}/_manifest.json") if not name.startswith(".") else None
+    for name in sorted(store.list_names(SNAPSHOTS), reverse=True):
+        text = store.get_text(f"{SNAPSHOTS}/{name}/_manifest.json") if not name.startswith(".") else None
         try:
             doc = parse_record(text, name, MANIFEST_KEYS) if text else None
         except StateError:
             continue
-        if doc and all(store._exists(_file(t, e)) for t, e in doc["tables"].items()):
+        if doc and all(store.has(_file(t, e)) for t, e in doc["tables"].items()):
             out.append(doc)
     return out
 
@@ -78,7 +78,7 @@ def _file(table: str, entry: dict) -> str:
 def heal_manifest(store) -> list[str]:
     from .snapshot_files import MANIFEST
 
-    text = store._get(MANIFEST)
+    text = store.get_text(MANIFEST)
     if text is None:
         return []
     try:
@@ -88,9 +88,9 @@ def heal_manifest(store) -> list[str]:
         why = str(e).split(": ", 1)[1].rsplit(";", 1)[0]
     moved = _quarantine(store, MANIFEST)
     proven = [] if store.remote else _snapshot_manifests(store)
-    line = f"{store._uri(MANIFEST)} was unreadable ({why}): moved to {moved}; "
+    line = f"{store.uri(MANIFEST)} was unreadable ({why}): moved to {moved}; "
     if proven:
-        store._put(MANIFEST, json.dumps(proven[0], indent=2, sort_keys=True) + "\n", commit=True)
+        store.put_text(MANIFEST, json.dumps(proven[0], indent=2, sort_keys=True) + "\n", commit=True)
         return [line + f"restored snapshot {proven[0].get('snapshot')} from its snapshot folder"]
     return [line + "no committed snapshot could be proven, so the publication starts empty (a full run republishes it)"]
 
@@ -99,18 +99,18 @@ def heal_pending(store) -> list[str]:
     from .snapshot_files import PENDING
 
     lines = []
-    for run in store._list(PENDING):
-        for name in store._list(f"{PENDING}/{run}"):
+    for run in store.list_names(PENDING):
+        for name in store.list_names(f"{PENDING}/{run}"):
             rel = f"{PENDING}/{run}/{name}"
             if not name.endswith(".json"):
                 continue
             try:
-                parse_record(store._get(rel) or "", rel, PENDING_KEYS)
+                parse_record(store.get_text(rel) or "", rel, PENDING_KEYS)
             except StateError as e:
                 why = str(e).split(": ", 1)[1].rsplit(";", 1)[0]
                 moved = _quarantine(store, rel)
                 store.discard(run)
-                lines.append(f"{store._uri(rel)} was malformed ({why}): moved to {moved}; "
+                lines.append(f"{store.uri(rel)} was malformed ({why}): moved to {moved}; "
                              f"the unfinished publication {run[:8]} was discarded")
                 break
     return lines
@@ -134,7 +134,7 @@ def heal_missing_versions(store) -> list[str]:
     from .snapshot_files import _committed, sha256_file
 
     manifest = store.read_manifest()
-    missing = [t for t, e in manifest["tables"].items() if not store._exists(_file(t, e))]
+    missing = [t for t, e in manifest["tables"].items() if not store.has(_file(t, e))]
     if not missing:
         return []
     earlier = [] if store.remote else _snapshot_manifests(store)
@@ -145,14 +145,14 @@ def heal_missing_versions(store) -> list[str]:
             e = doc["tables"].get(t)
             if e and e["version"] != gone["version"] and sha256_file(store.root / _file(t, e)) == e.get("sha256"):
                 restored[t] = e
-                lines.append(f"{store._uri(_file(t, gone))} (named by the manifest) is gone: {t} restored to "
+                lines.append(f"{store.uri(_file(t, gone))} (named by the manifest) is gone: {t} restored to "
                              f"version {e['version']} of snapshot {doc.get('snapshot')}")
                 break
         else:
-            lines.append(f"{store._uri(_file(t, gone))} (named by the manifest) is gone and no earlier version is "
+            lines.append(f"{store.uri(_file(t, gone))} (named by the manifest) is gone and no earlier version is "
                          f"on disk: {t} leaves the snapshot until its source runs again")
     new = _committed({**manifest, "tables": tables}, restored, "recovery", store.keep)
-    store._put("_manifest.json", json.dumps(new, indent=2, sort_keys=True) + "\n", commit=True)
+    store.put_text("_manifest.json", json.dumps(new, indent=2, sort_keys=True) + "\n", commit=True)
     return lines
 
 

@@ -36,41 +36,55 @@ class ObjectStore(_Store):
     def _key(self, *parts: str) -> str:
         return "/".join([self.root, *parts])
 
-    def _uri(self, *parts: str) -> str:
+    def uri(self, *parts: str) -> str:
         return f"{self.protocol}://{self._key(*parts)}"
 
     def _documented(self, table: str) -> str:
-        return self._uri(f"{table}/{DATA_FILE}")
+        return self.uri(f"{table}/{DATA_FILE}")
 
     def _lock_path(self) -> Path:
         self.lock_dir.mkdir(parents=True, exist_ok=True)
         return self.lock_dir / ".remote_manifest.lock"
 
-    def _put(self, rel: str, text: str, commit: bool = False) -> None:
+    def put_text(self, rel: str, text: str, commit: bool = False) -> None:
         if commit:
             fault_point("manifest_written")
         self.fs.pipe(self._key(rel), text.encode())  # one object put: atomic for readers
 
-    def _exists(self, rel: str) -> bool:
+    def has(self, rel: str) -> bool:
         return self.fs.exists(self._key(rel))
 
-    def _get(self, rel: str) -> str | None:
+    def get_text(self, rel: str) -> str | None:
         try:
             return self.fs.cat_file(self._key(rel)).decode(errors="replace")
         except FileNotFoundError:
             return None
 
-    def _list(self, rel: str) -> list[str]:
+    def list_names(self, rel: str) -> list[str]:
         try:
             return sorted(p.rstrip("/").rsplit("/", 1)[1] for p in self.fs.ls(self._key(rel), detail=False, refresh=True))
         except FileNotFoundError:
             return []
 
-    def _rm(self, rel: str) -> None:
+    def remove(self, rel: str) -> None:
         try:
             self.fs.rm(self._key(rel), recursive=True)
         except FileNotFoundError:
             pass
+
+    def publish_folder(self, name: str, build, keep: int = 2, last: str = "index.html") -> tuple[str, object, int]:
+        """A folder of files (the report site): built in a temporary folder, then uploaded under `<name>/`, the file
+        named `last` last (a reader never follows its links to files not yet there). Returns (its URL, what
+        `build` returned, its bytes). Object stores have no links: the newest upload is the folder."""
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix=f"cxex-{name}-") as tmp:
+            folder = Path(tmp) / name
+            built = build(folder)
+            files = sorted(p for p in folder.rglob("*") if p.is_file())
+            for p in sorted(files, key=lambda p: p.name == last):
+                self.fs.put_file(str(p), self._key(name, *p.relative_to(folder).parts))
+            return self.uri(name), built, sum(p.stat().st_size for p in files)
 
     def _write_version(self, table_name: str, version: str, table: pa.Table) -> str:
         import io
@@ -82,7 +96,7 @@ class ObjectStore(_Store):
         with self.fs.open(versioned, "wb") as f:
             f.write(body)
         if self.fs.info(versioned)["size"] != len(body):
-            raise RuntimeError(f"{self._uri(_version_file(table_name, version))}: short write")
+            raise RuntimeError(f"{self.uri(_version_file(table_name, version))}: short write")
         return hashlib.sha256(body).hexdigest()
 
     def _derive(self, manifest: dict) -> None:

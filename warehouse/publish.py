@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
@@ -56,7 +57,7 @@ class LocalStore(_Store):
     def __str__(self) -> str:
         return str(self.root)
 
-    def _uri(self, *parts: str) -> str:
+    def uri(self, *parts: str) -> str:
         return str(self.root.joinpath(*parts))
 
     def _documented(self, table: str) -> str:
@@ -66,7 +67,7 @@ class LocalStore(_Store):
         self.root.mkdir(parents=True, exist_ok=True)
         return self.root / ".manifest.lock"
 
-    def _put(self, rel: str, text: str, commit: bool = False) -> None:
+    def put_text(self, rel: str, text: str, commit: bool = False) -> None:
         path = self.root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
@@ -82,25 +83,50 @@ class LocalStore(_Store):
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _exists(self, rel: str) -> bool:
+    def has(self, rel: str) -> bool:
         return (self.root / rel).is_file()
 
-    def _get(self, rel: str) -> str | None:
+    def get_text(self, rel: str) -> str | None:
         try:
             return (self.root / rel).read_text(errors="replace")  # undecodable bytes fail as bad JSON, naming the file
         except FileNotFoundError:
             return None
 
-    def _list(self, rel: str) -> list[str]:
+    def list_names(self, rel: str) -> list[str]:
         folder = self.root / rel
         return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
-    def _rm(self, rel: str) -> None:
+    def remove(self, rel: str) -> None:
         path = self.root / rel
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+
+    def publish_folder(self, name: str, build, keep: int = 2) -> tuple[str, object, int]:
+        """A folder of files (the report site) published like a table: `build(folder)` fills
+        `.versions/<name>/<version>/`, then the `<name>` link is swapped to it by one rename; the newest
+        `keep` versions stay. Returns (the published folder's path, what `build` returned, its bytes)."""
+        versions = self.root / ".versions" / name
+        versions.mkdir(parents=True, exist_ok=True)
+        version = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+        tmp = versions / f".tmp-{uuid.uuid4().hex}"
+        try:
+            built = build(tmp)
+            os.rename(tmp, versions / version)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        link = self.root / name
+        if link.exists() and not link.is_symlink():
+            raise RuntimeError(f"{link} is a real directory, not a cxex link; move it away first")
+        tmp_link = self.root / f".{name}.{uuid.uuid4().hex}.link"
+        os.symlink(Path(".versions") / name / version, tmp_link)
+        os.replace(tmp_link, link)  # the atomic swap
+        for old in sorted(p for p in versions.iterdir() if p.is_dir() and not p.name.startswith("."))[:-keep]:
+            shutil.rmtree(old, ignore_errors=True)
+        size = sum(p.stat().st_size for p in (versions / version).rglob("*") if p.is_file())
+        return str(link), built, size
 
     def _write_version(self, table_name: str, version: str, table: pa.Table) -> str:
         versions = self.root / ".versions" / table_name
@@ -181,9 +207,9 @@ class LocalStore(_Store):
     def _prune(self, manifest: dict, orphans_before: float | None = None) -> None:
         super()._prune(manifest, orphans_before)
         keep = {s["snapshot"] for s in manifest.get("history", [])[:self.keep]}
-        for name in self._list(SNAPSHOTS):
+        for name in self.list_names(SNAPSHOTS):
             if name not in keep and not name.startswith("."):
-                self._rm(f"{SNAPSHOTS}/{name}")
+                self.remove(f"{SNAPSHOTS}/{name}")
 
     def read_table(self, table: str, run_id: str | None = None) -> pa.Table:
         return pq.read_table(self.version_path(table, run_id))

@@ -116,8 +116,8 @@ def _pending_runs(store, older_than: float) -> list[str]:
     from .lease import current_token
 
     out = []
-    for run in store._list(".pending"):
-        owner = store._get(f".pending/{run}/{OWNER_FILE}")
+    for run in store.list_names(".pending"):
+        owner = store.get_text(f".pending/{run}/{OWNER_FILE}")
         token = _token(owner)
         if token:
             if current_token() and token != current_token():

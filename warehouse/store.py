@@ -37,7 +37,7 @@ class _Store:
         entry = {**asdict(pub), "file": _version_file(contract.table, version)}
         if built_from:
             entry["built_from"] = dict(sorted(built_from.items()))
-        self._put(f"{PENDING}/{publication or run_id}/{contract.table}.json", json.dumps(entry, indent=2, sort_keys=True) + "\n")
+        self.put_text(f"{PENDING}/{publication or run_id}/{contract.table}.json", json.dumps(entry, indent=2, sort_keys=True) + "\n")
         self._record_owner(publication or run_id)
         fault_point("pending_recorded")
         return pub
@@ -47,8 +47,8 @@ class _Store:
         once that lease is provably gone."""
         from .lease import current_token
 
-        if current_token() and not self._exists(f"{PENDING}/{pending_id}/.owner"):
-            self._put(f"{PENDING}/{pending_id}/.owner", json.dumps({"token": current_token()}) + "\n")
+        if current_token() and not self.has(f"{PENDING}/{pending_id}/.owner"):
+            self.put_text(f"{PENDING}/{pending_id}/.owner", json.dumps({"token": current_token()}) + "\n")
 
     def commit(self, run_id: str, publication: str | None = None) -> dict | None:
         """Make every table the run (or the `publication` it belongs to) staged current at once (one
@@ -58,13 +58,13 @@ class _Store:
             pending = self.pending(pending_id)
             if not pending:
                 return None
-            missing = [t for t, e in pending.items() if not self._exists(e.get("file") or _version_file(t, e["version"]))]
+            missing = [t for t, e in pending.items() if not self.has(e.get("file") or _version_file(t, e["version"]))]
             if missing:
                 raise RuntimeError(f"run {run_id}: staged version files of {', '.join(missing)} are gone; nothing committed")
             manifest = _committed(self.read_manifest(), pending, run_id, self.keep)
-            self._put(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n", commit=True)
+            self.put_text(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n", commit=True)
             fault_point("manifest_committed")
-            self._rm(f"{PENDING}/{pending_id}")
+            self.remove(f"{PENDING}/{pending_id}")
             self._derive(manifest)
             self._prune(manifest)
         return manifest
@@ -79,38 +79,38 @@ class _Store:
         """Forget what a run (or publication) staged, or only its `tables` (their versions become
         orphans, pruned later)."""
         if tables is None:
-            self._rm(f"{PENDING}/{run_id}")
+            self.remove(f"{PENDING}/{run_id}")
         for table in tables or []:
-            self._rm(f"{PENDING}/{run_id}/{table}.json")
+            self.remove(f"{PENDING}/{run_id}/{table}.json")
 
     def _prune(self, manifest: dict, orphans_before: float | None = None) -> None:
         """Remove versions no retained snapshot uses. Only older than the current version (a newer one
         may be another run's, being staged now), or, with `orphans_before` (recovery, a POSIX time
         before every live run), also newer ones last written before it (a killed run's)."""
         kept = _kept_versions(manifest, self.keep)
-        pending = {(t, e["version"]) for run in self._list(PENDING) for t, e in self.pending(run).items()}
+        pending = {(t, e["version"]) for run in self.list_names(PENDING) for t, e in self.pending(run).items()}
         for t in kept:
             current = manifest["tables"][t]["version"] if t in manifest.get("tables", {}) else ""
-            for v in self._list(f".versions/{t}"):
+            for v in self.list_names(f".versions/{t}"):
                 if v in kept[t] or v.startswith(".") or (t, v) in pending:
                     continue
                 if v < current or (orphans_before is not None and self._mtime(f".versions/{t}/{v}") < orphans_before):
-                    self._rm(f".versions/{t}/{v}")
+                    self.remove(f".versions/{t}/{v}")
 
     # -- reading --------------------------------------------------------------------------------
     def pending(self, run_id: str) -> dict[str, dict]:
         out = {}
-        for name in self._list(f"{PENDING}/{run_id}"):
+        for name in self.list_names(f"{PENDING}/{run_id}"):
             if name.endswith(".json"):
-                text = self._get(f"{PENDING}/{run_id}/{name}")
+                text = self.get_text(f"{PENDING}/{run_id}/{name}")
                 if text:
-                    out[name[:-5]] = parse_record(text, self._uri(PENDING, run_id, name), PENDING_KEYS)
+                    out[name[:-5]] = parse_record(text, self.uri(PENDING, run_id, name), PENDING_KEYS)
         return out
 
     def read_manifest(self, run_id: str | None = None) -> dict:
         """The committed manifest; with `run_id`, as that run sees it (its staged tables on top)."""
-        text = self._get(MANIFEST)
-        manifest = parse_record(text, self._uri(MANIFEST), MANIFEST_KEYS) if text else {"tables": {}}
+        text = self.get_text(MANIFEST)
+        manifest = parse_record(text, self.uri(MANIFEST), MANIFEST_KEYS) if text else {"tables": {}}
         if run_id:
             manifest = {**manifest, "tables": {**manifest["tables"], **self.pending(run_id)}}
         return manifest
@@ -121,4 +121,4 @@ class _Store:
     def version_path(self, table: str, run_id: str | None = None, manifest: dict | None = None) -> str:
         """The data file of `table`'s current version (as `run_id` sees it)."""
         e = (manifest or self.read_manifest(run_id))["tables"][table]
-        return self._uri(e.get("file") or _version_file(table, e["version"]))
+        return self.uri(e.get("file") or _version_file(table, e["version"]))

@@ -4,25 +4,23 @@ import json
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from warehouse import compute
 from warehouse.contracts import load as load_contract
 from warehouse.contracts import load_stage
 from warehouse.snapshot_files import write_parquet_atomic
-from warehouse.star import cast_staged
 
+from assets.cx.spec import available_css_years, available_quarters
 from assets.cx.spec import CX_SERVICE_SCORES, INTERNAL_CX_SCORES, PUBLISH_CX_INDEX_SCORES, PUBLISH_CX_SERVICE_SCORES, PUBLISH_INTERNAL_CX_SCORES, RAW_A11, RAW_GSA_CSS
 from assets.publication import publisher
-from assets.common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
+from assets.common import (PROVENANCE_META, publish_from_staging, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
                      split_partitions, staged_partitions, write_stage)
-from assets.partitions import A11_QUARTERS, CSS_YEARS, is_a11_quarter, is_css_year, parse_fiscal_quarter
+from assets.partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from assets.cx import files as cf
 from assets.cx.layouts import SOURCE_A11, SOURCE_CSS
 from assets.cx.readers import parse_css, to_arrow
-from assets.spec import SourceSpec
 
 GROUP = "cx"
 QUARTER_COL, YEAR_COL = "fiscal_quarter", "fiscal_year"
@@ -152,13 +150,7 @@ def _internal_cx_scores(context, layout, year: str) -> dict:
        required_resource_keys={"cxex"})
 def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
     """cx_service_scores for every quarter that has data now, contract-checked and swapped in atomically."""
-    layout = layout_of(context)
-    files = staged_partitions(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
-    if not files:
-        return nothing_to_publish(context, "cx_service_scores", "no validated A-11 quarter is staged")
-    contract = load_contract("cx_service_scores")
-    table = pa.concat_tables([cast_staged(pq.read_table(f), contract) for f in files.values()])
-    return publish_result(context, contract, table, "fiscal_quarter")
+    return publish_from_staging(context, "cx_service_scores", QUARTER_COL, available_quarters(layout_of(context)))
 
 
 @publisher(key=PUBLISH_CX_INDEX_SCORES, deps=[CX_SERVICE_SCORES], group_name="publish", kinds={"duckdb", "parquet"},
@@ -178,34 +170,7 @@ def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult
 @publisher(key=PUBLISH_INTERNAL_CX_SCORES, deps=[INTERNAL_CX_SCORES], group_name="publish", kinds={"parquet"},
        required_resource_keys={"cxex"})
 def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeResult:
-    """internal_cx_scores for every fiscal year with GSA CSS data; an empty table when the source is absent."""
-    layout = layout_of(context)
-    contract = load_contract("internal_cx_scores")
-    files = staged_partitions(layout, "internal_cx_scores", YEAR_COL, [str(y) for y in available_css_years(layout)])
-    table = pa.concat_tables([cast_staged(pq.read_table(f), contract) for f in files.values()]) if files else contract.schema.empty_table()
-    return publish_result(context, contract, table, "fiscal_year")
-
-
-def available_quarters(layout) -> list[str]:
-    """Fiscal quarters with A-11 data now (landed, else the sample), as partition keys."""
-    found = cf.quarters_in(cf.a11_files(layout))
-    return [k for k in (f"FY{y}Q{q}" for y, q in sorted(found)) if is_a11_quarter(k)]
-
-
-def available_css_years(layout) -> list[int]:
-    years = set()
-    for f in cf.css_files(layout):
-        years |= set(parse_css(f)["fiscal_year"].to_list())
-    return sorted(y for y in years if is_css_year(str(y)))
-
-
-A11_SPEC = SourceSpec(
-    "a11", "A-11 CX", "a11_quarterly", A11_QUARTERS,
-    "One fiscal quarter of OMB A-11 Section 280 data (both eras): parse, validate (blocking), score.",
-    (RAW_A11, CX_SERVICE_SCORES), available_quarters,
-    (PUBLISH_CX_SERVICE_SCORES, PUBLISH_CX_INDEX_SCORES))
-CSS_SPEC = SourceSpec(
-    "css", "GSA CSS", "css_yearly", CSS_YEARS,
-    "One fiscal year of GSA Mission-Support CSS results (optional source): parse, validate, score.",
-    (RAW_GSA_CSS, INTERNAL_CX_SCORES), lambda layout: [str(y) for y in available_css_years(layout)],
-    (PUBLISH_INTERNAL_CX_SCORES,))
+    """internal_cx_scores for every fiscal year with GSA CSS data; an empty table when the source is absent
+    (its contract's `when_absent: empty`)."""
+    years = [str(y) for y in available_css_years(layout_of(context))]
+    return publish_from_staging(context, "internal_cx_scores", YEAR_COL, years)

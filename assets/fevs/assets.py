@@ -15,7 +15,6 @@ from assets.publication import publisher
 from assets.common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
                      publish_from_staging, range_result, read_provenance, write_stage)
 from assets.partitions import FEVS_YEARS
-from assets.spec import SourceSpec
 from assets.fevs.prdf import SOURCE, available_years, find_fevs_file, parse_prdf
 
 GROUP = "fevs"
@@ -193,11 +192,3 @@ def publish_fevs_item_shares(context: AssetExecutionContext) -> MaterializeResul
 
 def _publish(context, table: str) -> MaterializeResult:
     return publish_from_staging(context, table, PARTITION_COL, [str(y) for y in available_years(layout_of(context))])
-
-
-SPEC = SourceSpec(
-    "fevs", "FEVS", "fevs_yearly", FEVS_YEARS,
-    "One survey year: parse the PRDF, validate it (blocking GX checks), compute item and index scores and intent to leave.",
-    (RAW_FEVS_RESPONSES, FEVS_ITEM_SCORES, EX_INDEX_SCORES, FEVS_INTENT_TO_LEAVE, FEVS_ITEM_SHARES),
-    lambda layout: [str(y) for y in available_years(layout)],
-    (PUBLISH_FEVS_ITEM_SCORES, PUBLISH_EX_INDEX_SCORES, PUBLISH_FEVS_INTENT_TO_LEAVE))

@@ -15,7 +15,6 @@ from assets.common import (BATCH_ROWS, PROVENANCE_META, SINGLE_RUN, add_provenan
                      merge_provenance, nothing_to_publish, partition_keys, partition_threads, preview, provenance_record,
                      publish_result, range_result, read_provenance, split_partitions, staged_partitions, write_stage)
 from assets.partitions import WORKFORCE_MONTHS
-from assets.spec import SourceSpec
 from assets.workforce.files import agency_lookup, available_months, find_agency_lookup, month_files, month_paths, parse_agency_lookup
 from assets.workforce.readers import SOURCE, codes, empty_actions, parse_actions, parse_employment, unknown_columns
 
@@ -182,11 +181,3 @@ def publish_workforce_agencies(context: AssetExecutionContext) -> MaterializeRes
     src = find_agency_lookup(layout)
     table = add_provenance(parse_agency_lookup(src), provenance_record(SOURCE, [src]), context.run_id)
     return publish_result(context, load_contract("workforce_agencies"), table, "agency_code")
-
-
-SPEC = SourceSpec(
-    "workforce", "workforce", "workforce_monthly", WORKFORCE_MONTHS,
-    "One month of OPM workforce data: parse, validate (blocking GX checks, non-blocking warnings), aggregate.",
-    (RAW_WORKFORCE_EMPLOYMENT, RAW_WORKFORCE_ACTIONS, WORKFORCE_MONTHLY),
-    lambda layout: available_months(layout)[0],
-    (PUBLISH_WORKFORCE_METRICS, PUBLISH_WORKFORCE_AGENCIES))

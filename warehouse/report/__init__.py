@@ -14,13 +14,10 @@ the symlink `<publish>/report`, as tables are; on object storage its files are u
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import statistics
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -168,38 +165,11 @@ def publish_report(store, validation_glob: str | None = None, methodology: Path 
                    checks: list[dict] | None = None) -> Site:
     """Build the site beside the published tables of `store` and make it current; see the module docstring."""
     t = time.perf_counter()
-    if getattr(store, "remote", False):
-        with tempfile.TemporaryDirectory(prefix="cxex-report-") as tmp:
-            site = Path(tmp) / SITE_DIR
-            counts = build_site(site, store, validation_glob, methodology, checks)
-            files = sorted(p for p in site.rglob("*") if p.is_file())
-            size = sum(p.stat().st_size for p in files)
-            for p in sorted(files, key=lambda p: p.name == "index.html"):  # index.html last
-                store.fs.put_file(str(p), store._key(SITE_DIR, *p.relative_to(site).parts))
-        index = store._uri(SITE_DIR, "index.html")
-        return Site(index, index, counts["pages"], size, time.perf_counter() - t)
-    root = Path(store.root)
-    versions = root / ".versions" / SITE_DIR
-    versions.mkdir(parents=True, exist_ok=True)
-    version = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
-    tmp = versions / f".tmp-{uuid.uuid4().hex}"
-    try:
-        counts = build_site(tmp, store, validation_glob, methodology, checks)
-        os.rename(tmp, versions / version)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    link = root / SITE_DIR
-    if link.exists() and not link.is_symlink():
-        raise RuntimeError(f"{link} is a real directory, not a cxex report link; move it away first")
-    tmp_link = root / f".{SITE_DIR}.{uuid.uuid4().hex}.link"
-    os.symlink(Path(".versions") / SITE_DIR / version, tmp_link)
-    os.replace(tmp_link, link)  # the atomic swap
-    for old in sorted(p for p in versions.iterdir() if p.is_dir() and not p.name.startswith("."))[:-KEEP_VERSIONS]:
-        shutil.rmtree(old, ignore_errors=True)
-    size = sum(p.stat().st_size for p in (versions / version).rglob("*") if p.is_file())
-    index = link / "index.html"
-    return Site(str(index), index.absolute().as_uri(), counts["pages"], size, time.perf_counter() - t)
+    folder, counts, size = store.publish_folder(SITE_DIR, lambda out: build_site(out, store, validation_glob, methodology, checks),
+                                                keep=KEEP_VERSIONS)
+    index = f"{folder}/index.html"
+    url = index if getattr(store, "remote", False) else Path(index).absolute().as_uri()
+    return Site(index, url, counts["pages"], size, time.perf_counter() - t)
 
 
 def _agencies(con, present: set[str], series: dict, short: dict[str, str] | None = None) -> list[dict]:

@@ -37,8 +37,4 @@ def methodology_html(path: Path) -> str:
 
 def site_index(store) -> str | None:
     """Where the current site's index.html is (local path or object-store URL), or None before the first build."""
-    if getattr(store, "remote", False):
-        key = store._key(SITE_DIR, "index.html")
-        return store._uri(SITE_DIR, "index.html") if store.fs.exists(key) else None
-    index = Path(store.root) / SITE_DIR / "index.html"
-    return str(index) if index.exists() else None
+    return store.uri(SITE_DIR, "index.html") if store.has(f"{SITE_DIR}/index.html") else None
