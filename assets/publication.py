@@ -94,9 +94,12 @@ def publication_asset():
     """The one publication asset over every declared publisher (their modules imported first)."""
     import importlib
 
-    from .domains import import_all
+    from .domains import import_all, source_specs
+    from .staged import staged_publishers
 
     import_all()  # every folder's modules and checks: their publishers and publication checks declare themselves
+    for spec in source_specs():  # then the publishers generated from the specs and contracts
+        staged_publishers(spec)
     for module in ("assets.catalog", "assets.report"):  # the commit, then the site
         importlib.import_module(module)
     return build_publication(PUBLISHERS, CHECKS)

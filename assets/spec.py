@@ -38,6 +38,7 @@ class SourceSpec:
     assets: tuple[AssetKey, ...]  # the partitioned assets its job runs, the raw one first
     available: Callable  # layout -> partition keys with data now (landed, or the sample where allowed)
     published: tuple[AssetKey, ...]  # its publish/ assets
+    partition_col: str = ""  # the column its staged and published tables are partitioned by
     landing: str = ""  # its folder under landing/ (several sources may share one: cx/)
     landed: Callable[[Path, tuple[str, ...]], list[str] | None] | None = None  # (file, path parts under its folder) -> keys
     freshness: tuple[timedelta, timedelta] = (45 * DAY, 75 * DAY)  # warn, fail: release cadence plus publication lag

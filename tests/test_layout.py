@@ -244,3 +244,20 @@ def test_a_new_source_is_a_folder(tmp_path):
 
 if __name__ == "__main__":  # pragma: no cover
     pytest.main([__file__])
+
+
+def test_staged_tables_get_generated_publishers_with_their_contracts_words():
+    """A table published as its staged partitions has no hand-written publisher: it is generated from its spec
+    and contract (assets/staged.py); tables computed at publication keep the publisher their folder declares."""
+    import inspect
+
+    from assets.publication import PUBLISHERS, publication_asset
+    from warehouse.contracts import load
+
+    publication_asset()
+    generated = {p.keys[0].path[-1]: p for p in PUBLISHERS if inspect.getmodule(p.fn).__name__ == "assets.staged"}
+    assert set(generated) == {"fevs_item_scores", "ex_index_scores", "fevs_intent_to_leave", "fevs_item_shares",
+                              "cx_service_scores", "internal_cx_scores"}
+    for table, p in generated.items():
+        assert p.specs[0].description.startswith(load(table).description)
+        assert [d.asset_key.to_user_string() for d in p.specs[0].deps] == [f"warehouse/{table}"]

@@ -11,10 +11,10 @@ from warehouse.contracts import load as load_contract
 from warehouse.contracts import load_stage
 from warehouse.snapshot_files import write_parquet_atomic
 
-from assets.cx.spec import available_css_years, available_quarters
-from assets.cx.spec import CX_SERVICE_SCORES, INTERNAL_CX_SCORES, PUBLISH_CX_INDEX_SCORES, PUBLISH_CX_SERVICE_SCORES, PUBLISH_INTERNAL_CX_SCORES, RAW_A11, RAW_GSA_CSS
+from assets.cx.spec import available_quarters
+from assets.cx.spec import CX_SERVICE_SCORES, INTERNAL_CX_SCORES, PUBLISH_CX_INDEX_SCORES, RAW_A11, RAW_GSA_CSS
 from assets.publication import publisher
-from assets.common import (PROVENANCE_META, publish_from_staging, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
+from assets.common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
                      split_partitions, staged_partitions, write_stage)
 from assets.partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
@@ -146,13 +146,6 @@ def _internal_cx_scores(context, layout, year: str) -> dict:
     return {"rows": table.num_rows, "preview": preview(table)}
 
 
-@publisher(key=PUBLISH_CX_SERVICE_SCORES, deps=[CX_SERVICE_SCORES], group_name="publish", kinds={"parquet"},
-       required_resource_keys={"cxex"})
-def publish_cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
-    """cx_service_scores for every quarter that has data now, contract-checked and swapped in atomically."""
-    return publish_from_staging(context, "cx_service_scores", QUARTER_COL, available_quarters(layout_of(context)))
-
-
 @publisher(key=PUBLISH_CX_INDEX_SCORES, deps=[CX_SERVICE_SCORES], group_name="publish", kinds={"duckdb", "parquet"},
        required_resource_keys={"cxex"})
 def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult:
@@ -165,12 +158,3 @@ def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult
     prov = merge_provenance(SOURCE_A11, [read_provenance(layout.raw("a11_volumes", QUARTER_COL, k)) for k in files])
     table = add_provenance(table, prov, context.run_id)
     return publish_result(context, load_contract("cx_index_scores"), table, "fiscal_year")
-
-
-@publisher(key=PUBLISH_INTERNAL_CX_SCORES, deps=[INTERNAL_CX_SCORES], group_name="publish", kinds={"parquet"},
-       required_resource_keys={"cxex"})
-def publish_internal_cx_scores(context: AssetExecutionContext) -> MaterializeResult:
-    """internal_cx_scores for every fiscal year with GSA CSS data; an empty table when the source is absent
-    (its contract's `when_absent: empty`)."""
-    years = [str(y) for y in available_css_years(layout_of(context))]
-    return publish_from_staging(context, "internal_cx_scores", YEAR_COL, years)

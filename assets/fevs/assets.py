@@ -10,12 +10,11 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from warehouse.fevs_scores import compute_index_scores, compute_intent_to_leave, compute_item_scores, compute_item_shares
 from warehouse.snapshot_files import write_parquet_atomic
 
-from assets.fevs.spec import EX_INDEX_SCORES, FEVS_INTENT_TO_LEAVE, FEVS_ITEM_SCORES, FEVS_ITEM_SHARES, PUBLISH_EX_INDEX_SCORES, PUBLISH_FEVS_INTENT_TO_LEAVE, PUBLISH_FEVS_ITEM_SCORES, PUBLISH_FEVS_ITEM_SHARES, RAW_FEVS_RESPONSES
-from assets.publication import publisher
+from assets.fevs.spec import EX_INDEX_SCORES, FEVS_INTENT_TO_LEAVE, FEVS_ITEM_SCORES, FEVS_ITEM_SHARES, RAW_FEVS_RESPONSES
 from assets.common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
-                     publish_from_staging, range_result, read_provenance, write_stage)
+                     range_result, read_provenance, write_stage)
 from assets.partitions import FEVS_YEARS
-from assets.fevs.prdf import SOURCE, available_years, find_fevs_file, parse_prdf
+from assets.fevs.prdf import SOURCE, find_fevs_file, parse_prdf
 
 GROUP = "fevs"
 PARTITION_COL = "survey_year"
@@ -160,35 +159,3 @@ def fevs_item_shares(context: AssetExecutionContext) -> MaterializeResult:
 
 def _fevs_item_shares(context, layout, year: int) -> dict:
     return _stage_from_responses(context, layout, year, "fevs_item_shares", compute_item_shares)
-
-
-@publisher(key=PUBLISH_FEVS_ITEM_SCORES, deps=[FEVS_ITEM_SCORES], group_name="publish",
-       kinds={"parquet"}, required_resource_keys={"cxex"})
-def publish_fevs_item_scores(context: AssetExecutionContext) -> MaterializeResult:
-    """fevs_item_scores for every staged survey year, checked against its contract and swapped in atomically."""
-    return _publish(context, "fevs_item_scores")
-
-
-@publisher(key=PUBLISH_EX_INDEX_SCORES, deps=[EX_INDEX_SCORES], group_name="publish",
-       kinds={"parquet"}, required_resource_keys={"cxex"})
-def publish_ex_index_scores(context: AssetExecutionContext) -> MaterializeResult:
-    """ex_index_scores for every staged survey year, checked against its contract and swapped in atomically."""
-    return _publish(context, "ex_index_scores")
-
-
-@publisher(key=PUBLISH_FEVS_INTENT_TO_LEAVE, deps=[FEVS_INTENT_TO_LEAVE], group_name="publish",
-       kinds={"parquet"}, required_resource_keys={"cxex"})
-def publish_fevs_intent_to_leave(context: AssetExecutionContext) -> MaterializeResult:
-    """fevs_intent_to_leave for every staged survey year, checked against its contract and swapped in atomically."""
-    return _publish(context, "fevs_intent_to_leave")
-
-
-@publisher(key=PUBLISH_FEVS_ITEM_SHARES, deps=[FEVS_ITEM_SHARES], group_name="publish",
-       kinds={"parquet"}, required_resource_keys={"cxex"})
-def publish_fevs_item_shares(context: AssetExecutionContext) -> MaterializeResult:
-    """fevs_item_shares for every staged survey year, checked against its contract and swapped in atomically."""
-    return _publish(context, "fevs_item_shares")
-
-
-def _publish(context, table: str) -> MaterializeResult:
-    return publish_from_staging(context, table, PARTITION_COL, [str(y) for y in available_years(layout_of(context))])
