@@ -99,7 +99,7 @@ def publication_asset():
 
     import_all()  # every folder's modules and checks: their publishers and publication checks declare themselves
     for spec in source_specs():  # then the publishers generated from the specs and contracts
-        staged_publishers(spec)
+        staged_publishers(spec, {k for p in PUBLISHERS for k in p.keys}, publisher)
     for module in ("assets.catalog", "assets.report"):  # the commit, then the site
         importlib.import_module(module)
     return build_publication(PUBLISHERS, CHECKS)

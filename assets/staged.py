@@ -7,12 +7,11 @@ from __future__ import annotations
 from warehouse.contracts import load as load_contract
 
 from .common import layout_of, publish_from_staging
-from .publication import PUBLISHERS, publisher
 
 
-def staged_publishers(spec) -> list[str]:
-    """Declare the generated publisher of each table of `spec` published as its staged partitions; their names."""
-    declared = {k for p in PUBLISHERS for k in p.keys}
+def staged_publishers(spec, declared: set, publisher) -> list[str]:
+    """Declare (with `publisher`, assets/publication.py) the generated publisher of each table of `spec` published
+    as its staged partitions and not among the `declared` keys; their names."""
     stages = {k.path[-1]: k for k in spec.assets if k.path[0] == "warehouse"}
     made = []
     for key in spec.published:
