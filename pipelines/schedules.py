@@ -9,6 +9,7 @@
 - fevs_yearly_schedule: 1 June, the previous survey year (OPM publishes the PRDF in the spring).
 - css_yearly_schedule: 1 December, the fiscal year that ended on 30 September.
 - observe_remote_sources_schedule: daily, observe the remote files' ETag / Last-Modified.
+  (CXEX_SCHEDULE_CRONS can give any of these but the first another cron: warehouse/settings.py.)
 
 A tick whose partition does not exist (a FEVS year without an item map; an A-11 quarter or CSS year
 no file has brought yet: those partition sets grow with the data, assets/partitions.py) is skipped
@@ -24,6 +25,7 @@ from dagster import (AssetSelection, DefaultScheduleStatus, DynamicPartitionsDef
 
 from assets import keys
 from assets.partitions import A11_QUARTERS, CSS_YEARS, FEVS_YEARS, partition_keys_now
+from warehouse.settings import schedule_cron
 
 from .jobs import a11_quarterly, css_yearly, fevs_yearly, workforce_monthly
 
@@ -58,27 +60,29 @@ def _request(context, partitions, key: str, what: str):
     return RunRequest(partition_key=key, run_key=key, tags={"cxex/trigger": "schedule"})
 
 
-@schedule(job=a11_quarterly, cron_schedule="0 6 30 1,4,7,10 *", execution_timezone=TZ, default_status=STOPPED,
-          name="a11_quarterly_schedule",
+@schedule(job=a11_quarterly, cron_schedule=schedule_cron("a11_quarterly_schedule", "0 6 30 1,4,7,10 *"),
+          execution_timezone=TZ, default_status=STOPPED, name="a11_quarterly_schedule",
           description="30 days after each fiscal quarter ends (A-11 Section 280's deadline): that quarter.")
 def a11_quarterly_schedule(context: ScheduleEvaluationContext):
     return _request(context, A11_QUARTERS, quarter_just_ended(context.scheduled_execution_time), "A-11 quarter")
 
 
-@schedule(job=fevs_yearly, cron_schedule="0 6 1 6 *", execution_timezone=TZ, default_status=STOPPED,
-          name="fevs_yearly_schedule", description="1 June: the previous year's FEVS public release data file.")
+@schedule(job=fevs_yearly, cron_schedule=schedule_cron("fevs_yearly_schedule", "0 6 1 6 *"),
+          execution_timezone=TZ, default_status=STOPPED, name="fevs_yearly_schedule",
+          description="1 June: the previous year's FEVS public release data file.")
 def fevs_yearly_schedule(context: ScheduleEvaluationContext):
     return _request(context, FEVS_YEARS, str(context.scheduled_execution_time.year - 1), "FEVS survey year")
 
 
-@schedule(job=css_yearly, cron_schedule="0 6 1 12 *", execution_timezone=TZ, default_status=STOPPED,
-          name="css_yearly_schedule", description="1 December: GSA CSS results for the fiscal year just ended.")
+@schedule(job=css_yearly, cron_schedule=schedule_cron("css_yearly_schedule", "0 6 1 12 *"),
+          execution_timezone=TZ, default_status=STOPPED, name="css_yearly_schedule",
+          description="1 December: GSA CSS results for the fiscal year just ended.")
 def css_yearly_schedule(context: ScheduleEvaluationContext):
     return _request(context, CSS_YEARS, str(context.scheduled_execution_time.year), "CSS fiscal year")
 
 
-@schedule(job=observe_remote_sources, cron_schedule="0 5 * * *", execution_timezone=TZ, default_status=STOPPED,
-          name="observe_remote_sources_schedule",
+@schedule(job=observe_remote_sources, cron_schedule=schedule_cron("observe_remote_sources_schedule", "0 5 * * *"),
+          execution_timezone=TZ, default_status=STOPPED, name="observe_remote_sources_schedule",
           description="Daily: ask each remote source for its ETag / Last-Modified; downloads follow only on a change.")
 def observe_remote_sources_schedule(context: ScheduleEvaluationContext):
     return RunRequest(run_key=None, tags={"cxex/trigger": "schedule"})
