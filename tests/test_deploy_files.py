@@ -242,3 +242,16 @@ def test_the_helm_values_use_only_keys_of_dagsters_chart():
     dep = values["dagster-user-deployments"]["deployments"][0]
     assert importlib.util.find_spec(dep["codeServerArgs"][dep["codeServerArgs"].index("-m") + 1]) is not None
     assert values["runLauncher"]["type"] == "K8sRunLauncher" and values["postgresql"]["enabled"] is False
+
+
+def test_cxex_schedule_crons_gives_a_named_schedule_another_cron_and_refuses_anything_else(monkeypatch):
+    """The setting the process test fires the real schedule with (and a demo of a deployment may)."""
+    from warehouse.settings import SettingError, schedule_cron
+
+    monkeypatch.setenv("CXEX_SCHEDULE_CRONS", json.dumps({"css_yearly_schedule": "* * * * *"}))
+    assert schedule_cron("css_yearly_schedule", "0 6 1 12 *") == "* * * * *"
+    assert schedule_cron("fevs_yearly_schedule", "0 6 1 6 *") == "0 6 1 6 *"
+    for bad in ('["* * * * *"]', '{"css_yearly_schedule": 5}', "css_yearly_schedule=* * * * *"):
+        monkeypatch.setenv("CXEX_SCHEDULE_CRONS", bad)
+        with pytest.raises(SettingError, match="CXEX_SCHEDULE_CRONS"):
+            schedule_cron("css_yearly_schedule", "0 6 1 12 *")
