@@ -9,6 +9,7 @@ are STOPPED by default: turn them on in the UI (Automation → Schedules) or wit
 - fevs_yearly_schedule: 1 June, the previous survey year (OPM publishes the PRDF in the spring).
 - css_yearly_schedule: 1 December, the fiscal year that ended on 30 September.
 - observe_remote_sources_schedule: daily, observe the remote files' ETag / Last-Modified.
+CXEX_SCHEDULE_CRONS can give any of them another cron (warehouse/settings.py `schedule_cron`).
 
 A tick whose partition does not exist (a FEVS year without an item map; an A-11 quarter or CSS year
 no file has brought yet: those partition sets grow with the data, assets/partitions.py) is skipped
@@ -22,6 +23,7 @@ from dagster import (AssetSelection, DefaultScheduleStatus, DynamicPartitionsDef
 
 from assets import keys
 from assets.partitions import partition_keys_now
+from warehouse.settings import schedule_cron
 
 from .jobs import SOURCE_JOBS, SOURCES
 
@@ -46,16 +48,18 @@ def source_schedule(spec):
     """The schedule of a source's spec: at its cron, in its timezone, the partition its spec names for the tick."""
     when = spec.schedule
 
-    @schedule(job=SOURCE_JOBS[spec.job], cron_schedule=when.cron, execution_timezone=when.timezone, default_status=STOPPED,
-              name=f"{spec.job}_schedule", description=when.description)
+    name = f"{spec.job}_schedule"
+
+    @schedule(job=SOURCE_JOBS[spec.job], cron_schedule=schedule_cron(name, when.cron), execution_timezone=when.timezone,
+              default_status=STOPPED, name=name, description=when.description)
     def _tick(context: ScheduleEvaluationContext):
         return _request(context, spec.partitions_def, when.partition_for(context.scheduled_execution_time), spec.label)
 
     return _tick
 
 
-@schedule(job=observe_remote_sources, cron_schedule="0 5 * * *", execution_timezone=TZ, default_status=STOPPED,
-          name="observe_remote_sources_schedule",
+@schedule(job=observe_remote_sources, cron_schedule=schedule_cron("observe_remote_sources_schedule", "0 5 * * *"),
+          execution_timezone=TZ, default_status=STOPPED, name="observe_remote_sources_schedule",
           description="Daily: ask each remote source for its ETag / Last-Modified; downloads follow only on a change.")
 def observe_remote_sources_schedule(context: ScheduleEvaluationContext):
     return RunRequest(run_key=None, tags={"cxex/trigger": "schedule"})

@@ -98,10 +98,10 @@ def test_downstream_tables_depend_on_every_partition_of_their_inputs():
 
 
 def test_deploy_dagster_yaml_is_a_valid_instance_config(tmp_path):
-    """deploy/dagster.yaml minus its Postgres storage (dagster-postgres is not installed here) loads."""
+    """deploy/one-host/dagster.yaml minus its Postgres storage (dagster-postgres is not installed here) loads."""
     from dagster import DagsterInstance
 
-    cfg = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())
+    cfg = yaml.safe_load((REPO / "deploy" / "one-host" / "dagster.yaml").read_text())
     assert "postgres" in cfg.pop("storage")
     cfg["compute_logs"]["config"]["base_dir"] = str(tmp_path / "logs")
     (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(cfg))

@@ -39,7 +39,8 @@ SECRETS = {"publish_options": "CXEX_PUBLISH_OPTIONS", "alert_webhook": "CXEX_ALE
            "touchpoints_api_key": "CXEX_TOUCHPOINTS_API_KEY"}
 OTHER = {"remote_sources": "CXEX_REMOTE_SOURCES", "log_level": "CXEX_LOG_LEVEL",
          "fault_hook": "CXEX_FAULT_HOOK",  # fault_hook: tests only (warehouse/faults.py)
-         "writer_lease": "CXEX_WRITER_LEASE"}  # set by cxex itself: the writer lease this process holds (warehouse/lease.py)
+         "writer_lease": "CXEX_WRITER_LEASE",  # set by cxex itself: the writer lease this process holds (warehouse/lease.py)
+         "schedule_crons": "CXEX_SCHEDULE_CRONS"}  # {schedule name: cron} to fire a schedule sooner (a demo, a test)
 
 
 class SettingError(ValueError):
@@ -146,6 +147,19 @@ def publish_options() -> dict:
 
 def other(name: str, default: str = "") -> str:
     return os.environ.get(OTHER[name], "").strip() or default
+
+
+def schedule_cron(name: str, default: str) -> str:
+    """A schedule's cron: its release cadence, unless CXEX_SCHEDULE_CRONS (JSON, {schedule name: cron})
+    names it, e.g. to have the daemon fire the real schedule within a minute (tests/test_deployment_processes.py)."""
+    raw = other("schedule_crons") or "{}"
+    try:
+        crons = json.loads(raw)
+    except json.JSONDecodeError:
+        crons = None
+    if not isinstance(crons, dict) or not all(isinstance(v, str) for v in crons.values()):
+        raise SettingError(f"{OTHER['schedule_crons']}={raw!r} must be a JSON object of schedule name -> cron string")
+    return crons.get(name, default)
 
 
 def set_other(name: str, value: str | None) -> None:
