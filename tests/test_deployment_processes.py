@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from assets import keys
+from assets.cx.spec import PUBLISH_INTERNAL_CX_SCORES
 from tests import cx_data
 from tests.conftest import REPO, free_port
 from tests.deployment_processes import BIN, Processes
@@ -144,7 +144,7 @@ def _deploy_and_wait(procs: Processes, base: dict, code_env: dict, home, code_po
         publication = [r for r in instance.get_runs() if r.run_id != run.run_id]
         assert [r.status for r in publication] == [DagsterRunStatus.SUCCESS], [r.tags for r in publication]
         assert publication[0].tags["dagster/sensor_name"] == SENSOR
-        assert keys.PUBLISH_INTERNAL_CX_SCORES in (publication[0].asset_selection or ()), publication[0]
+        assert PUBLISH_INTERNAL_CX_SCORES in (publication[0].asset_selection or ()), publication[0]
 
 
 def _assert_one_snapshot(endpoint: str, creds: dict, year: int) -> None:
