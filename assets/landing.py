@@ -48,3 +48,23 @@ def partitions_of(landing: Path, rel: str) -> list[tuple[str, str]]:
         return sorted(set(found))
     folders = sorted({f"landing/{s.landing}/" for s in source_specs() if s.landing})
     raise ValueError(f"{path}: not in a folder cxex reads ({', '.join(folders)}, as each source's spec declares)")
+
+
+def remote_kinds() -> dict[str, str]:
+    """{kind in remote_sources.csv: where its files land under landing/}, as the sources' specs declare."""
+    from .domains import source_specs
+
+    return {kind: where for spec in source_specs() for kind, where in spec.remote}
+
+
+def landing_for(layout, kind: str, partition: str) -> Path:
+    """Where a remote file of `kind` lands (warehouse/reference/remote_sources.csv): `{partition}` is its
+    partition folder (a survey year, a month); CX files carry their periods inside."""
+    return layout.root / "landing" / remote_kinds()[kind].format(partition=partition)
+
+
+def remote_files(path=None, templates: bool = False) -> list:
+    """remote_sources.csv's rows (warehouse/reference.py), each of a kind some source receives."""
+    from warehouse.reference import remote_sources
+
+    return remote_sources(path, templates, kinds=tuple(remote_kinds()))

@@ -16,6 +16,7 @@ from dagster import (AssetExecutionContext, AutomationCondition, DataVersion, Ma
 
 from . import keys
 from .common import layout_of
+from .landing import landing_for
 from .cx import touchpoints_api
 
 GROUP = "sources"
@@ -53,7 +54,7 @@ def landing_remote_files(context: AssetExecutionContext) -> MaterializeResult:
     client = http.client(layout)
     fetched, unchanged, transferred = [], [], 0
     for src in http.sources():
-        dest = layout.landing_for(src.source, src.partition)
+        dest = landing_for(layout, src.source, src.partition)
         if touchpoints_api.endpoint_of(src.url):  # Touchpoints API: key in a header, responses page by page
             if not touchpoints_api.has_key():
                 context.log.warning(f"{src.name} {src.url}: skipped, {touchpoints_api.API_KEY_ENV} is not set")

@@ -108,6 +108,6 @@ class HttpResource(ConfigurableResource):
         return HttpClient(cache, self.retries, self.backoff_seconds, self.timeout_seconds, self.max_bytes)
 
     def sources(self):
-        from warehouse.reference import remote_sources
+        from assets.landing import remote_files
 
-        return remote_sources(self.remote_sources_file or None)
+        return remote_files(self.remote_sources_file or None)

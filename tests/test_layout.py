@@ -169,7 +169,7 @@ def landed(path, parts):
 
 
 SPEC = SourceSpec("toy", "Toy", "toy_yearly", YEARS, "One toy year.", (RAW_TOY,), lambda layout: ["2023", "2024"],
-                  (PUBLISH_TOY,), landing="toy", landed=landed, freshness=(7 * DAY, 9 * DAY),
+                  (PUBLISH_TOY,), landing="toy", landed=landed, remote=(("toy", "toy/{partition}"),), freshness=(7 * DAY, 9 * DAY),
                   schedule=ScheduleSpec("0 3 2 1 *", "UTC", lambda when: str(when.year - 1), "2 January: last year."),
                   sample="assets.toy.sample", order=90)
 '''
@@ -202,7 +202,8 @@ import json
 from pathlib import Path
 from pipelines.definitions import defs
 from pipelines.jobs import SOURCES
-from assets.landing import partitions_of
+from assets.landing import landing_for, partitions_of
+from warehouse.layout import DataLayout
 repo = defs.get_repository_def()
 policy = repo.asset_graph.get(__import__("assets.toy.spec", fromlist=["x"]).PUBLISH_TOY).freshness_policy
 print(json.dumps({
@@ -210,6 +211,7 @@ print(json.dumps({
     "schedules": sorted(s.name for s in repo.schedule_defs),
     "checks": sorted(k.name for k in repo.asset_graph.asset_check_keys),
     "landed": partitions_of(Path("/nowhere/landing"), "toy/2024/toy.csv"),
+    "fetched_to": str(landing_for(DataLayout(Path("/d")), "toy", "2024")),
     "fail_days": policy.fail_window.to_timedelta().days,
     "published": sorted(k.to_user_string() for s in repo.asset_graph.get_all_asset_keys() for k in [s] if k.path[0] == "publish"),
 }))
@@ -239,6 +241,7 @@ def test_a_new_source_is_a_folder(tmp_path):
     assert seen["sources"][-1] == "toy" and "toy_yearly" in seen["jobs"]
     assert "toy_yearly_schedule" in seen["schedules"] and "toy_rows" in seen["checks"]
     assert seen["landed"] == [["toy_yearly", "2024"]] and seen["fail_days"] == 9
+    assert seen["fetched_to"] == "/d/landing/toy/2024"  # a remote_sources.csv row of kind `toy` lands there
     assert "publish/toy" in seen["published"]
 
 

@@ -67,12 +67,6 @@ class DataLayout:
         """Validators (ETag, Last-Modified) of every download and unfinished `.part` transfers."""
         return self.root / "cache" / "http"
 
-    def landing_for(self, source: str, partition: str) -> Path:
-        """Where a remote file of `source` lands (see warehouse/reference/remote_sources.csv)."""
-        if source in ("fevs", "workforce"):
-            return self.landing(source, partition)
-        return self.landing("cx", source)  # a11_v1, a11_v2, gsa_css: the period is inside the file
-
     @property
     def warehouse_file(self) -> Path:
         return self.root / "warehouse.duckdb"

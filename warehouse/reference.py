@@ -280,14 +280,13 @@ def required_items(year: int) -> tuple[str, ...]:
 
 
 REMOTE_SOURCES_FILE = REFERENCE_DIR / "remote_sources.csv"
-REMOTE_SOURCE_KINDS = ("fevs", "workforce", "a11_v1", "a11_v2", "gsa_css")
 
 
 @dataclass(frozen=True)
 class RemoteSource:
     """One published file cxex can fetch: which source, which partition folder, where from."""
 
-    source: str     # fevs | workforce | a11_v1 | a11_v2 | gsa_css
+    source: str     # a kind a source spec declares it receives (assets/<source>/spec.py `remote`)
     partition: str  # survey year, yyyymm (or `lookups`), or a label for CX files (any text)
     url: str
     sha256: str | None
@@ -302,8 +301,9 @@ def is_url_template(url: str) -> bool:
     return bool(re.search(r"\{[a-z_]+\}", url))
 
 
-def remote_sources(path: str | Path | None = None, templates: bool = False) -> list[RemoteSource]:
-    """Rows of remote_sources.csv (or $CXEX_REMOTE_SOURCES) that have a URL, checked.
+def remote_sources(path: str | Path | None = None, templates: bool = False, kinds=None) -> list[RemoteSource]:
+    """Rows of remote_sources.csv (or $CXEX_REMOTE_SOURCES) that have a URL, checked (`source` against
+    `kinds` when given: the kinds the sources' specs receive, assets/landing.py `remote_files`).
 
     Rows whose URL is a pattern (`{yyyymm}`, `{type}`, `{version}`: Federal Workforce Data, published
     one file per type, month and version) are left out unless `templates`, which gives only them:
@@ -319,8 +319,8 @@ def remote_sources(path: str | Path | None = None, templates: bool = False) -> l
             continue
         where = f"{path}, row {n}"
         source, partition = row["source"].strip(), row["partition"].strip()
-        if source not in REMOTE_SOURCE_KINDS:
-            raise ReferenceError(f"{where}, column source: {source!r} is not one of {', '.join(REMOTE_SOURCE_KINDS)}")
+        if kinds is not None and source not in kinds:
+            raise ReferenceError(f"{where}, column source: {source!r} is not one of {', '.join(kinds)}")
         if not re.match(r"^(https?|file)://", url):
             raise ReferenceError(f"{where}, column url: {url!r} is not an http(s) URL")
         sha = (row.get("sha256") or "").strip().lower() or None

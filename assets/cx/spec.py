@@ -86,7 +86,7 @@ A11_SPEC = SourceSpec(
     "One fiscal quarter of OMB A-11 Section 280 data (both eras): parse, validate (blocking), score.",
     (RAW_A11, CX_SERVICE_SCORES), available_quarters,
     (PUBLISH_CX_SERVICE_SCORES, PUBLISH_CX_INDEX_SCORES),
-    partition_col="fiscal_quarter", landing="cx", landed=landed_a11, freshness=(100 * DAY, 130 * DAY),
+    partition_col="fiscal_quarter", landing="cx", landed=landed_a11, remote=(("a11_v1", "cx/a11_v1"), ("a11_v2", "cx/a11_v2")), freshness=(100 * DAY, 130 * DAY),
     schedule=ScheduleSpec("0 6 30 1,4,7,10 *", "America/New_York", quarter_just_ended,
                           "30 days after each fiscal quarter ends (A-11 Section 280's deadline): that quarter."),
     sample="assets.cx.sample", order=30)
@@ -95,7 +95,7 @@ CSS_SPEC = SourceSpec(
     "One fiscal year of GSA Mission-Support CSS results (optional source): parse, validate, score.",
     (RAW_GSA_CSS, INTERNAL_CX_SCORES), lambda layout: [str(y) for y in available_css_years(layout)],
     (PUBLISH_INTERNAL_CX_SCORES,),
-    partition_col="fiscal_year", landing="cx", landed=landed_css, freshness=(380 * DAY, 430 * DAY),
+    partition_col="fiscal_year", landing="cx", landed=landed_css, remote=(("gsa_css", "cx/gsa_css"),), freshness=(380 * DAY, 430 * DAY),
     schedule=ScheduleSpec("0 6 1 12 *", "America/New_York", lambda when: str(when.year),
                           "1 December: GSA CSS results for the fiscal year just ended."),
     sample="assets.cx.sample", order=40)

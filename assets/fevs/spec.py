@@ -41,7 +41,7 @@ SPEC = SourceSpec(
     (RAW_FEVS_RESPONSES, FEVS_ITEM_SCORES, EX_INDEX_SCORES, FEVS_INTENT_TO_LEAVE, FEVS_ITEM_SHARES),
     available,
     (PUBLISH_FEVS_ITEM_SCORES, PUBLISH_EX_INDEX_SCORES, PUBLISH_FEVS_INTENT_TO_LEAVE, PUBLISH_FEVS_ITEM_SHARES),
-    partition_col="survey_year", landing="fevs", landed=landed,
+    partition_col="survey_year", landing="fevs", landed=landed, remote=(("fevs", "fevs/{partition}"),),
     freshness=(400 * DAY, 550 * DAY),  # FEVS was not fielded in 2025: a gap is normal
     schedule=ScheduleSpec("0 6 1 6 *", "America/New_York", lambda when: str(when.year - 1),
                           "1 June: the previous year's FEVS public release data file."),

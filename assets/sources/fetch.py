@@ -15,14 +15,14 @@ import re
 import sys
 from urllib.parse import urlparse
 
+from assets.landing import landing_for, remote_files
 from assets.sources.download import Downloaded, DownloadError, HttpClient
 
 
 def fevs_url(year: int) -> str | None:
     """OPM's published PRDF URL for `year` from warehouse/reference/remote_sources.csv, if known."""
-    from warehouse.reference import remote_sources
 
-    for s in remote_sources():
+    for s in remote_files():
         if s.source == "fevs" and s.partition == str(year):
             return s.url
     return None
@@ -68,18 +68,17 @@ def latest_version(client: HttpClient, template: str, file_type: str, month: str
 def fetch_source(client: HttpClient, layout, source: str, first: str | None = None, last: str | None = None,
                  log=print) -> list[Downloaded]:
     """Fetch every remote_sources.csv file of `source` whose partition is in first..last (inclusive)."""
-    from warehouse.reference import remote_sources
 
     def in_range(partition: str) -> bool:
         return (first is None or partition >= first) and (last is None or partition <= last)
 
     fetched = []
-    rows = [r for r in remote_sources() if r.source == source]
-    templates = [r for r in remote_sources(templates=True) if r.source == source and "{version}" in r.url]
+    rows = [r for r in remote_files() if r.source == source]
+    templates = [r for r in remote_files(templates=True) if r.source == source and "{version}" in r.url]
     for r in rows:
         if in_range(r.partition) and (r.partition.isdigit() or first is None and last is None):
             _check_scheme(r.url)
-            fetched.append(client.fetch(r.url, layout.landing_for(r.source, r.partition), expected_sha256=r.sha256))
+            fetched.append(client.fetch(r.url, landing_for(layout, r.source, r.partition), expected_sha256=r.sha256))
             log(_describe(fetched[-1]))
     for t in templates:
         _check_scheme(t.url)
@@ -91,7 +90,7 @@ def fetch_source(client: HttpClient, layout, source: str, first: str | None = No
                 if latest is None:
                     log(f"{file_type} {month}: not published")
                     continue
-                fetched.append(client.fetch(latest[1], layout.landing_for(source, month)))
+                fetched.append(client.fetch(latest[1], landing_for(layout, source, month)))
                 log(f"{_describe(fetched[-1])} (version {latest[0]})")
     if not fetched and not templates and not any(in_range(r.partition) for r in rows):
         raise DownloadError(f"no address for {source} {first or ''}..{last or ''} in remote_sources.csv")

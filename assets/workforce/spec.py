@@ -52,7 +52,7 @@ SPEC = SourceSpec(
     (RAW_WORKFORCE_EMPLOYMENT, RAW_WORKFORCE_ACTIONS, WORKFORCE_MONTHLY),
     available,
     (PUBLISH_WORKFORCE_METRICS, PUBLISH_WORKFORCE_AGENCIES),
-    partition_col="month", landing="workforce", landed=landed,
+    partition_col="month", landing="workforce", landed=landed, remote=(("workforce", "workforce/{partition}"),),
     freshness=(45 * DAY, 75 * DAY),
     schedule=ScheduleSpec("0 6 20 * *", "UTC", month_before,
                           "The 20th of each month, 06:00 UTC: the previous month's workforce data."),
