@@ -161,23 +161,32 @@ def code_fingerprint() -> str:
 
 
 def content_digest(table: pa.Table) -> str:
-    """SHA-256 of a table's rows and schema, its run_id column aside (a re-run of the same inputs)."""
-    import pyarrow.ipc as ipc
+    """SHA-256 of a table's schema and rows, its run_id column aside (a re-run of the same inputs). The rows are
+    hashed value by value (polars' row hash with fixed seeds), not as Arrow buffers: equal content gives the
+    same digest whatever its chunking, slicing, validity bitmaps or dictionary encoding, which an IPC stream
+    of the same rows does not (it gave dim_period a new digest at every run)."""
+    import polars as pl
 
     if "run_id" in table.column_names:
         table = table.drop_columns(["run_id"])
-    sink = pa.BufferOutputStream()
-    with ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return hashlib.sha256(sink.getvalue()).hexdigest()
+    plain = pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type, f.nullable)
+                       for f in table.schema])
+    table = table.replace_schema_metadata(None).cast(plain)
+    digest = hashlib.sha256(str(table.schema).encode())
+    digest.update(pl.from_arrow(table).hash_rows(seed=0).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def publication_fingerprint(cxex, contract, table: pa.Table, built_from: dict | None) -> dict:
     """What a published version is a function of: its inputs (the source table versions it was built
     from, else its own content), the code, the settings and the contract. A table whose fingerprint is
     its current version's is kept, not written again (one rule, whoever starts the publication)."""
+    from warehouse.contracts import conform
+
     settings = json.dumps(cxex.model_dump(), sort_keys=True, default=str)
-    return {**(built_from or {"content": content_digest(table)}), "code": code_fingerprint(),
+    # its content as it would be stored (the contract's types and order: a column held dictionary-encoded
+    # in one run and plain in the next is the same content)
+    return {**(built_from or {"content": content_digest(conform(table, contract))}), "code": code_fingerprint(),
             "settings": hashlib.sha256(settings.encode()).hexdigest(), "contract": str(contract.version)}
 
 
@@ -340,3 +349,4 @@ def range_result(per_partition: dict[str, dict]) -> MaterializeResult:
     rows = {"dagster/row_count": totals["rows"]} if isinstance(totals.get("rows"), int) else {}
     return MaterializeResult(metadata={"partitions": MetadataValue.json(list(per_partition)), **rows, **totals, **extra,
                                        "per_partition": MetadataValue.md("\n".join(lines))})
+
