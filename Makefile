@@ -60,7 +60,7 @@ ui: $(STAMP_RUNTIME) ## Dagster UI on http://127.0.0.1:3000 over the same data d
 download-fevs: $(STAMP_RUNTIME) ## fetch OPM's PRDF for YEAR into the landing folder (needs internet; URL=... to override)
 	$(BIN)/python -m assets.sources.fetch fevs --year $(YEAR) $(if $(URL),--url $(URL)) $(if $(SHA256),--sha256 $(SHA256))
 
-fetch: $(STAMP_RUNTIME) ## fetch SOURCE (fevs|workforce) partitions FROM..TO listed in warehouse/reference/remote_sources.csv (needs internet)
+fetch: $(STAMP_RUNTIME) ## fetch SOURCE (a kind of remote_sources.csv: fevs, workforce, a11_v1, a11_v2, gsa_css) partitions FROM..TO listed in warehouse/reference/remote_sources.csv (needs internet)
 	$(BIN)/python -m assets.sources.fetch fetch --source $(SOURCE) $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
 
 docs: $(STAMP_RUNTIME) ## regenerate docs/data_dictionary.md from the schema contracts

@@ -164,7 +164,8 @@ def content_digest(table: pa.Table) -> str:
     """SHA-256 of a table's schema and rows, its run_id column aside (a re-run of the same inputs). The rows are
     hashed value by value (polars' row hash with fixed seeds), not as Arrow buffers: equal content gives the
     same digest whatever its chunking, slicing, validity bitmaps or dictionary encoding, which an IPC stream
-    of the same rows does not (it gave dim_period a new digest at every run)."""
+    of the same rows does not (it gave dim_period a new digest at every run). polars keeps its row hash
+    stable within a release: a polars upgrade may republish every table once."""
     import polars as pl
 
     if "run_id" in table.column_names:

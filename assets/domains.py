@@ -1,6 +1,7 @@
 """The folders under assets/ that hold a source or domain: each has a `spec.py` (SPEC or SPECS). The
 definitions, the jobs, the landing sensor, the schedules and the freshness windows are read from here,
-so a new folder is found without a list to edit. Its checks live in quality_checks/<folder>/.
+so a new folder is found without a list to edit. Its checks live in quality_checks/<folder>/, which
+pipelines/definitions.py loads the same way (`import_all(checks_root)`): assets never import checks.
 """
 
 from __future__ import annotations
@@ -37,19 +38,20 @@ def all_specs() -> list:
     return [s for f in folders() for s in specs_of(f)]
 
 
-def packages() -> list[ModuleType]:
-    """Each folder's package, and its checks' package in quality_checks/ where there is one."""
-    out = [importlib.import_module(f"assets.{f}") for f in folders()]
-    for f in folders():
-        if (ROOT.parent / "quality_checks" / f / "__init__.py").exists():
-            out.append(importlib.import_module(f"quality_checks.{f}"))
-    return out
+def packages(root: ModuleType | None = None) -> list[ModuleType]:
+    """Each folder's package under `root` (default: assets), where it has one."""
+    import assets
+
+    root = root or assets
+    here = Path(root.__path__[0])
+    return [importlib.import_module(f"{root.__name__}.{f}") for f in folders() if (here / f / "__init__.py").exists()]
 
 
-def import_all() -> list[ModuleType]:
-    """Every module of every folder (assets, publishers, checks register themselves on import)."""
+def import_all(root: ModuleType | None = None) -> list[ModuleType]:
+    """Every module of every folder under `root` (default: assets; assets, publishers and checks register
+    themselves on import)."""
     modules = []
-    for package in packages():
+    for package in packages(root):
         modules.append(package)
         for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
             modules.append(importlib.import_module(info.name))

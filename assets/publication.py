@@ -1,7 +1,7 @@
 """Publication has one owner: the `publication` asset, every published table, the catalog and the report.
 
 Each table's publisher is a plain function declared beside its source (`@publisher(key=..., deps=...)`
-in assets/fevs/assets.py, workforce.py, cx.py, cross_agency.py, factors.py, star.py, catalog.py, report.py).
+in the modules of assets/<source>/; assets/staged.py generates the plain ones; catalog.py, report.py).
 This module makes them ONE Dagster multi-asset that cannot be subset: whoever starts it (`make run`,
 the UI's Materialize on any one table, a schedule, the landing sensor's follow-up, a backfill), it runs
 every publisher in dependency order, the catalog step commits everything staged as one snapshot
@@ -89,9 +89,9 @@ def ordered(publishers: list[Publisher]) -> list[Publisher]:
     return [publishers[i] for i in done]
 
 
-@lru_cache(maxsize=1)
 def publication_asset():
-    """The one publication asset over every declared publisher (their modules imported first)."""
+    """The one publication asset over every declared publisher (their modules imported first) and every
+    publication check declared so far (pipelines/definitions.py imports the checks' folders before)."""
     import importlib
 
     from .domains import import_all, source_specs

@@ -1,7 +1,7 @@
 """One spec per source, declared in its folder (`assets/<source>/spec.py`): everything the rest of cxex
 reads about it. The jobs and `make run` (pipelines/jobs.py, run.py), the landing sensor (assets/landing.py),
-the schedules (pipelines/schedules.py), the freshness windows (assets/policies.py) and the data layout's
-landing folders are built from the specs, so adding a source is a folder with a `spec.py` (see
+the schedules (pipelines/schedules.py), the freshness windows (assets/policies.py), the fetch destinations
+and the generated publishers (assets/staged.py) are built from the specs, so adding a source is a folder with a `spec.py` (see
 docs/architecture.md, "Adding a source").
 """
 

@@ -17,7 +17,10 @@ from .jobs import SOURCE_JOBS, SOURCES, publish  # noqa: E402, F401
 from .schedules import SCHEDULES, observe_remote_sources  # noqa: E402
 from .sensors import SENSORS  # noqa: E402
 
-MODULES = [*domains.import_all(), remote]  # every module of every folder with a spec (assets/domains.py), and its checks
+import quality_checks  # noqa: E402
+
+# every module of every folder with a spec (assets/domains.py) and of its checks' folder, found, not listed
+MODULES = [*domains.import_all(), *domains.import_all(quality_checks), remote]
 
 automation = AutomationConditionSensorDefinition(
     "cxex_automation", target=AssetSelection.all(), default_status=DefaultSensorStatus.STOPPED,

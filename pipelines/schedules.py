@@ -12,7 +12,7 @@ are STOPPED by default: turn them on in the UI (Automation → Schedules) or wit
 CXEX_SCHEDULE_CRONS can give any of them another cron (warehouse/settings.py `schedule_cron`).
 
 A tick whose partition does not exist (a FEVS year without an item map; an A-11 quarter or CSS year
-no file has brought yet: those partition sets grow with the data, assets/partitions.py) is skipped
+no file has brought yet: those partition sets grow with the data, assets/cx/spec.py) is skipped
 with the reason shown in the UI.
 """
 

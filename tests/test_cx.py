@@ -17,7 +17,8 @@ import pytest
 from dagster import DagsterInstance
 
 from tests import cx_data
-from assets.partitions import A11_QUARTERS, CSS_YEARS, register
+from assets.cx.spec import A11_QUARTERS, CSS_YEARS
+from assets.partitions import register
 from tests.conftest import QUIET, make_defs, run_publish
 
 
@@ -29,7 +30,7 @@ def wilson(k, n, z=1.96):
 
 def run_cx(defs, quarters, years=(), instance=None):
     instance = instance or DagsterInstance.ephemeral()
-    register(instance, A11_QUARTERS, list(quarters))  # partitions once they have data (assets/partitions.py)
+    register(instance, A11_QUARTERS, list(quarters))  # partitions once they have data (assets/cx/spec.py)
     register(instance, CSS_YEARS, [str(y) for y in years])
     out = [defs.resolve_job_def("a11_quarterly").execute_in_process(partition_key=k, instance=instance, raise_on_error=False,
                                                                      run_config=QUIET) for k in quarters]

@@ -19,7 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 from dagster import DagsterInstance
 
-from assets.partitions import A11_QUARTERS, register
+from assets.cx.spec import A11_QUARTERS
+from assets.partitions import register
 from tests import cx_data
 from tests.conftest import QUIET, make_defs, run_publish
 

@@ -14,7 +14,8 @@ from dagster import (AssetSelection, DagsterInstance, build_run_status_sensor_co
                      build_schedule_context, build_sensor_context, evaluate_automation_conditions)
 
 from assets import keys
-from assets.partitions import A11_QUARTERS, CSS_YEARS, register
+from assets.cx.spec import A11_QUARTERS, CSS_YEARS
+from assets.partitions import register
 from assets.resources import CxexResource, HttpResource
 from tests import cx_data, hand_data
 from tests.conftest import QUIET, land, write_prdf

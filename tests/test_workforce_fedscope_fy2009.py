@@ -7,7 +7,7 @@ landing/workforce/200909/ (the folder of the cube's last month), never into the 
 
 The published counts are checked against an independent pure-Python count of the file (csv module).
 
-Dagster: the workforce partitions (assets/partitions.py) open at 201910, so 2009 months cannot be
+Dagster: the workforce partitions (assets/workforce/spec.py) open at 201910, so 2009 months cannot be
 run as Dagster partitions yet; this test runs the same reader, GX suites and SQL the assets run, month
 by month. Once the partitions admit every landed month (available_months), the same figures should
 be asserted after `materialize`-ing the workforce job for 200810..200909 and publish_workforce_metrics.

@@ -17,7 +17,7 @@ from assets.publication import publisher
 from assets.common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
                      partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
                      split_partitions, staged_partitions, write_stage)
-from assets.partitions import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
+from assets.cx.spec import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from assets.cx import files as cf
 from assets.cx.layouts import SOURCE_A11, SOURCE_CSS
 from assets.cx.readers import parse_css, to_arrow
@@ -153,7 +153,7 @@ def publish_cx_index_scores(context: AssetExecutionContext) -> MaterializeResult
     layout = layout_of(context)
     files = staged_partitions(layout, "cx_service_scores", QUARTER_COL, available_quarters(layout))
     if not files:
-        return nothing_to_publish(context, "cx_index_scores", "no validated A-11 quarter is staged")
+        return nothing_to_publish(context, "cx_index_scores", "no validated A-11 quarter is staged", "fiscal_year")
     table = compute.cx_index_scores(list(files.values()), context.resources.cxex.cx_min_responses)
     prov = merge_provenance(SOURCE_A11, [read_provenance(layout.raw("a11_volumes", QUARTER_COL, k)) for k in files])
     table = add_provenance(table, prov, context.run_id)

@@ -4,13 +4,42 @@ Customer Satisfaction Survey (optional), one partition per fiscal year. Both lan
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from pathlib import Path
 
-from dagster import AssetKey
+from dagster import AssetKey, DynamicPartitionsDefinition
 
-from assets.partitions import A11_QUARTERS, CSS_YEARS, is_a11_quarter, is_css_year
 from assets.spec import DAY, ScheduleSpec, SourceSpec
+
+
+def fiscal_year_today() -> int:
+    today = date.today()
+    return today.year + (1 if today.month >= 10 else 0)
+
+
+# A-11 data is reported per fiscal quarter (FY2024Q1 = October-December 2023), CSS per fiscal year.
+# Their partition sets grow with the data: a quarter or year becomes a partition when a file with its
+# rows is read (`make run`, or the landing sensor when the file lands; `register`), so a code server
+# started before 1 October gains the new fiscal year with its first file. Keys are checked first
+# (`is_a11_quarter`, `is_css_year`: from FY2019, the first A-11 year, to the current fiscal year,
+# reckoned when asked). Dynamic keys keep the order they were added in; `register` adds them sorted.
+A11_QUARTERS = DynamicPartitionsDefinition(name="a11_fiscal_quarters")
+CSS_YEARS = DynamicPartitionsDefinition(name="css_fiscal_years")
+FIRST_FISCAL_YEAR = 2019
+
+
+def is_a11_quarter(key: str) -> bool:
+    m = re.fullmatch(r"FY(\d{4})Q([1-4])", key)
+    return bool(m) and FIRST_FISCAL_YEAR <= int(m.group(1)) <= fiscal_year_today()
+
+
+def is_css_year(key: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}", key)) and FIRST_FISCAL_YEAR <= int(key) <= fiscal_year_today()
+
+
+def parse_fiscal_quarter(key: str) -> tuple[int, int]:
+    return int(key[2:6]), int(key[7])
 
 RAW_A11 = AssetKey(["raw", "a11_cx"])
 CX_SERVICE_SCORES = AssetKey(["warehouse", "cx_service_scores"])

@@ -6,7 +6,7 @@ https://api.gsa.gov/analytics/touchpoints/v1, listed in warehouse/reference/remo
 `cx_collections.json` and `cx_collection_details.json` answer every record at once; `cx_responses.json` pages
 with `page` (from 0) and `size` (at most 5000) and names the next page in `links.next` (JSON:API,
 config/initializers/active_model_serializers.rb). Every page lands as its own file in landing/cx/a11_v2/
-(`cx_responses_page00000.json`, ...), which cx_files reads as published.
+(`cx_responses_page00000.json`, ...), which assets/cx/readers.py reads as published.
 
 The API key goes in the `X-Api-Key` header (app/controllers/api_controller.rb also accepts `?API_KEY=`, which
 would put the key into URLs, logs and provenance: not used). It is read from the environment variable

@@ -13,7 +13,7 @@ from warehouse.snapshot_files import write_parquet_atomic
 from assets.fevs.spec import EX_INDEX_SCORES, FEVS_INTENT_TO_LEAVE, FEVS_ITEM_SCORES, FEVS_ITEM_SHARES, RAW_FEVS_RESPONSES
 from assets.common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, partition_keys, preview, provenance_record,
                      range_result, read_provenance, write_stage)
-from assets.partitions import FEVS_YEARS
+from assets.fevs.spec import FEVS_YEARS
 from assets.fevs.prdf import SOURCE, find_fevs_file, parse_prdf
 
 GROUP = "fevs"

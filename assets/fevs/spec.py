@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster import AssetKey
+from dagster import AssetKey, StaticPartitionsDefinition
 
-from assets.partitions import FEVS_YEARS
 from assets.spec import DAY, ScheduleSpec, SourceSpec
+from warehouse.reference import supported_years
+
+# Survey years, a *static* set taken from the item map: a year without an item map cannot be scored, so it is no
+# partition. A yearly time window would offer every calendar year (and a new one each January) whether or not OPM
+# fielded a survey or we know its item numbers; FEVS was not fielded in 2025. Adding a year is a data change in
+# warehouse/reference/.
+FEVS_YEARS = StaticPartitionsDefinition([str(y) for y in supported_years()])
 
 RAW_FEVS_RESPONSES = AssetKey(["raw", "fevs_responses"])
 FEVS_ITEM_SCORES = AssetKey(["warehouse", "fevs_item_scores"])

@@ -15,7 +15,7 @@ import re
 import sys
 from urllib.parse import urlparse
 
-from assets.landing import landing_for, remote_files
+from assets.landing import landing_for, remote_files, remote_kinds
 from assets.sources.download import Downloaded, DownloadError, HttpClient
 
 
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--url", help="override the URL in warehouse/reference/remote_sources.csv")
     one.add_argument("--sha256", help="expected SHA-256 of the file")
     many = sub.add_parser("fetch", help="every listed file of a source in a range of partitions")
-    many.add_argument("--source", required=True, choices=["fevs", "workforce", "a11_v1", "a11_v2", "gsa_css"])
+    many.add_argument("--source", required=True, choices=sorted(remote_kinds()))
     many.add_argument("--from", dest="first", help="first partition (survey year, or yyyymm for workforce)")
     many.add_argument("--to", dest="last", help="last partition (inclusive)")
     args = ap.parse_args(argv)
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                   "and pass --url, or place it in the landing folder by hand.", file=sys.stderr)
             return 2
         _check_scheme(url)
-        print(_describe(client.fetch(url, layout.landing("fevs", str(args.year)), expected_sha256=args.sha256)))
+        print(_describe(client.fetch(url, landing_for(layout, "fevs", str(args.year)), expected_sha256=args.sha256)))
         return 0
     except DownloadError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -14,7 +14,7 @@ from assets.publication import publisher
 from assets.common import (BATCH_ROWS, PROVENANCE_META, SINGLE_RUN, add_provenance, batches_by_rows, layout_of, map_partitions,
                      merge_provenance, nothing_to_publish, partition_keys, partition_threads, preview, provenance_record,
                      publish_result, range_result, read_provenance, split_partitions, staged_partitions, write_stage)
-from assets.partitions import WORKFORCE_MONTHS
+from assets.workforce.spec import WORKFORCE_MONTHS
 from assets.workforce.files import agency_lookup, available_months, find_agency_lookup, month_files, month_paths, parse_agency_lookup
 from assets.workforce.readers import SOURCE, codes, empty_actions, parse_actions, parse_employment, unknown_columns
 
@@ -165,7 +165,7 @@ def publish_workforce_metrics(context: AssetExecutionContext) -> MaterializeResu
     layout = layout_of(context)
     months = staged_months(layout)
     if not months:
-        return nothing_to_publish(context, "workforce_metrics", "no validated workforce month is staged")
+        return nothing_to_publish(context, "workforce_metrics", "no validated workforce month is staged", "fiscal_year")
     emp = [str(layout.staging("workforce_employment_monthly", PARTITION_COL, m)) for m in months]
     act = [str(layout.staging("workforce_actions_monthly", PARTITION_COL, m)) for m in months]
     agencies = agency_lookup(layout)  # DTagy if landed; FWD names come from the files

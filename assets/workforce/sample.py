@@ -106,7 +106,7 @@ def _write_sample(folder: Path) -> None:
     rng = np.random.default_rng(_seed("workforce-sample", SAMPLE_VERSION))
     agencies = [(code, size, subs) for code, size, subs in AGENCIES if code != "XX"]
     subelements = {code: [f"{code}{k:02d}" for k in range(1, 2 + len(subs) // 2)] for code, _, subs in agencies}
-    quit_base = {code: monthly_quit_probability(code) for code, _, _ in agencies}  # planted: see planted.py
+    quit_base = {code: monthly_quit_probability(code) for code, _, _ in agencies}  # planted: see assets/sources/sample_world.py
 
     n0 = [int(size * EMPLOYEES_PER_SIZE_UNIT) for _, size, _ in agencies]
     agency = np.repeat([c for c, _, _ in agencies], n0).astype(object)

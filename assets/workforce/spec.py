@@ -7,10 +7,15 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from dagster import AssetKey
+from dagster import AssetKey, MonthlyPartitionsDefinition
 
-from assets.partitions import WORKFORCE_MONTHS
 from assets.spec import DAY, ScheduleSpec, SourceSpec
+
+# Workforce data is published monthly (FWD) or as quarterly snapshots and fiscal-year action cubes
+# (FedScope, from FY1998); keys are OPM's own yyyymm. A time window: every month from October 1997
+# to the current one is a partition, so next month's data needs no code change. Months without
+# landed files (or sample) fail clearly rather than guess.
+WORKFORCE_MONTHS = MonthlyPartitionsDefinition(start_date="199710", fmt="%Y%m", end_offset=0)
 
 RAW_WORKFORCE_EMPLOYMENT = AssetKey(["raw", "workforce_employment"])
 RAW_WORKFORCE_ACTIONS = AssetKey(["raw", "workforce_actions"])

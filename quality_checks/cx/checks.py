@@ -7,7 +7,7 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeve
 from assets.cx.spec import RAW_A11, RAW_GSA_CSS
 from assets.common import partition_keys, read_provenance
 from assets.cx.assets import A11_TABLES, QUARTER_COL, YEAR_COL
-from assets.partitions import parse_fiscal_quarter
+from assets.cx.spec import parse_fiscal_quarter
 
 from quality_checks.cx.suite import a11_expectations, css_expectations, registry_expectations
 from quality_checks.gx_runner import run_suite
