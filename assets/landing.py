@@ -68,3 +68,17 @@ def remote_files(path=None, templates: bool = False) -> list:
     from warehouse.reference import remote_sources
 
     return remote_sources(path, templates, kinds=tuple(remote_kinds()))
+
+
+def api_for(kind: str, url: str):
+    """The API adapter (a module: endpoint_of, has_key, API_KEY_ENV, probe, fetch_endpoint) of the source that
+    receives `kind`, when `url` is one of its endpoints (the Touchpoints API for A-11), else None."""
+    import importlib
+
+    from .domains import source_specs
+
+    for spec in source_specs():
+        if spec.api and kind in dict(spec.remote):
+            api = importlib.import_module(spec.api)
+            return api if api.endpoint_of(url) else None
+    return None

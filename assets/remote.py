@@ -16,8 +16,7 @@ from dagster import (AssetExecutionContext, AutomationCondition, DataVersion, Ma
 
 from . import keys
 from .common import layout_of
-from .landing import landing_for
-from .cx import touchpoints_api
+from .landing import api_for, landing_for
 
 GROUP = "sources"
 
@@ -32,10 +31,11 @@ def remote_files(context) -> ObserveResult:
     client = http.client(context.resources.cxex.layout)
     versions = {}
     for src in http.sources():
-        if touchpoints_api.endpoint_of(src.url) and not touchpoints_api.has_key():
-            context.log.warning(f"{src.name} {src.url}: skipped, {touchpoints_api.API_KEY_ENV} is not set")
+        api = api_for(src.source, src.url)  # an API endpoint (its source's spec names the adapter), not a file
+        if api and not api.has_key():
+            context.log.warning(f"{src.name} {src.url}: skipped, {api.API_KEY_ENV} is not set")
             continue
-        probe = touchpoints_api.probe(client, src.url) if touchpoints_api.endpoint_of(src.url) else client.probe(src.url)
+        probe = api.probe(client, src.url) if api else client.probe(src.url)
         versions[src.name + " " + src.url] = probe.version  # a failure above raises: the observation fails, visibly
     digest = hashlib.sha256("\n".join(f"{k}={v}" for k, v in sorted(versions.items())).encode()).hexdigest()[:16]
     context.log.info(f"observed {len(versions)} remote file(s); data version {digest}")
@@ -55,11 +55,12 @@ def landing_remote_files(context: AssetExecutionContext) -> MaterializeResult:
     fetched, unchanged, transferred = [], [], 0
     for src in http.sources():
         dest = landing_for(layout, src.source, src.partition)
-        if touchpoints_api.endpoint_of(src.url):  # Touchpoints API: key in a header, responses page by page
-            if not touchpoints_api.has_key():
-                context.log.warning(f"{src.name} {src.url}: skipped, {touchpoints_api.API_KEY_ENV} is not set")
+        api = api_for(src.source, src.url)
+        if api:  # e.g. the Touchpoints API: key in a header, responses page by page
+            if not api.has_key():
+                context.log.warning(f"{src.name} {src.url}: skipped, {api.API_KEY_ENV} is not set")
                 continue
-            recs = touchpoints_api.fetch_endpoint(client, src.url, dest)
+            recs = api.fetch_endpoint(client, src.url, dest)
         else:
             recs = [client.fetch(src.url, dest, expected_sha256=src.sha256)]
         for rec in recs:

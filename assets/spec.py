@@ -42,6 +42,7 @@ class SourceSpec:
     landing: str = ""  # its folder under landing/ (several sources may share one: cx/)
     landed: Callable[[Path, tuple[str, ...]], list[str] | None] | None = None  # (file, path parts under its folder) -> keys
     remote: tuple[tuple[str, str], ...] = ()  # (kind in remote_sources.csv, where its files land under landing/)
+    api: str = ""  # a module that observes and fetches its remote rows that are API endpoints, not files
     freshness: tuple[timedelta, timedelta] = (45 * DAY, 75 * DAY)  # warn, fail: release cadence plus publication lag
     schedule: ScheduleSpec | None = None
     sample: str = ""  # the module that generates its embedded sample

@@ -115,7 +115,8 @@ A11_SPEC = SourceSpec(
     "One fiscal quarter of OMB A-11 Section 280 data (both eras): parse, validate (blocking), score.",
     (RAW_A11, CX_SERVICE_SCORES), available_quarters,
     (PUBLISH_CX_SERVICE_SCORES, PUBLISH_CX_INDEX_SCORES),
-    partition_col="fiscal_quarter", landing="cx", landed=landed_a11, remote=(("a11_v1", "cx/a11_v1"), ("a11_v2", "cx/a11_v2")), freshness=(100 * DAY, 130 * DAY),
+    partition_col="fiscal_quarter", landing="cx", landed=landed_a11, remote=(("a11_v1", "cx/a11_v1"), ("a11_v2", "cx/a11_v2")),
+    api="assets.cx.touchpoints_api", freshness=(100 * DAY, 130 * DAY),
     schedule=ScheduleSpec("0 6 30 1,4,7,10 *", "America/New_York", quarter_just_ended,
                           "30 days after each fiscal quarter ends (A-11 Section 280's deadline): that quarter."),
     sample="assets.cx.sample", order=30)
