@@ -91,3 +91,18 @@ def test_remote_sources_lists_the_real_cx_addresses():
             "https://api.gsa.gov/analytics/touchpoints/v1/cx_responses.json"} <= cx
     assert any(u.endswith("/hisp-quarterly-data.csv") for u in cx) and any(u.endswith("/hisp-question-details.csv") for u in cx)
     assert all("api_key" not in u.lower() for u in cx)
+
+
+def test_the_a11_spec_routes_its_api_rows_to_the_touchpoints_adapter():
+    """assets/remote.py observes and fetches a remote_sources.csv row through the adapter its source's spec names
+    (A-11: assets/cx/touchpoints_api.py) only when the row is one of the API's endpoints; files, and kinds of
+    other sources, are plain downloads."""
+    from assets.cx import touchpoints_api
+    from assets.landing import api_for
+    from warehouse.reference import remote_sources
+
+    api_rows = [s for s in remote_sources() if s.url.startswith("https://api.gsa.gov/analytics/touchpoints/")]
+    assert api_rows and all(api_for(s.source, s.url) is touchpoints_api for s in api_rows)
+    files = [s for s in remote_sources() if s not in api_rows]
+    assert files and all(api_for(s.source, s.url) is None for s in files)
+    assert api_for("fevs", "https://api.gsa.gov/analytics/touchpoints/v1/cx_responses.json") is None
