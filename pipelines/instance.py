@@ -2,12 +2,10 @@
 
 Dagster's own storage, configured only through documented settings: $DAGSTER_HOME/dagster.yaml is
 written (with a YAML library, so no setting can inject another) when the folder has none or an
-earlier cxex wrote it; a deployment's own dagster.yaml (deploy/) is left alone. Asset events are
-stored in batches (`DAGSTER_EVENT_BATCH_SIZE`, Dagster's setting), and a range run plans each asset
-once for its whole range (`DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS`, Dagster's opt-in: one
-planned event per asset instead of one per partition, 186 fewer SQLite writes of a `make run` on the
-sample; its cost, Dagster's: the partitions of a range run that fails are shown as missing, not failed,
-in the UI; `make run` names them). The Makefile exports both for `make ui`'s processes too.
+earlier cxex wrote it; a deployment's own dagster.yaml (deploy/) is left alone. Dagster's event settings
+(exported by the Makefile for `make ui` too; docs/performance.md): asset events in batches, and one planned
+event per asset of a range run, not one per partition (149 fewer SQLite writes on the sample; a failed
+range's partitions then show as missing, not failed, in the UI; `make run` names them).
 """
 
 from __future__ import annotations
