@@ -12,6 +12,9 @@ export CXEX_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(CXEX_DATA_DIR)/dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
+# Dagster's own settings for its event log (pipelines/instance.py says why), for make run and make ui alike
+export DAGSTER_EVENT_BATCH_SIZE ?= 1000
+export DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS ?= 1
 export PYTHONPATH := $(CURDIR)
 TEST_WORKERS ?= 2
 

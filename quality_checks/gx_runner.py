@@ -15,8 +15,10 @@ import os
 import threading
 from functools import lru_cache
 from typing import Any
+
 from quality_checks.expectations import ROW_ID_COLUMN, SAMPLE_SIZE, ExpectationOutcome, ExpectationSpec, SuiteOutcome, _snake
 
+from .gx_import import great_expectations
 
 
 @lru_cache(maxsize=None)
@@ -35,7 +37,7 @@ def _quiet_gx() -> None:
 def _context():
     """One ephemeral GX context per process (each new one leaves a temporary docs folder behind)."""
     _quiet_gx()
-    import great_expectations as gx  # lazy: GX is heavy to import
+    gx = great_expectations()  # lazy: GX is heavy to import (quality_checks/gx_import.py)
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
@@ -294,7 +296,7 @@ def _validate_once(frame, suite_name: str, specs: list[ExpectationSpec], complet
 
 def _validate_locked(frame, suite_name: str, specs: list[ExpectationSpec], complete: bool,
                      all_rows: bool = False, verdict_only: bool = False) -> SuiteOutcome:
-    import great_expectations as gx
+    gx = great_expectations()
 
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     suite = gx.ExpectationSuite(name=suite_name, expectations=[getattr(gx.expectations, s.type)(**s.kwargs) for s in specs])

@@ -39,6 +39,29 @@ def test_bh_qvalues_reproduce_the_1995_worked_example():
     assert by_p[0.0095] == pytest.approx(0.0095 * 15 / 4)  # 0.035625, the largest rejected
 
 
+def test_bh_qvalues_are_scipys_bit_for_bit_including_ties():
+    """cxex computes the step-up without importing scipy.stats (quality_checks/gx_import.py): the same
+    floats as scipy's own `false_discovery_control`, on p-values with ties, zeros and ones."""
+    rng = np.random.default_rng(7)
+    for m in (1, 2, 15, 80):
+        p = np.round(rng.uniform(0, 1, m) ** 3, 3)  # rounded: ties; cubed: small p-values
+        p[: m // 10] = 0.0
+        p[-1] = 1.0
+        assert factors.bh_qvalues(list(p)) == list(stats.false_discovery_control(p, method="bh"))
+
+
+def test_gx_imports_without_loading_scipy_stats_which_loads_whole_on_first_use():
+    import subprocess
+    import sys
+
+    code = ("import sys; from quality_checks.gx_import import great_expectations; gx = great_expectations(); "
+            "print('scipy.stats._stats_py' in sys.modules); from scipy import stats; "
+            "print(stats.false_discovery_control([0.01, 0.04], method='bh').tolist(), 'scipy.stats._stats_py' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "False"  # GX imported, scipy.stats not run
+    assert out[1] == "[0.02, 0.04] True"  # the first use loads it
+
+
 def test_correlation_test_interval_and_partial_correlation_on_a_tiny_dataset():
     x = np.array([1.0, 2.0, 4.0, 3.0, 6.0, 5.0])
     y = np.array([2.0, 1.0, 5.0, 4.0, 7.0, 4.0])
