@@ -30,13 +30,15 @@ def run_config() -> dict:
 def parse_args(argv: list[str] | None = None):
     import argparse
 
+    from assets.domains import source_specs
+
     p = argparse.ArgumentParser(
         prog="python -m pipelines.run",
         description="Validate, compute and publish every source on the configured data directory "
                     "($CXEX_DATA_DIR, default ./data), then print a summary. Each source's partitions run as one "
                     "Dagster run (recorded in $DAGSTER_HOME, visible in `make ui`); publication follows.")
-    p.add_argument("--source", default="", help="comma-separated sources to run: fevs, workforce, a11, css "
-                                                "(default: all). `make run SOURCE=fevs`")
+    p.add_argument("--source", default="", help="comma-separated sources to run, of "
+                   f"{', '.join(s.name for s in source_specs())} (default: all). `make run SOURCE=fevs`")
     p.add_argument("--partitions", default="", help="partitions to run: a range START-END or a comma list in the source's keys, e.g. "
                                                     "2022-2023, 202301-202312, FY2024Q1-FY2024Q4 (default: every partition "
                                                     "with data). `make run SOURCE=fevs PARTITIONS=2022-2023`")
