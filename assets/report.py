@@ -18,46 +18,33 @@ def report(context: AssetExecutionContext) -> MaterializeResult:
     store it is published to.
     """
     cxex = context.resources.cxex
-    meta = build_report(cxex, context.instance, context.run_id, _check_keys(context))
+    meta = build_report(cxex, context.instance, context.run_id)
     context.log.info(f"report site: {meta['path'].value} ({meta['pages'].value} pages, {meta['bytes'].value / 1e6:.1f} MB)")
     return MaterializeResult(metadata=meta)
 
 
-def _check_keys(context):
-    """Every asset check of the code location the run belongs to; None for a job executed on its own (a test's
-    `execute_in_process`), which has no code location."""
-    try:
-        return context.repository_def.asset_graph.asset_check_keys
-    except Exception:  # noqa: BLE001 - Dagster raises its invariant error when no repository is set
-        return None
-
-
-def build_report(cxex, instance, run_id: str | None = None, check_keys=None) -> dict:
+def build_report(cxex, instance, run_id: str | None = None) -> dict:
     """The site from what is published now (`make report` calls this too); its metadata."""
-    site = publish_report(cxex.store, cxex.layout.validation_glob, checks=latest_checks(instance, run_id, check_keys))
+    site = publish_report(cxex.store, cxex.layout.validation_glob, checks=latest_checks(instance, run_id))
     return {"url": MetadataValue.url(site.url), "path": MetadataValue.path(site.index), "pages": MetadataValue.int(site.pages),
             "bytes": MetadataValue.int(site.bytes), "build_seconds": MetadataValue.float(round(site.build_seconds, 2))}
 
 
-def latest_checks(instance, run_id: str | None = None, check_keys=None, max_runs: int = 200) -> list[dict]:
+def latest_checks(instance, run_id: str | None = None, limit: int = 5000) -> list[dict]:
     """Each asset check's latest evaluation recorded in the instance (what the quality page counts, as `make
-    run` does), for checks of any job. Runs are read newest first, each through its own event log, until
-    every one of `check_keys` (the code location's checks) has been seen, so the cost is that of the last
-    few runs, not of the instance's whole history (reading every evaluation ever stored took 8.8 s of a
-    publication in a data folder of a few hundred runs); without `check_keys`, the newest `max_runs`."""
-    from dagster import DagsterEventType
+    run` does). Read from the instance's event log, newest first, so that it holds for checks of any job."""
+    import warnings
 
-    wanted = {(k.asset_key.to_user_string(), k.name) for k in check_keys} if check_keys is not None else None
+    from dagster import DagsterEventType, EventRecordsFilter
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # the event-record API: still the public way in 1.13
+        records = instance.get_event_records(
+            EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION), limit=limit, ascending=False)
     latest: dict[tuple[str, str], tuple] = {}
-    for run in instance.get_runs(limit=max_runs):  # newest first
-        in_run: dict[tuple[str, str], tuple] = {}
-        for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
-            ev = entry.dagster_event.event_specific_data
-            in_run[(ev.asset_key.to_user_string(), ev.check_name)] = (ev, entry.timestamp)  # a run's last word wins
-        for key, value in in_run.items():
-            latest.setdefault(key, value)  # a newer run's evaluation wins over an older run's
-        if wanted is not None and wanted <= latest.keys():
-            break
+    for rec in records:
+        ev = rec.event_log_entry.dagster_event.event_specific_data
+        latest.setdefault((ev.asset_key.to_user_string(), ev.check_name), (ev, rec.event_log_entry.timestamp))
     import time
 
     from .publication import IN_RUN

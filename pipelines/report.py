@@ -19,7 +19,7 @@ def rebuild(defs, instance) -> dict:
     """Build the report site from what is published now (the publication's report step, outside a run)."""
     from assets.report import build_report
 
-    return build_report(defs.resources["cxex"], instance, check_keys=defs.resolve_asset_graph().asset_check_keys)
+    return build_report(defs.resources["cxex"], instance)
 
 
 def main(argv: list[str] | None = None) -> int:
