@@ -12,7 +12,6 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from warehouse.preflight import check_data_dir
 from warehouse.settings import SettingError, other
