@@ -42,7 +42,6 @@ class PublicationCheck:
 
 
 CHECKS: list[PublicationCheck] = []
-IN_RUN: dict[str, list] = {}  # run id -> this publication's check results (the report's quality page reads them)
 
 
 def publication_check(spec: AssetCheckSpec):
@@ -135,17 +134,18 @@ def build_publication(publishers: list[Publisher], checks: list[PublicationCheck
                 results.append(MaterializeResult(asset_key=p.keys[0], metadata=out.metadata))
             else:
                 results += list(out)
-        IN_RUN.pop(context.run_id, None)
         yield from sorted(results, key=lambda r: isinstance(r, AssetCheckResult))  # once the snapshot is committed
 
     return publication
 
 
 def _checked(context, checks) -> list:
+    """The publication's checks, each verdict recorded before the report that counts it is built."""
+    from .check_verdicts import record
+
     out = []
     for c in checks:
-        r = c.fn(context)
+        r = record(context, c.spec.asset_key, c.spec.name, c.fn(context), context.run_id)
         out.append(AssetCheckResult(asset_key=c.spec.asset_key, check_name=c.spec.name, passed=r.passed, severity=r.severity,
                                     metadata=r.metadata, description=r.description))
-    IN_RUN[context.run_id] = out
     return out

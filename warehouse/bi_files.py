@@ -63,7 +63,7 @@ def file_version(path: Path) -> str | None:
 def write_stable_files(root: Path, manifest: dict) -> list[str]:
     """Write `root/<table>/data.parquet` for every table of `manifest` whose file is missing or holds
     another version; returns the tables written. An old cxex's `publish/<table>` link is replaced by a folder."""
-    from .snapshot_files import ROW_GROUP_ROWS
+    from .snapshot_files import ROW_GROUP_ROWS, read_version
 
     written = []
     for name, entry in sorted(manifest.get("tables", {}).items()):
@@ -75,7 +75,7 @@ def write_stable_files(root: Path, manifest: dict) -> list[str]:
             continue
         folder.mkdir(parents=True, exist_ok=True)
         source = root / (entry.get("file") or f".versions/{name}/{entry['version']}/{STABLE_FILE}")
-        table = annotate(pq.read_table(source), name, entry)
+        table = annotate(read_version(source), name, entry)
         tmp = folder / f".{STABLE_FILE}.{uuid.uuid4().hex}.tmp"
         try:
             pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS)

@@ -59,6 +59,11 @@ class DataLayout:
         return str(self.root / "quality" / "validation_results" / "*" / "*" / "*.parquet")
 
     @property
+    def check_verdicts(self) -> Path:
+        """Each asset check's latest verdict, a file per check (warehouse/check_verdicts.py)."""
+        return self.root / "quality" / "check_verdicts"
+
+    @property
     def publish_root(self) -> Path:
         return self.root / "publish"
 

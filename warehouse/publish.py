@@ -38,7 +38,7 @@ import pyarrow.parquet as pq
 from warehouse.contracts import Contract
 from warehouse.faults import fault_point
 from warehouse.heal import StateError  # noqa: F401  (re-exported)
-from warehouse.snapshot_files import CURRENT, DATA_FILE, KEEP_VERSIONS, MANIFEST, Publication, ROW_GROUP_ROWS, SNAPSHOTS, sha256_file
+from warehouse.snapshot_files import CURRENT, DATA_FILE, KEEP_VERSIONS, MANIFEST, Publication, ROW_GROUP_ROWS, SNAPSHOTS, read_version, sha256_file
 from warehouse.store import _Store
 from warehouse.object_store import ObjectStore
 
@@ -212,7 +212,7 @@ class LocalStore(_Store):
                 self.remove(f"{SNAPSHOTS}/{name}")
 
     def read_table(self, table: str, run_id: str | None = None) -> pa.Table:
-        return pq.read_table(self.version_path(table, run_id))
+        return read_version(self.version_path(table, run_id))
 
     def scan_pattern(self, table: str, manifest: dict | None = None, relative_to: Path | None = None) -> str:
         """What DuckDB's read_parquet() reads for `table` in `manifest`'s snapshot: the pinned version file,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -107,6 +109,29 @@ def write_parquet_atomic(table: pa.Table, path: Path, metadata: dict[str, str] |
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_READ: OrderedDict[tuple, pa.Table] = OrderedDict()
+_READ_LOCK = threading.Lock()
+READ_BUDGET = 256 << 20  # bytes of tables kept in memory
+
+
+def read_version(path: str | Path) -> pa.Table:
+    """A local published version file, read whole. A version is never rewritten in place (a new version is a
+    new file) and one publication reads the same few versions many times (74 reads of 23 files on the
+    sample), so the latest reads are kept in memory, up to READ_BUDGET bytes, keyed by path, size and mtime."""
+    st = os.stat(path)
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    with _READ_LOCK:
+        if key in _READ:
+            _READ.move_to_end(key)
+            return _READ[key]
+    table = pq.read_table(path)
+    with _READ_LOCK:
+        _READ[key] = table
+        while _READ and sum(t.nbytes for t in _READ.values()) > READ_BUDGET:
+            _READ.popitem(last=False)
+    return table
 
 
 def runs_newest_first(files) -> list[list[Path]]:

@@ -3,8 +3,9 @@
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity, asset_check
+from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetCheckSeverity
 
+from assets.check_verdicts import asset_check  # Dagster's, its verdict recorded for the report
 from assets.workforce.spec import RAW_WORKFORCE_ACTIONS, RAW_WORKFORCE_EMPLOYMENT
 from assets.common import partition_keys
 from assets.workforce.files import agency_lookup, month_files

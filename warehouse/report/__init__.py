@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, pass_context, select_autoescape
 
 from ..contracts import all_contracts
 from . import charts, fevs_pages, leaders, quality
@@ -92,11 +92,22 @@ def fmt(value, digits: int = 1, suppressed: bool = False, signed: bool = False) 
     return str(value)
 
 
+def _bytecode_cache() -> FileSystemBytecodeCache | None:
+    """Jinja's own cache of compiled templates, in its private per-user folder of the system temp directory
+    (Jinja checks the folder's owner and mode, and a template's source checksum before using its entry):
+    compiling the templates took 0.3 to 0.4 s of every `make run`'s site build, reading them back 0.004 s.
+    None where Jinja finds no safe folder."""
+    try:
+        return FileSystemBytecodeCache()
+    except (RuntimeError, OSError):
+        return None
+
+
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    """The page templates, compiled once per process."""
+    """The page templates, compiled once per process (once per template change, with the bytecode cache)."""
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, bytecode_cache=_bytecode_cache())
     env.filters["fmt"] = fmt
     env.filters["sortkey"] = lambda v: "" if v is None else (f"{v:.6f}" if isinstance(v, float) else str(v))
     env.globals["agency_file"] = lambda code: agency_file(code)
