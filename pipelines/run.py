@@ -209,10 +209,8 @@ def _locked_main(args, defs, cxex, layout, started, specs) -> int:
     from quality_checks.messages import failure_messages
     from pipelines.instance import instance as dagster_instance
     from pipelines.jobs import PUBLISH_JOB
-    from quality_checks.gx_import import import_in_background
     from warehouse.summary import summary
 
-    import_in_background()  # GX's 3.5 s import overlaps what comes before the first validation
     instance = dagster_instance()
     print(f"cxex: data directory {layout.root}")
     for line in recovery.start(cxex, instance):  # after a kill: no manual step
