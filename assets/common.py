@@ -255,7 +255,7 @@ def split_partitions(table: pa.Table, column: str, keys: list[str]) -> dict[str,
 def partition_keys(context) -> list[str]:
     """The partition keys of this run: one key, or every key of a range (asset or check context).
     An asset that loops over a range logs each partition as it starts (progress in `make run` and the UI)."""
-    keys = _run_partition_keys(context)
+    keys = run_partition_keys(context)
     if len(keys) > 1 and isinstance(context, AssetExecutionContext):
         return _Progress(keys, context.log, context.asset_key.to_user_string())
     return keys
@@ -268,7 +268,8 @@ def partition_keys(context) -> list[str]:
 _RUN_KEYS: dict[tuple[str, str, str], list[str]] = {}
 
 
-def _run_partition_keys(context) -> list[str]:
+def run_partition_keys(context) -> list[str]:
+    """The run's partition keys as `context.partition_keys` gives them (no progress lines), looked up once a run."""
     op = getattr(context, "op_execution_context", context)  # an asset check's context wraps the op's
     if not op.has_partition_key_range:
         return list(context.partition_keys)
