@@ -255,10 +255,31 @@ def split_partitions(table: pa.Table, column: str, keys: list[str]) -> dict[str,
 def partition_keys(context) -> list[str]:
     """The partition keys of this run: one key, or every key of a range (asset or check context).
     An asset that loops over a range logs each partition as it starts (progress in `make run` and the UI)."""
-    keys = list(context.partition_keys)
+    keys = run_partition_keys(context)
     if len(keys) > 1 and isinstance(context, AssetExecutionContext):
         return _Progress(keys, context.log, context.asset_key.to_user_string())
     return keys
+
+
+# A run's keys, asked for once per run and range: on dynamic partitions (A-11 quarters, CSS years) Dagster's
+# `context.partition_keys` looks each key of the range up in the instance, ~10 ms a key on SQLite from a
+# check's context, and a run's steps and checks ask for them a dozen times. A run's range is fixed by its
+# tags (every asset of a range run shares the job's partitions), so the answer is one per (run, range).
+_RUN_KEYS: dict[tuple[str, str, str], list[str]] = {}
+
+
+def run_partition_keys(context) -> list[str]:
+    """The run's partition keys as `context.partition_keys` gives them (no progress lines), looked up once a run."""
+    op = getattr(context, "op_execution_context", context)  # an asset check's context wraps the op's
+    if not op.has_partition_key_range:
+        return list(context.partition_keys)
+    key_range = op.partition_key_range
+    memo = (op.run_id, key_range.start, key_range.end)
+    if memo not in _RUN_KEYS:
+        if len(_RUN_KEYS) >= 16:  # a long-lived process (the code server) runs many runs
+            _RUN_KEYS.clear()
+        _RUN_KEYS[memo] = list(context.partition_keys)
+    return list(_RUN_KEYS[memo])
 
 
 # A run's partitions are worked on PARTITION_THREADS at a time when each partition's input is at least

@@ -200,6 +200,31 @@ def test_large_file_path_cleans_per_distinct_value_and_gives_the_same_table(fy20
     assert messages[0] == messages[1] and "row 4, column count" in messages[0] and "(1 such rows)" in messages[0]
 
 
+def test_a_bad_service_computation_date_names_its_row_on_either_path(fy2025, tmp_path, monkeypatch):
+    """service_computation_date_leave: a small file parses the dates once as a column for the check and the
+    years, a large one per distinct value; a date in none of FWD's formats is the same error either way,
+    naming file, row and column, and a withheld one ("REDACTED", "*") is no error (the layout above)."""
+    from assets.workforce import readers as wr
+    from assets.sources.files import SourceFileError
+    from warehouse.layout import DataLayout
+
+    data_dir, _ = fy2025
+    header = _headers_from(month_files(DataLayout(data_dir, "never"), "202410").employment.path)
+    rows = _employment("202410")
+    rows = rows[:3] + [{**rows[0], "service_computation_date_leave": "15 Jan 2002"}] + rows[3:]
+    bad = tmp_path / "landing" / "workforce" / "202410" / "employment_202410_1.txt"
+    _write(bad, header, rows)
+    src = month_files(DataLayout(tmp_path, "never"), "202410").employment
+    messages = []
+    for limit in (0, 10**9):
+        monkeypatch.setattr(wr, "BY_VALUE_ROWS", limit)
+        with pytest.raises(SourceFileError) as e:
+            wr.parse_employment(src, "fwd")
+        messages.append(str(e.value))
+    assert messages[0] == messages[1], messages
+    assert messages[0] == f"{bad}: row 5, column service_computation_date_leave: '15 Jan 2002' is not a date (1 such rows)"
+
+
 def _headers_from(path):
     return path.read_text().splitlines()[0].split("|")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import sql
-from .db import cursor
+from .db import cursor, to_arrow
 
 
 # Models over small tables (a few thousand rows: the cross-agency ones, the CX indices), computed on
@@ -37,7 +37,7 @@ def run_sql(name: str, params: Mapping | None = None, relations: Mapping[str, pa
             con.execute(sql.load(macro))
         for rel, table in (relations or {}).items():
             con.register(rel, table)
-        return con.sql(sql.load(name), params=dict(params) if params else None).to_arrow_table()
+        return to_arrow(con, sql.load(name), dict(params) if params else None)
 
 
 PathOrPaths = Path | str | Sequence[Path | str]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 
 import duckdb
 
@@ -46,3 +47,17 @@ def cursor(threads: int | None = None) -> duckdb.DuckDBPyConnection:
         con = database.cursor()
     con.execute("SET enable_progress_bar = false")  # it would write into logs and test output
     return con
+
+
+def to_arrow(con: duckdb.DuckDBPyConnection, query: str, params=None):
+    """`query`'s rows as an Arrow table, the statement bound and planned once.
+
+    `con.sql(query, params=...)` binds a SELECT once to describe the lazy relation it returns and again
+    when `.to_arrow_table()` runs it: for a FEVS year's item query (five sums per item spliced in) the
+    first bind was a third of the query's time, 0.9 s of CPU over the sample's seven years. DuckDB warns
+    that Arrow from a DB-API result is an extra copy of the rows; every result here is an aggregate (at
+    most about a hundred thousand rows), so the copy costs nothing that shows.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+        return con.execute(query, params).to_arrow_table()

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import reference, sql
-from .db import cursor
+from .db import cursor, to_arrow
 from .fevs_questions import question_ids
 
 ITEM = reference.SCORABLE_RE
@@ -85,7 +85,7 @@ def compute_item_scores(raw_path: Path, year: int, min_n: int) -> pa.Table:
     query = (sql.load("fevs_item_scores").replace("{item_aggregates}", item_aggregates(items, positive))
              .replace("{item_columns}", ", ".join(_q(c) for c in items)).replace("{item_polarity}", polarity))
     with _connect() as con:
-        table = con.sql(query, params={"raw_path": str(raw_path), "survey_year": year, "min_n": min_n}).to_arrow_table()
+        table = to_arrow(con, query, {"raw_path": str(raw_path), "survey_year": year, "min_n": min_n})
     qid = question_ids(year)  # the question across years (dim_fevs_question): every scored item is declared
     return table.add_column(table.column_names.index("item") + 1, "question_id",
                             pa.array([qid[i] for i in table.column("item").to_pylist()], pa.string()))
@@ -114,7 +114,7 @@ def compute_item_shares(raw_path: Path, year: int, min_n: int) -> pa.Table:
         rows = [(c, o, lab) for c, d in cols for o, lab in _labels(d.response_codes)]
         if rows:
             con.executemany("INSERT INTO labels VALUES (?, ?, ?)", rows)
-        table = con.sql(query, params={"raw_path": str(raw_path), "survey_year": year, "min_n": min_n}).to_arrow_table()
+        table = to_arrow(con, query, {"raw_path": str(raw_path), "survey_year": year, "min_n": min_n})
     kinds = {c: d.kind for c, d in cols}
     at = table.column_names.index("item") + 1
     table = table.add_column(at, "kind", pa.array([kinds[i] for i in table.column("item").to_pylist()], pa.string()))
@@ -154,8 +154,8 @@ def compute_index_scores(item_scores_path: Path, raw_path: Path, year: int, min_
         con.execute("CREATE TEMP TABLE index_items (index_code VARCHAR, index_name VARCHAR, leaf_code VARCHAR, item VARCHAR)")
         con.executemany("INSERT INTO index_items VALUES (?, ?, ?, ?)",
                         [(r["index_code"], r["index_name"], r["leaf_code"], r["item"]) for r in index_items])
-        return con.sql(query, params={"item_scores_path": str(item_scores_path), "raw_path": str(raw_path),
-                                      "survey_year": year, "min_n": min_n}).to_arrow_table()
+        return to_arrow(con, query, {"item_scores_path": str(item_scores_path), "raw_path": str(raw_path),
+                                     "survey_year": year, "min_n": min_n})
 
 
 def compute_intent_to_leave(raw_path: Path, year: int, min_n: int) -> pa.Table:
@@ -174,5 +174,5 @@ def compute_intent_to_leave(raw_path: Path, year: int, min_n: int) -> pa.Table:
         category = f'CASE upper(trim("{col}")) {whens} END'
     query = sql.load("fevs_intent_to_leave").replace("{leaving_category}", category)
     with _connect() as con:
-        return con.sql(query, params={"raw_path": str(raw_path), "survey_year": year, "min_n": min_n,
-                                      "question": sy.leaving_column}).to_arrow_table()
+        return to_arrow(con, query, {"raw_path": str(raw_path), "survey_year": year, "min_n": min_n,
+                                     "question": sy.leaving_column})

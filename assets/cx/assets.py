@@ -15,7 +15,7 @@ from assets.cx.spec import available_quarters
 from assets.cx.spec import CX_SERVICE_SCORES, INTERNAL_CX_SCORES, PUBLISH_CX_INDEX_SCORES, RAW_A11, RAW_GSA_CSS
 from assets.publication import publisher
 from assets.common import (PROVENANCE_META, SINGLE_RUN, add_provenance, layout_of, merge_provenance, nothing_to_publish,
-                     partition_keys, preview, provenance_record, publish_result, range_result, read_provenance,
+                     partition_keys, preview, run_partition_keys, provenance_record, publish_result, range_result, read_provenance,
                      split_partitions, staged_partitions, write_stage)
 from assets.cx.spec import A11_QUARTERS, CSS_YEARS, parse_fiscal_quarter
 from assets.cx import files as cf
@@ -59,7 +59,7 @@ def a11_cx(context: AssetExecutionContext) -> MaterializeResult:
     """
     layout = layout_of(context)
     files = cf.a11_files(layout)
-    frames = a11_quarters(files, list(context.partition_keys))
+    frames = a11_quarters(files, run_partition_keys(context))
     return range_result({key: _a11_cx(layout, files, key, frames[key]) for key in partition_keys(context)})
 
 
@@ -83,7 +83,7 @@ def cx_service_scores(context: AssetExecutionContext) -> MaterializeResult:
     Cells with fewer than CXEX_CX_MIN_RESPONSES (default 30) responses are published as null, flagged.
     """
     layout = layout_of(context)
-    keys_ = list(context.partition_keys)
+    keys_ = run_partition_keys(context)
     paths = {name: [layout.raw(name, QUARTER_COL, key) for key in keys_] for name in A11_TABLES}
     # every quarter of the run in one query (its groups are per quarter), then staged per quarter
     table = compute.cx_service_scores(paths["a11_volumes"], paths["a11_driver_results"], paths["a11_responses"],

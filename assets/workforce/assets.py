@@ -13,7 +13,7 @@ from assets.workforce.spec import PUBLISH_WORKFORCE_AGENCIES, PUBLISH_WORKFORCE_
 from assets.publication import publisher
 from assets.common import (BATCH_ROWS, PROVENANCE_META, SINGLE_RUN, add_provenance, batches_by_rows, layout_of, map_partitions,
                      merge_provenance, nothing_to_publish, partition_keys, partition_threads, preview, provenance_record,
-                     publish_result, range_result, read_provenance, split_partitions, staged_partitions, write_stage)
+                     publish_result, range_result, read_provenance, run_partition_keys, split_partitions, staged_partitions, write_stage)
 from assets.workforce.spec import WORKFORCE_MONTHS
 from assets.workforce.files import agency_lookup, available_months, find_agency_lookup, month_files, month_paths, parse_agency_lookup
 from assets.workforce.readers import SOURCE, codes, empty_actions, parse_actions, parse_employment, unknown_columns
@@ -110,7 +110,7 @@ def workforce_monthly(context: AssetExecutionContext) -> MaterializeResult:
     act_parts: dict[str, pa.Table] = {}
     # the run's months in one query per table (its groups are per month), in batches of at most
     # BATCH_ROWS employment rows (a national month is a batch of its own); then staged per month
-    for months in batches_by_rows(list(context.partition_keys),
+    for months in batches_by_rows(run_partition_keys(context),
                                   lambda m: layout.raw("workforce_employment", PARTITION_COL, m), BATCH_ROWS):
         emp, acts = compute.workforce_month([layout.raw("workforce_employment", PARTITION_COL, m) for m in months],
                                             [layout.raw("workforce_actions", PARTITION_COL, m) for m in months], codes_)

@@ -283,20 +283,29 @@ def _to_arrow(df: pl.DataFrame, schema: pa.Schema) -> pa.Table:
     return table.cast(target)
 
 
-def _scd_years(df: pl.DataFrame, path: Path, month_col: str) -> pl.Expr:
+def _scd_years(df: pl.DataFrame, path: Path, month_col: str) -> tuple[pl.DataFrame, pl.Expr]:
     """Years of creditable service at the end of the snapshot month, from service_computation_date_leave
-    (FWD; YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY). Withheld, blank or 1900 placeholder dates → null."""
+    (FWD; YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY). Withheld, blank or 1900 placeholder dates → null.
+    (And `df`, in a small file with the dates parsed once as a column, as `_common` does the years.)"""
     if "service_computation_date_leave" not in df.columns:
-        return pl.lit(None, pl.Float64)
+        return df, pl.lit(None, pl.Float64)
     raw = _text("service_computation_date_leave")
     date = pl.coalesce(raw.str.to_date("%Y-%m-%d", strict=False), raw.str.to_date("%Y%m%d", strict=False),
                        raw.str.to_date("%m/%d/%Y", strict=False), raw.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
-    n, row, val = _first_bad(df, "service_computation_date_leave", raw.is_not_null() & date.is_null())
+    if df.height < BY_VALUE_ROWS:
+        # a small file is read row by row: the dates parsed once, not for the check and again for the years
+        # (four formats tried per value: 8 ms of a sample month's check and as much again after)
+        df = df.with_columns(raw.is_not_null().alias("__scd_given"), date.alias("__scd_date"))
+        raw, date = pl.col("__scd_given"), pl.col("__scd_date")
+        bad = raw & date.is_null()
+    else:
+        bad = raw.is_not_null() & date.is_null()
+    n, row, val = _first_bad(df, "service_computation_date_leave", bad)
     if n:
         raise SourceFileError(f"{path}: row {row}, column service_computation_date_leave: {val!r} is not a date ({n} such rows)")
     month_end = pl.col(month_col).str.strip_chars().str.to_date("%Y%m", strict=False).dt.month_end()
     years = (month_end - date).dt.total_days() / 365.25
-    return pl.when(date.dt.year() > 1900).then(years.clip(lower_bound=0))
+    return df, pl.when(date.dt.year() > 1900).then(years.clip(lower_bound=0))
 
 
 def parse_employment(src: SourceFile | None, layout: str) -> pa.Table:
@@ -310,7 +319,7 @@ def parse_employment(src: SourceFile | None, layout: str) -> pa.Table:
     count, suppressed = _int_column(df, path, count_col, "count", suppressible=True)
     occ_col = "occupational_series_code" if layout == "fwd" else "OCC"
     occ = _text(occ_col) if occ_col in df.columns else pl.lit(None, pl.String)
-    scd = _scd_years(df, path, month_col) if layout == "fwd" else pl.lit(None, pl.Float64)
+    df, scd = _scd_years(df, path, month_col) if layout == "fwd" else (df, pl.lit(None, pl.Float64))
     df, common = _common(df, path, layout)
     out = _select_by_value(df, [_yyyymm(df, path, month_col).alias("snapshot_yyyymm"), *common,
                                 scd.alias("service_years_scd"), occ.alias("occupational_series_code"),
