@@ -166,7 +166,6 @@ def test_large_file_path_cleans_per_distinct_value_and_gives_the_same_table(fy20
     import pyarrow as pa
 
     from assets.workforce import readers as wr
-    from assets.sources.files import SourceFileError
     from warehouse.layout import DataLayout
 
     data_dir, _ = fy2025
@@ -188,15 +187,7 @@ def test_large_file_path_cleans_per_distinct_value_and_gives_the_same_table(fy20
     # a bad count in the third of four rows: the same message either way
     header = _headers_from(month_files(layout, "202410").employment.path)
     rows = _employment("202410")[:2] + [{**_employment("202410")[0], "count": "ten"}, _employment("202410")[1]]
-    bad = tmp_path / "landing" / "workforce" / "202410" / "employment_202410_1.txt"
-    _write(bad, header, rows)
-    src = month_files(DataLayout(tmp_path, "never"), "202410").employment
-    messages = []
-    for limit in (0, 10**9):
-        monkeypatch.setattr(wr, "BY_VALUE_ROWS", limit)
-        with pytest.raises(SourceFileError) as e:
-            wr.parse_employment(src, "fwd")
-        messages.append(str(e.value))
+    messages = _errors_on_both_paths(tmp_path, header, rows, monkeypatch)
     assert messages[0] == messages[1] and "row 4, column count" in messages[0] and "(1 such rows)" in messages[0]
 
 
@@ -204,16 +195,26 @@ def test_a_bad_service_computation_date_names_its_row_on_either_path(fy2025, tmp
     """service_computation_date_leave: a small file parses the dates once as a column for the check and the
     years, a large one per distinct value; a date in none of FWD's formats is the same error either way,
     naming file, row and column, and a withheld one ("REDACTED", "*") is no error (the layout above)."""
-    from assets.workforce import readers as wr
-    from assets.sources.files import SourceFileError
     from warehouse.layout import DataLayout
 
     data_dir, _ = fy2025
     header = _headers_from(month_files(DataLayout(data_dir, "never"), "202410").employment.path)
     rows = _employment("202410")
     rows = rows[:3] + [{**rows[0], "service_computation_date_leave": "15 Jan 2002"}] + rows[3:]
+    messages = _errors_on_both_paths(tmp_path, header, rows, monkeypatch)
     bad = tmp_path / "landing" / "workforce" / "202410" / "employment_202410_1.txt"
-    _write(bad, header, rows)
+    assert messages[0] == messages[1], messages
+    assert messages[0] == f"{bad}: row 5, column service_computation_date_leave: '15 Jan 2002' is not a date (1 such rows)"
+
+
+def _errors_on_both_paths(tmp_path, header, rows, monkeypatch) -> list[str]:
+    """A month's employment file of these rows landed under tmp_path, parsed per distinct value and per row:
+    the two errors."""
+    from assets.workforce import readers as wr
+    from assets.sources.files import SourceFileError
+    from warehouse.layout import DataLayout
+
+    _write(tmp_path / "landing" / "workforce" / "202410" / "employment_202410_1.txt", header, rows)
     src = month_files(DataLayout(tmp_path, "never"), "202410").employment
     messages = []
     for limit in (0, 10**9):
@@ -221,8 +222,7 @@ def test_a_bad_service_computation_date_names_its_row_on_either_path(fy2025, tmp
         with pytest.raises(SourceFileError) as e:
             wr.parse_employment(src, "fwd")
         messages.append(str(e.value))
-    assert messages[0] == messages[1], messages
-    assert messages[0] == f"{bad}: row 5, column service_computation_date_leave: '15 Jan 2002' is not a date (1 such rows)"
+    return messages
 
 
 def _headers_from(path):
