@@ -151,7 +151,7 @@ def _validate_row_local(table, suite_name: str, spec: ExpectationSpec) -> Expect
     import numpy as np
     import pyarrow as pa
 
-    from warehouse.db import cursor
+    from warehouse.db import cursor, to_arrow
 
     cols = _columns_of(spec, [])
     combos = table.select(cols).group_by(cols, use_threads=False).aggregate([])  # nulls and NaNs are values too
@@ -168,8 +168,8 @@ def _validate_row_local(table, suite_name: str, spec: ExpectationSpec) -> Expect
         con.register("t", rel)
         con.register("b", bad)
         hits = con.execute(f"SELECT count(*) FROM t SEMI JOIN b ON {on}").fetchall()[0][0]
-        first = con.sql(f"SELECT t.* EXCLUDE (__row) FROM t SEMI JOIN b ON {on} "
-                        f"ORDER BY __row LIMIT {int(SAMPLE_SIZE)}").to_arrow_table()
+        first = to_arrow(con, f"SELECT t.* EXCLUDE (__row) FROM t SEMI JOIN b ON {on} "
+                              f"ORDER BY __row LIMIT {int(SAMPLE_SIZE)}")
     [r] = _validate(first.to_pandas(), suite_name, [spec]).outcomes
     return ExpectationOutcome(o.id, o.type, o.column, False, table.num_rows, int(hits), r.observed_value,
                               r.sample_values, r.sample_rows)

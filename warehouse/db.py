@@ -55,8 +55,9 @@ def to_arrow(con: duckdb.DuckDBPyConnection, query: str, params=None):
     `con.sql(query, params=...)` binds a SELECT once to describe the lazy relation it returns and again
     when `.to_arrow_table()` runs it: for a FEVS year's item query (five sums per item spliced in) the
     first bind was a third of the query's time, 0.9 s of CPU over the sample's seven years. DuckDB warns
-    that Arrow from a DB-API result is an extra copy of the rows; every result here is an aggregate (at
-    most about a hundred thousand rows), so the copy costs nothing that shows.
+    that Arrow from a DB-API result is an extra copy of the rows; every result fetched here is small (an
+    aggregate of at most about a hundred thousand rows, a dimension, a check's sample of rows), so the copy
+    costs nothing that shows. A result as large as a fact table streams through `con.sql` instead.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)

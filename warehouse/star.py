@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from . import sql
-from .db import cursor
+from .db import cursor, to_arrow
 from .fevs_questions import question_rows
 from .reference import REFERENCE_DIR
 
@@ -113,6 +113,7 @@ def conform_facts(table: pa.Table, contract) -> pa.Table:
         extra = "".join(f', {e} AS "{c}"' for c, e in add.items())
         join = " LEFT JOIN a ON a.agency_code = t.agency_code" if "agency_code" in cols else ""
         # the published row order is the computed one (a join does not keep it): reruns give identical files
+        # (streamed through a relation, not `to_arrow`: a national fact table is too large for its extra copy)
         return con.sql(f"SELECT t.*{rep}{extra} FROM t{join} ORDER BY t.__row").to_arrow_table().drop_columns(["__row"])
 
 
@@ -145,7 +146,7 @@ def build_dimensions(facts: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
                                     "size_group": pa.array([], pa.string())}))
         out = {}
         for dim in DIMENSIONS:
-            out[dim] = con.sql(sql.load(dim)).to_arrow_table()
+            out[dim] = to_arrow(con, sql.load(dim))  # bound once (warehouse/db.py)
             con.register(dim, out[dim])
         return out
 
