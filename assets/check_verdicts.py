@@ -12,8 +12,10 @@ from dagster import asset_check as dagster_asset_check
 from warehouse import check_verdicts
 
 
-def record(context, asset_key: AssetKey, check_name: str, result: AssetCheckResult, run_id: str) -> AssetCheckResult:
-    """Store `result` as the latest verdict of the check `asset_key`/`check_name`; return it unchanged."""
+def record(context, asset_key: AssetKey, check_name: str, result: AssetCheckResult) -> AssetCheckResult:
+    """Store `result` as the latest verdict of the check `asset_key`/`check_name` in `context`'s run (an asset's
+    or a check's context); return it unchanged."""
+    run_id = getattr(context, "op_execution_context", context).run_id
     check_verdicts.record(context.resources.cxex.layout.check_verdicts, asset=asset_key.to_user_string(),
                           check=check_name, passed=result.passed, severity=result.severity.value,
                           description=result.description, metadata=result.metadata, run_id=run_id,
@@ -27,7 +29,7 @@ def asset_check(**kwargs):
         @functools.wraps(fn)
         def evaluated(context, *args, **kw):
             [spec] = context.check_specs
-            return record(context, spec.asset_key, spec.name, fn(context, *args, **kw), context.op_execution_context.run_id)
+            return record(context, spec.asset_key, spec.name, fn(context, *args, **kw))
 
         return dagster_asset_check(**kwargs)(evaluated)
 
