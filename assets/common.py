@@ -371,4 +371,3 @@ def range_result(per_partition: dict[str, dict]) -> MaterializeResult:
     rows = {"dagster/row_count": totals["rows"]} if isinstance(totals.get("rows"), int) else {}
     return MaterializeResult(metadata={"partitions": MetadataValue.json(list(per_partition)), **rows, **totals, **extra,
                                        "per_partition": MetadataValue.md("\n".join(lines))})
-

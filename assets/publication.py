@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from dagster import AssetCheckResult, AssetCheckSpec, AssetKey, AssetSpec, MaterializeResult, multi_asset
 
@@ -145,7 +144,7 @@ def _checked(context, checks) -> list:
 
     out = []
     for c in checks:
-        r = record(context, c.spec.asset_key, c.spec.name, c.fn(context), context.run_id)
+        r = record(context, c.spec.asset_key, c.spec.name, c.fn(context))
         out.append(AssetCheckResult(asset_key=c.spec.asset_key, check_name=c.spec.name, passed=r.passed, severity=r.severity,
                                     metadata=r.metadata, description=r.description))
     return out
