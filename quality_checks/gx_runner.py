@@ -187,7 +187,7 @@ def _validate_unique(table, suite_name: str, spec: ExpectationSpec) -> Expectati
     import pyarrow.compute as pc
 
     column = table.column(spec.column)
-    counts = pc.value_counts(column.combine_chunks())
+    counts = pc.value_counts(column)  # chunk by chunk, no joined copy
     repeated = pc.filter(counts.field("values"), pc.and_(pc.greater(counts.field("counts"), 1),
                                                          pc.is_valid(counts.field("values"))))
     cols = [spec.column] + ([ROW_ID_COLUMN] if ROW_ID_COLUMN in table.column_names else [])
@@ -215,7 +215,9 @@ def _validate_distinct(table, suite_name: str, specs: list[ExpectationSpec]) -> 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    uniques = {c: pc.drop_null(pc.unique(table.column(c).combine_chunks())) for c in sorted({s.column for s in specs})}
+    # chunk by chunk (Arrow unifies dictionaries across chunks): joining the chunks first copied each column,
+    # 40 % of the time on a range's concatenated files
+    uniques = {c: pc.drop_null(pc.unique(table.column(c))) for c in sorted({s.column for s in specs})}
     groups: dict[tuple, list[ExpectationSpec]] = {}
     for s in specs:
         rest = json.dumps({k: v for k, v in s.kwargs.items() if k != "column"}, sort_keys=True, default=str)
