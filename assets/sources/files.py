@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -51,17 +52,48 @@ class SourceFile:
         return cls(path, relative, _sha256(path), is_sample, retrieved_at, url)
 
 
+def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
+    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+SETTLED_NS = 2_000_000_000  # a file last changed this long before it was hashed: any later change has a later change time
+_SETTLED: dict[tuple[str, str], tuple[int, int, int, int]] = {}
+
+
 def _sha256(path: Path) -> str:
     """The file's SHA-256, taken once per process while the file stays the same (inode, size and
     modification and change times): a workforce month's assets and checks each look up the month's files. What a
-    reader parses is hashed again from the bytes it read (integrity.verify_unchanged)."""
-    st = path.stat()
-    return _sha256_of(str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    reader parses is checked against it (integrity.verify_unchanged): by `hashed_as_is` when the file had settled
+    before it was hashed and is the same file still, else hashed again from the bytes it read."""
+    identity = _identity(path.stat())
+    digest, settled = _sha256_of(str(path), *identity)
+    if settled:
+        if len(_SETTLED) >= 1024:
+            _SETTLED.clear()
+        _SETTLED[(str(path), digest)] = identity
+    return digest
+
+
+def hashed_as_is(path: Path, sha256: str, size: int) -> bool:
+    """True when `path` is still the file hashed to `sha256` (the same inode, size and modification and change
+    times as while it was hashed, and it had not changed for SETTLED_NS before), so bytes of `size` read from
+    it now are those bytes. Writing to a file or replacing it changes its change time (which no user can set
+    back), and a file that had settled cannot be changed within the clock tick of its last change; a file
+    changed less than SETTLED_NS before it was hashed is never taken as is."""
+    known = _SETTLED.get((str(path), sha256))
+    try:
+        return known is not None and known[1] == size and _identity(path.stat()) == known
+    except OSError:
+        return False
 
 
 @lru_cache(maxsize=256)
-def _sha256_of(path: str, inode: int, size: int, mtime_ns: int, ctime_ns: int) -> str:
-    return sha256_file(Path(path))
+def _sha256_of(path: str, inode: int, size: int, mtime_ns: int, ctime_ns: int) -> tuple[str, bool]:
+    """(the digest, whether the file had settled SETTLED_NS before and stayed the same while it was hashed)."""
+    started = time.time_ns()
+    digest = sha256_file(Path(path))
+    settled = started - ctime_ns >= SETTLED_NS and _identity(os.stat(path)) == (inode, size, mtime_ns, ctime_ns)
+    return digest, settled
 
 
 def is_data_file(path: Path) -> bool:
