@@ -37,24 +37,31 @@ def hashes(monkeypatch):
     return calls
 
 
-def _landed(tmp_path, settle: bool):
+@pytest.fixture(scope="module")
+def settled(tmp_path_factory):
+    """Three landed copies, written at once and left to settle together (one wait for the module)."""
+    roots = [tmp_path_factory.mktemp(f"settled{i}") for i in range(3)]
+    for root in roots:
+        wd.write_fwd_month(root, "202407")
+    time.sleep(SETTLED_NS / 1e9 + 0.2)  # a change time no user can set back: wait until the files have settled
+    return roots
+
+
+def _found(root):
     source_files._sha256_of.cache_clear()
-    folder = wd.write_fwd_month(tmp_path, "202407")
-    path = folder / "FWD_employment_202407.txt"
-    if settle:  # a change time no user can set back: wait until the file has settled
-        time.sleep(SETTLED_NS / 1e9 + 0.2)
-    return path, SourceFile.from_path(path, tmp_path, is_sample=False)
+    path = root / "landing" / "workforce" / "202407" / "FWD_employment_202407.txt"
+    return path, SourceFile.from_path(path, root, is_sample=False)
 
 
-def test_a_settled_file_read_as_found_is_not_hashed_again(tmp_path, hashes):
-    path, src = _landed(tmp_path, settle=True)
+def test_a_settled_file_read_as_found_is_not_hashed_again(settled, hashes):
+    _, src = _found(settled[0])
     table = parse_employment(src, "fwd")
     assert table.num_rows == len(wd.employment("202407"))
     assert hashes == []  # the bytes read are the bytes hashed when it was found
 
 
-def test_a_file_changed_after_it_was_found_is_refused(tmp_path, hashes):
-    path, src = _landed(tmp_path, settle=True)
+def test_a_file_changed_after_it_was_found_is_refused(settled, hashes):
+    path, src = _found(settled[1])
     text = path.read_bytes()
     changed = text.replace(b"|99|", b"|98|", 1)
     assert changed != text and len(changed) == len(text)
@@ -65,8 +72,8 @@ def test_a_file_changed_after_it_was_found_is_refused(tmp_path, hashes):
     assert hashes == [len(changed)]
 
 
-def test_a_file_replaced_after_it_was_found_is_refused(tmp_path, hashes):
-    path, src = _landed(tmp_path, settle=True)
+def test_a_file_replaced_after_it_was_found_is_refused(settled, hashes):
+    path, src = _found(settled[2])
     text = path.read_bytes()
     other = path.with_name("new.tmp")
     other.write_bytes(text.replace(b"|99|", b"|97|", 1))
@@ -76,7 +83,8 @@ def test_a_file_replaced_after_it_was_found_is_refused(tmp_path, hashes):
 
 
 def test_a_file_found_as_it_was_written_is_hashed_again(tmp_path, hashes):
-    path, src = _landed(tmp_path, settle=False)  # found within SETTLED_NS of being written
+    wd.write_fwd_month(tmp_path, "202407")
+    path, src = _found(tmp_path)  # found within SETTLED_NS of being written
     table = parse_employment(src, "fwd")
     assert table.num_rows == len(wd.employment("202407"))
     assert hashes == [path.stat().st_size]
