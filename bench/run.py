@@ -169,6 +169,10 @@ def whole_runs(data: Path, csv: Path, year: int) -> dict:
     whole.only_landed(data, OUT / "dagster_home")
     print("make run on the embedded default (the sample), after setup:")
     sample = whole.embedded_default(ENV, OUT)
+    print("Dagster alone: the embedded default's last make run replayed with empty asset bodies (bench/dagster_floor.py):")
+    sample["dagster_alone"] = whole.timed(
+        "Dagster alone, the same runs with empty bodies (whole process)",
+        [PY, "-m", "bench.dagster_floor", str(OUT / "sample_run" / "dagster_home")], whole.sample_env(ENV, OUT / "sample_run"))
     print(f"One national FEVS year: make run SOURCE=fevs PARTITIONS={year}, the pandas baseline (read CSV, melt, group "
           "by) and the same command on the embedded default, in turn:")
     year_runs = whole.national_year(ENV, national, OUT / "sample_fevs", BASELINE.format(src=str(csv), csv=True, year=year), year)
@@ -207,6 +211,8 @@ def summarize(st: list[dict], runs: dict, results: dict) -> dict:
         "sample_run_s": runs["sample"]["first"]["wall_s"],
         "sample_run_cpu_s": runs["sample"]["first"]["cpu_s"],
         "sample_rerun_s": runs["sample"]["rerun"]["wall_s"],
+        "sample_dagster_alone_runs_s": runs["sample"]["dagster_alone"]["runs_wall_s"],
+        "sample_dagster_alone_process_s": runs["sample"]["dagster_alone"]["wall_s"],
         "whole_run_s": runs["whole"]["wall_s"],
         "whole_run_peak_rss_mb": runs["whole"]["peak_rss_mb"],
         "seconds_per_million_rows": [round(by[f"fevs scaling {k}x ({RESPONDENTS // 4 * k:,} respondents)"]["wall_s"]
