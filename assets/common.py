@@ -14,6 +14,7 @@ from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, Me
 from warehouse import PIPELINE_VERSION
 from warehouse.contracts import ARROW_TYPES, check_stage, load as load_contract, load_stage, provenance_columns
 from warehouse.layout import DataLayout
+from warehouse.memo import remembered
 from warehouse.snapshot_files import STAGE_PARQUET, with_constant_columns, write_parquet_atomic
 from warehouse.star import cast_staged, conform_facts
 
@@ -274,12 +275,8 @@ def run_partition_keys(context) -> list[str]:
     if not op.has_partition_key_range:
         return list(context.partition_keys)
     key_range = op.partition_key_range
-    memo = (op.run_id, key_range.start, key_range.end)
-    if memo not in _RUN_KEYS:
-        if len(_RUN_KEYS) >= 16:  # a long-lived process (the code server) runs many runs
-            _RUN_KEYS.clear()
-        _RUN_KEYS[memo] = list(context.partition_keys)
-    return list(_RUN_KEYS[memo])
+    keys = remembered(_RUN_KEYS, (op.run_id, key_range.start, key_range.end), lambda: list(context.partition_keys), 16)
+    return list(keys)
 
 
 # A run's partitions are worked on PARTITION_THREADS at a time when each partition's input is at least

@@ -134,10 +134,9 @@ def replay(source_home: Path) -> dict:
     os.environ["DAGSTER_HOME"] = str(source_home)
     source = DagsterInstance.get()
     runs = last_make_run(source)
-    defs = hollow_definitions()
     dynamic = {}
     for run in runs:
-        parts = defs.resolve_job_def(run.job_name).partitions_def
+        parts = hollow_job(run.job_name).partitions_def  # (the definitions the replays run, built once)
         if isinstance(parts, DynamicPartitionsDefinition):
             dynamic[parts.name] = source.get_dynamic_partitions(parts.name)
     source.dispose()

@@ -48,7 +48,7 @@ def settled(tmp_path_factory):
 
 
 def _found(root):
-    source_files._sha256_of.cache_clear()
+    source_files._HASHED.clear()
     path = root / "landing" / "workforce" / "202407" / "FWD_employment_202407.txt"
     return path, SourceFile.from_path(path, root, is_sample=False)
 

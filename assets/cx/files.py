@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-
+from warehouse.memo import remembered
 from assets.sources.files import SourceFile, SourceFileError, landed_files, use_sample_policy
 from assets.cx.layouts import V1_KINDS, V2_KINDS, kind_of, resolve_providers
 from assets.cx.readers import V1_LAYOUT_RANK, parse_v2_collections, parse_v2_details, parse_v2_responses, response_file_detail, v1_frames
@@ -192,11 +192,7 @@ def quarters_in(files: A11Files) -> set[tuple[int, int]]:
     by the publication's A-11 publishers (each parse of the sample's files about 0.5 s): a set of files already
     read, by their content digests (SourceFile.sha256), is answered from memory."""
     key = tuple((kind, str(f.path), f.sha256) for kind in (*V1_KINDS, *V2_KINDS) for f in getattr(files, kind))
-    if key not in _QUARTERS:
-        if len(_QUARTERS) >= 16:
-            _QUARTERS.clear()
-        _QUARTERS[key] = frozenset(_quarters_in(files))
-    return set(_QUARTERS[key])
+    return set(remembered(_QUARTERS, key, lambda: frozenset(_quarters_in(files)), 16))
 
 
 def _quarters_in(files: A11Files) -> set[tuple[int, int]]:

@@ -7,10 +7,10 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 
 from warehouse.lease import shown
+from warehouse.memo import remembered
 from warehouse.publish import sha256_file
 
 PROVENANCE_SUFFIX = ".provenance.json"
@@ -57,7 +57,8 @@ def _identity(st: os.stat_result) -> tuple[int, int, int, int]:
 
 
 SETTLED_NS = 2_000_000_000  # a file last changed this long before it was hashed: any later change has a later change time
-_SETTLED: dict[tuple[str, str], tuple[int, int, int, int]] = {}
+# (path, identity) -> (SHA-256, settled): a file hashed once per process while it stays the same
+_HASHED: dict[tuple[str, tuple[int, int, int, int]], tuple[str, bool]] = {}
 
 
 def _sha256(path: Path) -> str:
@@ -66,12 +67,15 @@ def _sha256(path: Path) -> str:
     reader parses is checked against it (integrity.verify_unchanged): by `hashed_as_is` when the file had settled
     before it was hashed and is the same file still, else hashed again from the bytes it read."""
     identity = _identity(path.stat())
-    digest, settled = _sha256_of(str(path), *identity)
-    if settled:
-        if len(_SETTLED) >= 1024:
-            _SETTLED.clear()
-        _SETTLED[(str(path), digest)] = identity
+    digest, _ = remembered(_HASHED, (str(path), identity), lambda: _hash_settled(path, identity), 256)
     return digest
+
+
+def _hash_settled(path: Path, identity: tuple[int, int, int, int]) -> tuple[str, bool]:
+    """(the digest, whether the file had settled SETTLED_NS before and stayed the same while it was hashed)."""
+    started = time.time_ns()
+    digest = sha256_file(path)
+    return digest, started - identity[3] >= SETTLED_NS and _identity(path.stat()) == identity
 
 
 def hashed_as_is(path: Path, sha256: str, size: int) -> bool:
@@ -80,20 +84,11 @@ def hashed_as_is(path: Path, sha256: str, size: int) -> bool:
     it now are those bytes. Writing to a file or replacing it changes its change time (which no user can set
     back), and a file that had settled cannot be changed within the clock tick of its last change; a file
     changed less than SETTLED_NS before it was hashed is never taken as is."""
-    known = _SETTLED.get((str(path), sha256))
     try:
-        return known is not None and known[1] == size and _identity(path.stat()) == known
+        identity = _identity(path.stat())
     except OSError:
         return False
-
-
-@lru_cache(maxsize=256)
-def _sha256_of(path: str, inode: int, size: int, mtime_ns: int, ctime_ns: int) -> tuple[str, bool]:
-    """(the digest, whether the file had settled SETTLED_NS before and stayed the same while it was hashed)."""
-    started = time.time_ns()
-    digest = sha256_file(Path(path))
-    settled = started - ctime_ns >= SETTLED_NS and _identity(os.stat(path)) == (inode, size, mtime_ns, ctime_ns)
-    return digest, settled
+    return identity[1] == size and _HASHED.get((str(path), identity)) == (sha256, True)
 
 
 def is_data_file(path: Path) -> bool:
