@@ -131,7 +131,7 @@ def _cpu() -> float:
 
 
 def replay(source_home: Path) -> dict:
-    os.environ["DAGSTER_HOME"] = str(source_home)
+    os.environ["DAGSTER_HOME"] = str(source_home.resolve())  # Dagster wants it absolute
     source = DagsterInstance.get()
     runs = last_make_run(source)
     dynamic = {}
